@@ -1,0 +1,205 @@
+"""Account verbs: register, confirm, authenticate, reset and change passwords, edit profiles.
+
+Every function takes explicit arguments, flushes, and leaves the commit to the caller.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import lru_cache
+
+from sqlalchemy import func, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from lms.accounts.models import AccountToken, Role, TokenPurpose, User, new_session_token
+from lms.database import utcnow
+from lms.extensions import db
+
+CONFIRM_MAX_AGE = timedelta(days=3)
+
+
+@lru_cache(maxsize=4)
+def _dummy_hash(method: str) -> str:
+    # Checked when the email is unknown, so a sign-in takes as long either way.
+    return generate_password_hash(secrets.token_hex(16), method=method)
+
+
+class AccountError(Exception):
+    """A request about an account that cannot be carried out, with a message for the person."""
+
+
+@dataclass(frozen=True)
+class Registration:
+    """What happened at sign-up; the page shown is the same in both cases."""
+
+    user: User
+    created: bool
+
+
+def normalise_email(email: str) -> str:
+    """Return an email address in the form it is stored and compared."""
+    return email.strip().lower()
+
+
+def find_user_by_email(email: str) -> User | None:
+    """Return the user with this email address, ignoring case, or None."""
+    return db.session.scalar(select(User).where(func.lower(User.email) == normalise_email(email)))
+
+
+def create_user(
+    email: str,
+    full_name: str,
+    password: str,
+    *,
+    profession: str,
+    role: Role | str = Role.LEARNER,
+    hash_method: str = "scrypt",
+    confirmed_at: datetime | None = None,
+) -> User:
+    """Create a user; raise AccountError when the email is taken."""
+    if find_user_by_email(email) is not None:
+        raise AccountError("An account with this email address already exists.")
+    user = User(
+        email=normalise_email(email),
+        full_name=full_name.strip(),
+        profession=profession,
+        role=Role(role).value,
+        email_confirmed_at=confirmed_at,
+    )
+    user.set_password(password, method=hash_method)
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def register_user(
+    email: str, full_name: str, password: str, *, profession: str, hash_method: str
+) -> Registration:
+    """Sign a person up, or find their existing account without telling the requester."""
+    existing = find_user_by_email(email)
+    if existing is not None:
+        return Registration(existing, created=False)
+    user = create_user(email, full_name, password, profession=profession, hash_method=hash_method)
+    return Registration(user, created=True)
+
+
+def authenticate(email: str, password: str, *, hash_method: str) -> User | None:
+    """Return the active user with these credentials, or None, taking as long either way."""
+    user = find_user_by_email(email)
+    if user is None:
+        check_password_hash(_dummy_hash(hash_method), password)
+        return None
+    if not user.check_password(password) or not user.active:
+        return None
+    return user
+
+
+def record_login(user: User) -> None:
+    """Note when the user last signed in."""
+    user.last_login_at = utcnow()
+
+
+def _hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_token(user: User, purpose: TokenPurpose, max_age: timedelta) -> str:
+    """Create a one-time token for `user` and return its secret value (stored hashed)."""
+    token = secrets.token_urlsafe(32)
+    now = utcnow()
+    db.session.add(
+        AccountToken(
+            user=user,
+            purpose=purpose.value,
+            token_hash=_hash_token(token),
+            created_at=now,
+            expires_at=now + max_age,
+        )
+    )
+    db.session.flush()
+    return token
+
+
+def _redeem_token(token: str, purpose: TokenPurpose) -> AccountToken:
+    record = db.session.scalar(
+        select(AccountToken).where(
+            AccountToken.token_hash == _hash_token(token), AccountToken.purpose == purpose.value
+        )
+    )
+    if record is None or record.used_at is not None:
+        raise AccountError("This link has already been used or is not valid.")
+    if record.expires_at <= utcnow():
+        raise AccountError("This link has expired.")
+    return record
+
+
+def check_token(token: str, purpose: TokenPurpose) -> User:
+    """Return the user a valid, unused token belongs to; raise AccountError otherwise."""
+    return _redeem_token(token, purpose).user
+
+
+def confirm_email(token: str) -> User:
+    """Mark the token's email address as confirmed and use up the token."""
+    record = _redeem_token(token, TokenPurpose.CONFIRM_EMAIL)
+    record.used_at = utcnow()
+    if record.user.email_confirmed_at is None:
+        record.user.email_confirmed_at = utcnow()
+    return record.user
+
+
+def reset_password(token: str, new_password: str, *, hash_method: str) -> User:
+    """Set a new password with a reset token, use up every outstanding reset token."""
+    record = _redeem_token(token, TokenPurpose.RESET_PASSWORD)
+    user = record.user
+    _set_password(user, new_password, hash_method)
+    now = utcnow()
+    for other in user.tokens:
+        if other.purpose == TokenPurpose.RESET_PASSWORD.value and other.used_at is None:
+            other.used_at = now
+    # Receiving the reset email proves the address.
+    if user.email_confirmed_at is None:
+        user.email_confirmed_at = now
+    return user
+
+
+def change_password(user: User, current: str, new_password: str, *, hash_method: str) -> None:
+    """Change a password after checking the current one."""
+    if not user.check_password(current):
+        raise AccountError("Your current password is not correct.")
+    _set_password(user, new_password, hash_method)
+
+
+def _set_password(user: User, password: str, hash_method: str) -> None:
+    user.set_password(password, method=hash_method)
+    # Signs out every other session and remember-me cookie.
+    user.session_token = new_session_token()
+    db.session.flush()
+
+
+def update_profile(
+    user: User,
+    *,
+    full_name: str,
+    profession: str,
+    npi: str | None,
+    abp_id: str | None,
+    birth_month: int | None,
+    birth_day: int | None,
+) -> None:
+    """Save the person's name, profession and credit-reporting details."""
+    user.full_name = full_name.strip()
+    user.profession = profession
+    user.npi = npi or None
+    user.abp_id = abp_id or None
+    user.birth_month = birth_month
+    user.birth_day = birth_day if birth_month else None
+    db.session.flush()
+
+
+def set_role(user: User, role: Role | str) -> None:
+    """Give a user a role."""
+    user.role = Role(role).value
+    db.session.flush()

@@ -1,0 +1,233 @@
+"""Account pages: thin views over `lms.accounts.services`."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user, login_required, login_user, logout_user
+from werkzeug.wrappers import Response
+
+from lms.accounts import emails, services
+from lms.accounts.forms import (
+    ChangePasswordForm,
+    ConfirmForm,
+    LoginForm,
+    ProfileForm,
+    RequestResetForm,
+    ResetPasswordForm,
+    SignupForm,
+)
+from lms.accounts.models import TokenPurpose
+from lms.extensions import db, limiter
+
+bp = Blueprint("accounts", __name__, cli_group="users")
+
+
+def _hash_method() -> str:
+    return current_app.config["PASSWORD_HASH_METHOD"]
+
+
+def _safe_next(target: str | None) -> str:
+    """Return `target` if it is a path on this site, else the home page."""
+    if target:
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc and target.startswith("/") and "\\" not in target:
+            return target
+    return url_for("main.index")
+
+
+def _login_account_key() -> str:
+    return "login-account:" + services.normalise_email(request.form.get("email", ""))
+
+
+def _failed(response: Response) -> bool:
+    # Only failed attempts count against an account; a successful sign-in redirects.
+    return response.status_code != 302
+
+
+@bp.route("/signup", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT_IP"], methods=["POST"])
+def signup() -> str | Response:
+    """Create an account and email a confirmation link."""
+    if current_user.is_authenticated:
+        return redirect(url_for("main.index"))
+    form = SignupForm()
+    if form.validate_on_submit():
+        result = services.register_user(
+            form.email.data,
+            form.full_name.data,
+            form.password.data,
+            profession=form.profession.data,
+            hash_method=_hash_method(),
+        )
+        if result.created:
+            token = services.issue_token(
+                result.user, TokenPurpose.CONFIRM_EMAIL, services.CONFIRM_MAX_AGE
+            )
+            db.session.commit()
+            emails.send_confirmation(result.user.email, result.user.full_name, token)
+        else:
+            # Same page either way, so the form cannot be used to find out who has an account.
+            emails.send_already_registered(result.user.email, result.user.full_name)
+        return redirect(url_for("accounts.check_email"))
+    return render_template("accounts/signup.html", form=form)
+
+
+@bp.get("/signup/check-email")
+def check_email() -> str:
+    """Say that a confirmation email is on its way."""
+    return render_template("accounts/check_email.html")
+
+
+@bp.route("/confirm/<token>", methods=["GET", "POST"])
+def confirm(token: str) -> str | Response | tuple[str, int]:
+    """Confirm an email address with a one-time link, then sign the person in."""
+    # A button, not the GET itself, uses the token: mail scanners follow links.
+    form = ConfirmForm()
+    try:
+        user = services.check_token(token, TokenPurpose.CONFIRM_EMAIL)
+    except services.AccountError as error:
+        return render_template("accounts/token_invalid.html", message=str(error)), 400
+    if form.validate_on_submit():
+        user = services.confirm_email(token)
+        services.record_login(user)
+        db.session.commit()
+        login_user(user)
+        flash("Your email address is confirmed. Welcome!", "success")
+        return redirect(url_for("main.index"))
+    return render_template("accounts/confirm.html", form=form, user=user)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT_IP"], methods=["POST"])
+@limiter.limit(
+    lambda: current_app.config["LOGIN_RATE_LIMIT_ACCOUNT"],
+    key_func=_login_account_key,
+    methods=["POST"],
+    deduct_when=_failed,
+)
+def login() -> str | Response:
+    """Sign in with email and password."""
+    if current_user.is_authenticated:
+        return redirect(_safe_next(request.args.get("next")))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = services.authenticate(
+            form.email.data, form.password.data, hash_method=_hash_method()
+        )
+        if user is None:
+            flash(
+                "That email address and password do not match an active account. "
+                "Check them and try again, or reset your password.",
+                "error",
+            )
+        elif user.email_confirmed_at is None:
+            token = services.issue_token(user, TokenPurpose.CONFIRM_EMAIL, services.CONFIRM_MAX_AGE)
+            db.session.commit()
+            emails.send_confirmation(user.email, user.full_name, token)
+            flash(
+                "Please confirm your email address first. We have sent you a new link.",
+                "info",
+            )
+        else:
+            services.record_login(user)
+            db.session.commit()
+            login_user(user, remember=form.remember.data)
+            return redirect(_safe_next(request.args.get("next")))
+    return render_template("accounts/login.html", form=form)
+
+
+@bp.post("/logout")
+def logout() -> Response:
+    """Sign out."""
+    if current_user.is_authenticated:
+        logout_user()
+        flash("You are signed out. Take care.", "info")
+    return redirect(url_for("main.index"))
+
+
+@bp.route("/reset", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT_IP"], methods=["POST"])
+def request_reset() -> str | Response:
+    """Email a password-reset link, saying the same whether or not the account exists."""
+    form = RequestResetForm()
+    if form.validate_on_submit():
+        user = services.find_user_by_email(form.email.data)
+        if user is not None and user.active:
+            max_age = int(current_app.config["PASSWORD_RESET_MAX_AGE"])
+            token = services.issue_token(
+                user, TokenPurpose.RESET_PASSWORD, timedelta(seconds=max_age)
+            )
+            db.session.commit()
+            emails.send_reset(user.email, user.full_name, token, max_age // 60)
+        return render_template("accounts/reset_sent.html", email=form.email.data)
+    return render_template("accounts/request_reset.html", form=form)
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+def reset(token: str) -> str | Response | tuple[str, int]:
+    """Choose a new password with a one-time link."""
+    try:
+        services.check_token(token, TokenPurpose.RESET_PASSWORD)
+    except services.AccountError as error:
+        return render_template("accounts/token_invalid.html", message=str(error), reset=True), 400
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        services.reset_password(token, form.password.data, hash_method=_hash_method())
+        db.session.commit()
+        logout_user()
+        flash("Your password has been changed. Sign in with your new password.", "success")
+        return redirect(url_for("accounts.login"))
+    return render_template("accounts/reset.html", form=form)
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def profile() -> str | Response:
+    """Show and edit the signed-in person's profile."""
+    form = ProfileForm(obj=current_user)
+    if form.validate_on_submit():
+        services.update_profile(
+            current_user,
+            full_name=form.full_name.data,
+            profession=form.profession.data,
+            npi=form.npi.data,
+            abp_id=form.abp_id.data,
+            birth_month=form.birth_month.data,
+            birth_day=form.birth_day.data,
+        )
+        db.session.commit()
+        flash("Your profile is saved.", "success")
+        return redirect(url_for("accounts.profile"))
+    return render_template("accounts/profile.html", form=form)
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password() -> str | Response:
+    """Change the signed-in person's password."""
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.change_password(
+                current_user, form.current.data, form.password.data, hash_method=_hash_method()
+            )
+        except services.AccountError as error:
+            form.current.errors.append(str(error))
+        else:
+            db.session.commit()
+            # The session token changed, which signed out every other device; keep this one.
+            login_user(current_user._get_current_object())
+            flash("Your password has been changed. Other devices have been signed out.", "success")
+            return redirect(url_for("accounts.profile"))
+    return render_template("accounts/change_password.html", form=form)

@@ -1,0 +1,5 @@
+"""Administration: people and roles."""
+
+from lms.admin.views import bp
+
+__all__ = ["bp"]

@@ -1,0 +1,117 @@
+"""Configuration: safe defaults here, secrets and deployment choices from the environment."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+ENVIRONMENTS = ("development", "production", "testing")
+
+
+class Defaults:
+    """Settings every environment starts from; `LMS_*` variables override them."""
+
+    ENV_NAME = "development"
+    SITE_NAME = "Trauma-Informed Care Learning"
+    PROVIDER_NAME = "Example Pediatric Education Institute"
+    SUPPORT_EMAIL = "support@example.org"
+    COURSES_DIR = "courses"
+
+    SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True}
+
+    # Werkzeug's scrypt; tests swap in a cheap method so each login does not cost 70 ms.
+    PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105 (an algorithm name, not a password)
+    PASSWORD_MIN_LENGTH = 10
+    PASSWORD_RESET_MAX_AGE = 3600
+
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+    LOGIN_RATE_LIMIT_IP = "20 per minute;100 per hour"
+    LOGIN_RATE_LIMIT_ACCOUNT = "5 per minute;30 per hour"
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = False
+    REMEMBER_COOKIE_DURATION = 60 * 60 * 24 * 30
+
+    WTF_CSRF_TIME_LIMIT = None  # a learner may leave a form open for hours; the session bounds it
+    MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+
+    MAIL_SERVER = ""  # empty: print emails to the console (development)
+    MAIL_PORT = 25
+    MAIL_USE_TLS = False
+    MAIL_USERNAME = ""
+    MAIL_PASSWORD = ""
+    MAIL_SENDER = "Trauma-Informed Care Learning <no-reply@example.org>"
+
+
+def load(app: Flask, test_config: dict[str, Any] | None = None) -> None:
+    """Fill `app.config` from defaults, the environment and an optional test mapping."""
+    app.config.from_object(Defaults)
+    app.config["ENV_NAME"] = os.environ.get("LMS_ENV", "development")
+    # LMS_PROVIDER_NAME=... becomes PROVIDER_NAME; values are parsed as JSON when they can be.
+    app.config.from_prefixed_env(prefix="LMS")
+    if "SECRET_KEY" in os.environ:
+        app.config["SECRET_KEY"] = os.environ["SECRET_KEY"]
+    if "DATABASE_URL" in os.environ:
+        app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
+    if test_config:
+        app.config.update(test_config)
+
+    env = app.config["ENV_NAME"]
+    if env not in ENVIRONMENTS:
+        raise RuntimeError(f"LMS_ENV must be one of {', '.join(ENVIRONMENTS)}, not {env!r}.")
+    if env == "production":
+        _require_production_settings(app)
+    elif not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret_key(app)
+
+    app.config.setdefault(
+        "SQLALCHEMY_DATABASE_URI", f"sqlite:///{Path(app.instance_path) / 'lms.sqlite3'}"
+    )
+    app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(
+        app.config["SQLALCHEMY_DATABASE_URI"]
+    )
+    app.config["COURSES_DIR"] = str(Path(app.config["COURSES_DIR"]).resolve())
+
+
+def _require_production_settings(app: Flask) -> None:
+    if not app.config.get("SECRET_KEY"):
+        raise RuntimeError(
+            "SECRET_KEY is not set. In production (LMS_ENV=production) the key that signs "
+            "sessions and reset links must come from the environment, so that it survives "
+            "restarts and is shared by every worker. Generate one with "
+            "`python -c 'import secrets; print(secrets.token_hex(32))'`."
+        )
+    app.config["SESSION_COOKIE_SECURE"] = True
+    app.config["REMEMBER_COOKIE_SECURE"] = True
+    app.config["PREFERRED_URL_SCHEME"] = "https"
+
+
+def _instance_secret_key(app: Flask) -> str:
+    """Return the development key kept in instance/, creating it on first run."""
+    path = Path(app.instance_path) / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    # Created with owner-only permissions: the key can forge any session.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key
+
+
+def normalise_database_url(url: str) -> str:
+    """Point PostgreSQL URLs at the psycopg 3 driver, leaving others unchanged."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url

@@ -1,0 +1,56 @@
+"""Response headers that keep browsers strict: a CSP without inline script, no framing."""
+
+from __future__ import annotations
+
+from flask import Flask, Response
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+
+
+def set_security_headers(response: Response) -> Response:
+    """Add the security headers every response carries."""
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    headers.setdefault(
+        "Permissions-Policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()"
+    )
+    return response
+
+
+def _set_hsts(response: Response) -> Response:
+    response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    return response
+
+
+def _no_store_when_signed_in(response: Response) -> Response:
+    # Pages with personal data must not linger in shared-computer caches (clinic workstations).
+    from flask_login import current_user
+
+    if current_user and current_user.is_authenticated and "Cache-Control" not in response.headers:
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def init_app(app: Flask) -> None:
+    """Register the header hooks."""
+    app.after_request(set_security_headers)
+    app.after_request(_no_store_when_signed_in)
+    if app.config["ENV_NAME"] == "production":
+        app.after_request(_set_hsts)

@@ -1,0 +1,253 @@
+"""Shared fixtures: an app on a migrated database, clients, a real SMTP sink and factories.
+
+The database is built once per run with the committed migrations (never `create_all`), then
+emptied after each test. Set LMS_TEST_DATABASE_URL to run everything against PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import socket
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from email import message_from_bytes
+from email.message import Message
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+from flask import Flask
+from flask.testing import FlaskClient
+from itsdangerous import URLSafeTimedSerializer
+from sqlalchemy import text
+
+from lms import create_app
+from lms.accounts import services as account_services
+from lms.accounts.models import Role, User
+from lms.database import utcnow
+from lms.extensions import db, limiter
+
+TEST_PASSWORD = "correct horse battery"
+CHEAP_HASH = "pbkdf2:sha256:1000"  # the real default (scrypt) costs ~70 ms per login
+ROOT = Path(__file__).resolve().parent.parent
+
+
+# --- database -------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """Return the URL of an empty database migrated to the latest revision."""
+    url = os.environ.get("LMS_TEST_DATABASE_URL")
+    if not url:
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+    app = create_app(_base_config(url, tmp_path_factory.mktemp("instance")))
+    with app.app_context():
+        from flask_migrate import downgrade, upgrade
+
+        # Start from nothing even if a previous run left tables behind.
+        downgrade(revision="base")
+        upgrade()
+        db.engine.dispose()
+    return url
+
+
+def _base_config(url: str, instance: Path) -> dict[str, Any]:
+    return {
+        "TESTING": True,
+        "ENV_NAME": "testing",
+        "SECRET_KEY": "test-secret-key-not-for-production",
+        "SQLALCHEMY_DATABASE_URI": url,
+        "PASSWORD_HASH_METHOD": CHEAP_HASH,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "SERVER_NAME": None,
+        "COURSES_DIR": str(ROOT / "courses"),
+    }
+
+
+def empty_database() -> None:
+    """Delete every row, keeping the schema, so the next test starts clean."""
+    tables = list(reversed(db.metadata.sorted_tables))
+    if db.engine.dialect.name == "postgresql":
+        names = ", ".join(f'"{t.name}"' for t in tables)
+        db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    else:
+        for table in tables:
+            db.session.execute(table.delete())
+    db.session.commit()
+
+
+# --- email ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Mailbox:
+    """Messages received by the SMTP sink."""
+
+    messages: list[Message] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        with self._lock:
+            self.messages.append(message_from_bytes(envelope.content))
+        return "250 Message accepted for delivery"
+
+    def clear(self) -> None:
+        with self._lock:
+            self.messages.clear()
+
+    def to(self, address: str) -> list[Message]:
+        """Return the messages sent to `address`."""
+        return [m for m in self.messages if m["To"] == address]
+
+    def last_link(self, address: str) -> str:
+        """Return the last URL in the newest message to `address`."""
+        body = self.to(address)[-1].get_payload(decode=True).decode()
+        return re.findall(r"https?://\S+", body)[-1]
+
+
+def free_port() -> int:
+    """Return a TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def smtp_sink() -> Iterator[tuple[Mailbox, int]]:
+    """Run a real SMTP server on 127.0.0.1 for the whole session."""
+    mailbox = Mailbox()
+    port = free_port()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield mailbox, port
+    finally:
+        controller.stop()
+
+
+@pytest.fixture()
+def mailbox(smtp_sink: tuple[Mailbox, int]) -> Mailbox:
+    """Return the SMTP sink's mailbox, emptied for this test."""
+    smtp_sink[0].clear()
+    return smtp_sink[0]
+
+
+# --- app and clients ------------------------------------------------------------------------
+
+
+class CSRFClient(FlaskClient):
+    """A test client that sends a valid CSRF token with form posts unless told not to."""
+
+    def csrf_token(self) -> str:
+        """Return a token for this client's session, as Flask-WTF would make it."""
+        app: Flask = self.application
+        with self.session_transaction() as session:
+            # Same shape as Flask-WTF's own raw token: 40 random hex digits.
+            raw = session.setdefault("csrf_token", secrets.token_hex(20))
+        return URLSafeTimedSerializer(app.secret_key, salt="wtf-csrf-token").dumps(raw)
+
+    def post(self, *args: Any, csrf: bool = True, **kwargs: Any) -> Any:
+        data = kwargs.get("data")
+        if csrf and (data is None or isinstance(data, dict)):
+            data = dict(data or {})
+            data.setdefault("csrf_token", self.csrf_token())
+            kwargs["data"] = data
+        return super().post(*args, **kwargs)
+
+
+@pytest.fixture()
+def app_config(database_url: str, smtp_sink: tuple[Mailbox, int], tmp_path: Path) -> dict[str, Any]:
+    """Return the configuration of the test app; tests may change it before `app` is made."""
+    config = _base_config(database_url, tmp_path)
+    config.update({"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": smtp_sink[1]})
+    return config
+
+
+@pytest.fixture()
+def app(app_config: dict[str, Any], mailbox: Mailbox) -> Iterator[Flask]:
+    """Return an app bound to the test database, emptied after the test."""
+    app = create_app(app_config)
+    app.test_client_class = CSRFClient
+    with app.app_context():
+        yield app
+        db.session.remove()
+        empty_database()
+        limiter.reset()
+        db.engine.dispose()
+
+
+@pytest.fixture()
+def client(app: Flask) -> CSRFClient:
+    """Return a test client for the app."""
+    return app.test_client()
+
+
+@pytest.fixture()
+def runner(app: Flask) -> Any:
+    """Return a CLI runner for the app."""
+    return app.test_cli_runner()
+
+
+# --- factories ------------------------------------------------------------------------------
+
+
+@pytest.fixture()
+def make_user(app: Flask) -> Callable[..., User]:
+    """Return a factory that creates confirmed users with the test password."""
+    counter = iter(range(1, 1_000_000))
+
+    def make(
+        email: str | None = None,
+        *,
+        name: str | None = None,
+        role: Role | str = Role.LEARNER,
+        profession: str = "pediatric-trainee",
+        password: str = TEST_PASSWORD,
+        confirmed: bool = True,
+        **fields: Any,
+    ) -> User:
+        n = next(counter)
+        user = account_services.create_user(
+            email or f"person{n}@example.org",
+            name or f"Test Person {n}",
+            password,
+            profession=profession,
+            role=role,
+            hash_method=CHEAP_HASH,
+            confirmed_at=utcnow() if confirmed else None,
+        )
+        for key, value in fields.items():
+            setattr(user, key, value)
+        db.session.commit()
+        return user
+
+    return make
+
+
+class AuthActions:
+    """Sign a test client in and out through the real pages."""
+
+    def __init__(self, client: CSRFClient) -> None:
+        self._client = client
+
+    def login(self, email: str, password: str = TEST_PASSWORD, **extra: Any) -> Any:
+        return self._client.post("/login", data={"email": email, "password": password, **extra})
+
+    def login_as(self, user: User) -> Any:
+        response = self.login(user.email)
+        assert response.status_code == 302, "test user could not sign in"
+        return response
+
+    def logout(self) -> Any:
+        return self._client.post("/logout")
+
+
+@pytest.fixture()
+def auth(client: CSRFClient) -> AuthActions:
+    """Return sign-in helpers for `client`."""
+    return AuthActions(client)
