@@ -1,0 +1,1 @@
+"""Course content: the Markdown authoring format, its checker and its compiled model."""

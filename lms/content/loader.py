@@ -1,0 +1,1019 @@
+"""Read course folders, check them against the authoring format and compile them.
+
+Nothing here raises on bad content: every problem becomes a Diagnostic pointing at the
+file and line an author has to fix, and a course with any error compiles to None.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import mimetypes
+import posixpath
+import re
+import string
+import textwrap
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import yaml
+
+from lms.content.markdown import images_missing_alt, render_inline, render_markdown
+from lms.content.model import (
+    AUDIENCES,
+    CREDIT_TYPES,
+    PAGE_KINDS,
+    QUIZ_ROLES,
+    Course,
+    Credit,
+    Diagnostic,
+    MediaFile,
+    Option,
+    Page,
+    Question,
+    Severity,
+)
+
+MediaUrl = Callable[[str, str, str], str]
+"""``media_url(course_slug, relpath, sha256)`` gives the URL for a file under media/."""
+PageUrl = Callable[[str, str], str]
+"""``page_url(course_slug, page_slug)`` gives the URL of a page of the course."""
+
+SLUG_RE = re.compile(r"[a-z0-9-]+")
+PAGE_FILE_RE = re.compile(r"(?P<number>[0-9]{2,})-(?P<name>.+)\.md")
+COURSE_FILE = "course.md"
+MEDIA_DIR = "media"
+
+COURSE_KEYS = (
+    "title",
+    "summary",
+    "audience",
+    "language",
+    "estimated_minutes",
+    "release_date",
+    "expiration_date",
+    "objectives",
+    "credits",
+    "accreditation",
+    "disclosures",
+    "passing_score",
+    "content_note",
+)
+PAGE_KEYS = (
+    "title",
+    "kind",
+    "minutes",
+    "content_note",
+    "required",
+    "passing_score",
+    "max_attempts",
+    "shuffle",
+    "role",
+)
+QUIZ_ONLY_KEYS = ("passing_score", "max_attempts", "shuffle", "role")
+CREDIT_KEYS = ("type", "max")
+
+_LANGUAGE_RE = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})*")
+_ISO_DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_FENCE_RE = re.compile(r"^[ \t]*(?P<fence>`{3,}|~{3,})")
+# Python-Markdown accepts "##Title" as a heading too, so the splitter must agree with it.
+_QUESTION_HEADING_RE = re.compile(r"^##(?!#)(?P<text>.*?)#*[ \t]*$")
+_OPTION_RE = re.compile(r"^[-*+][ \t]+(?P<marker>\([ xX]\)|\[[ xX]\]|=)(?:[ \t]+(?P<text>.*))?$")
+_BULLET_RE = re.compile(r"^[-*+][ \t]")
+_QUOTE_RE = re.compile(r"^ {0,3}> ?")
+_OPTION_IDS = string.ascii_lowercase
+
+
+def default_media_url(course_slug: str, relpath: str, sha256: str) -> str:
+    """Return the media file's path unchanged."""
+    return relpath
+
+
+def default_page_url(course_slug: str, page_slug: str) -> str:
+    """Return the page slug, a URL relative to the course."""
+    return page_slug
+
+
+# --------------------------------------------------------------------------- diagnostics
+
+
+class _Report:
+    def __init__(self) -> None:
+        self.items: list[Diagnostic] = []
+
+    def add(self, path: str, line: int, message: str, severity: Severity = "error") -> None:
+        self.items.append(Diagnostic(path, max(1, line), message, severity))
+
+    def for_file(self, path: str) -> _FileReport:
+        return _FileReport(self, path)
+
+    @property
+    def has_errors(self) -> bool:
+        return any(item.severity == "error" for item in self.items)
+
+    def sorted(self) -> list[Diagnostic]:
+        return sorted(self.items, key=lambda item: (item.path, item.line))
+
+
+@dataclass
+class _FileReport:
+    report: _Report
+    path: str
+
+    def error(self, line: int, message: str) -> None:
+        self.report.add(self.path, line, message, "error")
+
+    def warning(self, line: int, message: str) -> None:
+        self.report.add(self.path, line, message, "warning")
+
+
+def _suggestion(word: str, choices: Sequence[str]) -> str:
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+# --------------------------------------------------------------------------- files
+
+
+def _is_hidden(relpath: str) -> bool:
+    return any(part.startswith(".") for part in relpath.split("/"))
+
+
+def _walk(course_dir: Path) -> tuple[list[str], list[str]]:
+    """Return the course's regular files and its symlinks, as sorted POSIX relpaths."""
+    files: list[str] = []
+    links: list[str] = []
+    stack = [course_dir]
+    while stack:
+        folder = stack.pop()
+        for entry in folder.iterdir():
+            relpath = entry.relative_to(course_dir).as_posix()
+            if _is_hidden(relpath):
+                continue
+            # Never follow links: they could pull files from outside the course into it.
+            if entry.is_symlink():
+                links.append(relpath)
+            elif entry.is_dir():
+                stack.append(entry)
+            elif entry.is_file():
+                files.append(relpath)
+    return sorted(files), sorted(links)
+
+
+def compute_content_hash(course_dir: str | Path) -> str:
+    """Hash every non-hidden file of a course folder, names and bytes, in sorted order."""
+    course_dir = Path(course_dir)
+    digest = hashlib.sha256()
+    files, _links = _walk(course_dir)
+    for relpath in files:
+        data = (course_dir / relpath).read_bytes()
+        name = relpath.encode("utf-8")
+        # Lengths make the framing unambiguous: no two file sets hash the same stream.
+        digest.update(len(name).to_bytes(8, "big") + name)
+        digest.update(len(data).to_bytes(8, "big") + data)
+    return digest.hexdigest()
+
+
+# --------------------------------------------------------------------------- front matter
+
+
+@dataclass
+class _Source:
+    """A Markdown file split into front matter and body."""
+
+    relpath: str  # relative to the courses root, for diagnostics
+    lines: list[str]  # the whole file, for finding links by line
+    front: yaml.MappingNode | None
+    body: str
+    body_line: int  # file line of the body's first line
+
+
+_MISSING = object()
+_UNREADABLE = object()
+
+
+def _read_source(path: Path, relpath: str, report: _Report) -> _Source | None:
+    file = report.for_file(relpath)
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as error:
+        file.error(1, f"file is not UTF-8 text ({error.reason})")
+        return None
+    text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    lines = text.split("\n")
+    if lines[0].rstrip() != "---":
+        file.error(1, "missing front matter: start the file with a line of three dashes (---)")
+        return None
+    end = next((i for i in range(1, len(lines)) if lines[i].rstrip() in ("---", "...")), None)
+    if end is None:
+        file.error(1, "front matter is not closed: end it with a line of three dashes (---)")
+        return None
+    yaml_text = "\n".join(lines[1:end])
+    try:
+        node = yaml.compose(yaml_text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = min(mark.line + 2, end + 1) if mark is not None else 1
+        file.error(line, f"front matter is not valid YAML: {error.problem or error}")
+        return None
+    except yaml.YAMLError as error:
+        file.error(1, f"front matter is not valid YAML: {error}")
+        return None
+    if node is not None and not isinstance(node, yaml.MappingNode):
+        file.error(_line(node), "front matter must be a list of 'key: value' lines")
+        return None
+    return _Source(relpath, lines, node, "\n".join(lines[end + 1 :]), end + 2)
+
+
+def _line(node: yaml.Node) -> int:
+    # Node marks count from 0 inside the YAML text, which starts on the file's line 2.
+    return node.start_mark.line + 2
+
+
+def _construct(node: yaml.Node) -> Any:
+    try:
+        return yaml.SafeLoader("").construct_object(node, deep=True)
+    except (yaml.YAMLError, ValueError, TypeError, OverflowError):
+        # e.g. "2024-02-30": YAML resolves it as a timestamp, then the date is impossible.
+        return _UNREADABLE
+
+
+class _Fields:
+    """Typed access to a front-matter mapping, reporting problems at the right lines."""
+
+    def __init__(
+        self, node: yaml.MappingNode | None, known: Sequence[str], file: _FileReport
+    ) -> None:
+        self.file = file
+        self.keys: dict[str, yaml.Node] = {}
+        self.values: dict[str, yaml.Node] = {}
+        for key_node, value_node in node.value if node is not None else ():
+            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
+            if not isinstance(key, str):
+                file.error(_line(key_node), "keys must be plain words")
+                continue
+            if key in self.keys:
+                file.error(_line(key_node), f"duplicate key '{key}'")
+                continue
+            if key not in known:
+                file.error(_line(key_node), f"unknown key '{key}'{_suggestion(key, known)}")
+                continue
+            self.keys[key] = key_node
+            self.values[key] = value_node
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.values
+
+    def key_line(self, key: str) -> int:
+        return _line(self.keys[key])
+
+    def line(self, key: str) -> int:
+        return _line(self.values[key])
+
+    def raw(self, key: str, *, required: bool = False) -> Any:
+        if key not in self.values:
+            if required:
+                self.file.error(1, f"missing required key '{key}'")
+            return _MISSING
+        return _construct(self.values[key])
+
+    def text(self, key: str, *, required: bool = False) -> str | None:
+        value = self.raw(key, required=required)
+        if value is _MISSING:
+            return None
+        if not isinstance(value, str) or not value.strip():
+            self.file.error(
+                self.line(key), f"{key}: must be text (quote it if it looks like a number or date)"
+            )
+            return None
+        return value.strip()
+
+    def integer(self, key: str, *, low: int, high: int | None = None) -> int | None:
+        value = self.raw(key)
+        if value is _MISSING:
+            return None
+        in_range = isinstance(value, int) and value >= low and (high is None or value <= high)
+        if isinstance(value, bool) or not in_range:
+            wanted = f"from {low} to {high}" if high is not None else f"of at least {low}"
+            self.file.error(self.line(key), f"{key}: must be a whole number {wanted}")
+            return None
+        return value
+
+    def boolean(self, key: str) -> bool | None:
+        value = self.raw(key)
+        if value is _MISSING:
+            return None
+        if not isinstance(value, bool):
+            self.file.error(self.line(key), f"{key}: must be true or false")
+            return None
+        return value
+
+    def choice(self, key: str, choices: Sequence[str]) -> str | None:
+        value = self.raw(key)
+        if value is _MISSING:
+            return None
+        return _check_choice(value, key, choices, self.line(key), self.file)
+
+    def day(self, key: str) -> date | None:
+        value = self.raw(key)
+        if value is _MISSING:
+            return None
+        if isinstance(value, str) and _ISO_DATE_RE.fullmatch(value.strip()):
+            try:
+                return date.fromisoformat(value.strip())
+            except ValueError:
+                pass
+        elif isinstance(value, date) and not isinstance(value, datetime):
+            return value
+        self.file.error(self.line(key), f"{key}: must be a date written YYYY-MM-DD")
+        return None
+
+    def items(self, key: str) -> list[tuple[yaml.Node, Any]] | None:
+        if key not in self.values:
+            return None
+        node = self.values[key]
+        if not isinstance(node, yaml.SequenceNode):
+            self.file.error(self.line(key), f"{key}: must be a list")
+            return None
+        return [(item, _construct(item)) for item in node.value]
+
+
+def _check_choice(
+    value: Any, key: str, choices: Sequence[str], line: int, file: _FileReport
+) -> str | None:
+    if isinstance(value, str) and value in choices:
+        return value
+    shown = value if isinstance(value, str) else repr(value)
+    hint = _suggestion(value, choices) if isinstance(value, str) else ""
+    file.error(line, f"{key}: unknown value '{shown}'{hint}; expected one of {', '.join(choices)}")
+    return None
+
+
+# --------------------------------------------------------------------------- rendering
+
+
+@dataclass
+class _Renderer:
+    """Render Markdown fragments of one course, checking every link they make."""
+
+    slug: str
+    files: set[str]
+    media: dict[str, MediaFile]
+    pages: dict[str, str]  # page filename -> page slug
+    media_url: MediaUrl
+    page_url: PageUrl
+    report: _Report
+
+    def markdown(self, text: str, source: _Source, start_line: int) -> str:
+        return self._render(render_markdown, text, source, start_line)
+
+    def inline(self, text: str, source: _Source, start_line: int) -> str:
+        return self._render(render_inline, text, source, start_line)
+
+    def _render(
+        self,
+        render: Callable[..., str],
+        text: str,
+        source: _Source,
+        start_line: int,
+    ) -> str:
+        if not text.strip():
+            return ""
+        problems: list[tuple[str, str]] = []
+        written: dict[str, str] = {}  # emitted URL -> URL as the author wrote it
+
+        def resolve(url: str) -> str | None:
+            result, problem = self._resolve(url)
+            if problem is not None:
+                problems.append((url, problem))
+            if result is not None:
+                written.setdefault(result, url)
+            return result
+
+        html = render(text, resolve)
+        file = self.report.for_file(source.relpath)
+        finder = _LineFinder(source.lines, start_line)
+        for url, problem in problems:
+            file.error(finder.find(url), problem)
+        finder = _LineFinder(source.lines, start_line)
+        for src in images_missing_alt(html):
+            if not src:
+                continue  # its link was broken and already reported as an error
+            file.warning(finder.find(written.get(src, src)), "image has no alt text")
+        return html
+
+    def _resolve(self, url: str) -> tuple[str | None, str | None]:
+        parts = urlsplit(url)
+        # The sanitiser has already removed every scheme but http, https and mailto.
+        if parts.scheme or parts.netloc or not parts.path:
+            return url, None
+        if parts.path.startswith("/"):
+            return None, f"link must be relative to the course folder: {url}"
+        target = posixpath.normpath(unquote(parts.path))
+        suffix = f"#{parts.fragment}" if parts.fragment else ""
+        if target == ".." or target.startswith("../"):
+            return None, f"link points outside the course folder: {url}"
+        if target in self.pages:
+            return self.page_url(self.slug, self.pages[target]) + suffix, None
+        if target in self.media:
+            media = self.media[target]
+            return self.media_url(self.slug, target, media.sha256) + suffix, None
+        if target in self.files:
+            return None, f"links may point only at pages (NN-name.md) or files in media/: {url}"
+        return None, f"link target not found: {url}"
+
+
+class _LineFinder:
+    """Find the source line of each URL, scanning forward as the document is read."""
+
+    def __init__(self, lines: list[str], start_line: int) -> None:
+        self.lines = lines
+        self.start = start_line
+        self.cursor = start_line
+
+    def find(self, url: str) -> int:
+        for first in (self.cursor, self.start):
+            for number in range(first, len(self.lines) + 1):
+                if url and url in self.lines[number - 1]:
+                    self.cursor = number
+                    return number
+        # Reference-style definitions or HTML entities can hide the URL from a plain scan.
+        return self.start
+
+
+# --------------------------------------------------------------------------- questions
+
+
+def _fenced(lines: Sequence[str]) -> Iterator[tuple[str, bool]]:
+    """Yield each line with whether it sits inside (or opens/closes) a fenced code block."""
+    fence: str | None = None
+    for line in lines:
+        match = _FENCE_RE.match(line)
+        if fence is None:
+            if match:
+                fence = match.group("fence")
+                yield line, True
+                continue
+            yield line, False
+        else:
+            closing = match["fence"] if match else ""
+            if closing[:1] == fence[0] and len(closing) >= len(fence) and not line.strip(" \t`~"):
+                fence = None
+            yield line, True
+
+
+@dataclass
+class _Item:
+    marker: str
+    line: int
+    text: list[str]
+    continuation: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _RawQuestion:
+    title: str
+    line: int
+    body: list[tuple[int, str]] = field(default_factory=list)  # (file line, text)
+
+
+def _split_questions(source: _Source) -> tuple[str, list[_RawQuestion]]:
+    """Split a quiz or evaluation body into its intro and one section per ## heading."""
+    intro: list[str] = []
+    questions: list[_RawQuestion] = []
+    body_lines = source.body.split("\n")
+    for offset, (line, in_fence) in enumerate(_fenced(body_lines)):
+        number = source.body_line + offset
+        heading = None if in_fence else _QUESTION_HEADING_RE.match(line)
+        if heading:
+            questions.append(_RawQuestion(heading["text"].strip(), number))
+        elif questions:
+            questions[-1].body.append((number, line))
+        else:
+            intro.append(line)
+    return "\n".join(intro), questions
+
+
+def _parse_items(
+    raw: _RawQuestion, file: _FileReport
+) -> tuple[list[tuple[int, str]], list[_Item], list[str], int | None]:
+    """Split one question section into stem lines, option items and explanation lines."""
+    stem: list[tuple[int, str]] = []
+    items: list[_Item] = []
+    explanation: list[str] = []
+    explanation_line: int | None = None
+    state = "stem"
+    previous_blank = True
+    fence_flags = [in_fence for _line, in_fence in _fenced([text for _n, text in raw.body])]
+    for (number, line), in_fence in zip(raw.body, fence_flags, strict=True):
+        blank = not line.strip()
+        option = None if in_fence else _OPTION_RE.match(line)
+        if state == "stem":
+            if option is None:
+                stem.append((number, line))
+                continue
+            state = "options"
+        if state == "options":
+            if option is not None:
+                items.append(_Item(option["marker"], number, [(option["text"] or "").strip()]))
+            elif blank or line[:1] in (" ", "\t"):
+                items[-1].continuation.append(line)
+            elif _QUOTE_RE.match(line):
+                state = "explanation"
+                explanation_line = number
+            elif _BULLET_RE.match(line):
+                file.error(number, "each option needs a marker: ( ), (x), [ ], [x] or =")
+            elif not previous_blank and not items[-1].continuation:
+                # A lazy continuation line: the option's text simply wrapped.
+                items[-1].text.append(line.strip())
+            else:
+                file.error(
+                    number,
+                    "unexpected text after the options; "
+                    "an explanation must be a > blockquote after the list",
+                )
+                return stem, items, explanation, explanation_line
+        if state == "explanation":
+            if blank or _QUOTE_RE.match(line) or not previous_blank:
+                explanation.append(_QUOTE_RE.sub("", line, count=1))
+            else:
+                file.error(
+                    number, "unexpected text after the explanation; keep it inside the > blockquote"
+                )
+                return stem, items, explanation, explanation_line
+        previous_blank = blank
+    return stem, items, explanation, explanation_line
+
+
+def _split_feedback(item: _Item) -> tuple[str, list[str], int]:
+    """Return the option's text, its feedback lines and how far into the item they start."""
+    block = textwrap.dedent("\n".join(item.continuation)).split("\n")
+    first_quote = next((i for i, line in enumerate(block) if _QUOTE_RE.match(line)), None)
+    text_lines = block if first_quote is None else block[:first_quote]
+    text = "\n".join([*item.text, *text_lines]).strip()
+    if first_quote is None:
+        return text, [], 0
+    feedback = [_QUOTE_RE.sub("", line, count=1) for line in block[first_quote:]]
+    return text, feedback, first_quote + 1
+
+
+def _compile_question(
+    number: int,
+    raw: _RawQuestion,
+    page_kind: str,
+    source: _Source,
+    renderer: _Renderer,
+    file: _FileReport,
+) -> Question | None:
+    stem_lines, items, explanation, explanation_line = _parse_items(raw, file)
+    stem_text = "\n".join(text for _n, text in stem_lines).strip()
+    stem_start = next((n for n, text in stem_lines if text.strip()), raw.line)
+    if not items and not raw.title and not stem_text:
+        file.error(raw.line, "empty question: write the question after ## and list its options")
+        return None
+    if not raw.title:
+        file.error(raw.line, "question heading has no text")
+        return None
+
+    markers = {"(": "single", "[": "multiple", "=": "short"}
+    kind = markers[items[0].marker[0]] if items else "text"
+    for item in items:
+        if markers[item.marker[0]] != kind:
+            file.error(
+                item.line, "question mixes ( ), [ ] and = options; use one kind per question"
+            )
+            return None
+    correct = [item.marker[1:2] in ("x", "X") for item in items]
+
+    ok = True
+    if page_kind == "evaluation":
+        marked = [item.line for item, mark in zip(items, correct, strict=True) if mark]
+        if kind == "short" or marked:
+            file.error((marked or [items[0].line])[0], "evaluations have no correct answers")
+            ok = False
+    elif kind == "text":
+        file.error(raw.line, "question has no options (- ( ) or - [ ]) or answers (- = ...)")
+        ok = False
+    elif kind == "single" and sum(correct) != 1:
+        file.error(raw.line, f"single-choice question needs exactly one (x); found {sum(correct)}")
+        ok = False
+    elif kind == "multiple" and not any(correct):
+        file.error(raw.line, "select-all question needs at least one [x]")
+        ok = False
+    if len(items) > len(_OPTION_IDS):
+        file.error(raw.line, f"question has more than {len(_OPTION_IDS)} options")
+        ok = False
+
+    options: list[Option] = []
+    answers: list[str] = []
+    for index, item in enumerate(items[: len(_OPTION_IDS)]):
+        text, feedback, feedback_offset = _split_feedback(item)
+        if not text:
+            file.error(item.line, "option has no text")
+            ok = False
+            continue
+        if kind == "short":
+            if feedback:
+                file.error(
+                    item.line,
+                    "answers (- =) take no feedback; "
+                    "explain in a > blockquote after the list instead",
+                )
+                ok = False
+            answers.append(text)
+            continue
+        feedback_html = renderer.markdown("\n".join(feedback), source, item.line + feedback_offset)
+        options.append(
+            Option(
+                id=_OPTION_IDS[index],
+                html=renderer.inline(text, source, item.line),
+                text=text,
+                correct=correct[index],
+                feedback_html=feedback_html or None,
+            )
+        )
+    if not ok:
+        return None
+    explanation_html = renderer.markdown(
+        "\n".join(explanation), source, explanation_line or raw.line
+    )
+    return Question(
+        id=f"q{number}",
+        kind=kind,
+        title=raw.title,
+        title_html=renderer.inline(raw.title, source, raw.line),
+        stem_html=renderer.markdown(stem_text, source, stem_start),
+        options=tuple(options),
+        answers=tuple(answers),
+        explanation_html=explanation_html or None,
+        line=raw.line,
+    )
+
+
+# --------------------------------------------------------------------------- pages
+
+
+@dataclass
+class _PageFile:
+    filename: str
+    number: int
+    slug: str
+
+
+def _page_files(
+    files: Sequence[str], prefix: str, file_report: Callable[[str], _FileReport]
+) -> list[_PageFile]:
+    pages: list[_PageFile] = []
+    for relpath in files:
+        if "/" in relpath or relpath == COURSE_FILE:
+            continue
+        relative = f"{prefix}/{relpath}"
+        match = PAGE_FILE_RE.fullmatch(relpath)
+        if not relpath.endswith(".md"):
+            file_report(relative).warning(1, "file ignored: put handouts and images in media/")
+        elif match is None:
+            file_report(relative).warning(
+                1, "file name does not match NN-name.md, so it is not a page; ignored"
+            )
+        elif not SLUG_RE.fullmatch(match["name"]):
+            file_report(relative).error(
+                1, f"page name '{match['name']}' must match [a-z0-9-]+ (lower case, no spaces)"
+            )
+        else:
+            pages.append(_PageFile(relpath, int(match["number"]), match["name"]))
+    return sorted(pages, key=lambda page: (page.number, page.filename))
+
+
+def _compile_page(
+    page_file: _PageFile,
+    position: int,
+    source: _Source,
+    course_passing_score: int,
+    renderer: _Renderer,
+    file: _FileReport,
+) -> tuple[Page | None, int | None]:
+    """Compile one page; also return the line of its ``kind: evaluation`` if it has one."""
+    fields = _Fields(source.front, PAGE_KEYS, file)
+    title = fields.text("title", required=True)
+    kind = fields.choice("kind", PAGE_KINDS) or ("lesson" if "kind" not in fields else None)
+    minutes = fields.integer("minutes", low=1)
+    content_note = fields.text("content_note")
+    required = fields.boolean("required")
+    passing_score = fields.integer("passing_score", low=0, high=100)
+    max_attempts = fields.integer("max_attempts", low=1)
+    shuffle = fields.boolean("shuffle")
+    role = fields.choice("role", QUIZ_ROLES)
+    if kind is None:
+        return None, None
+    if kind != "quiz":
+        for key in QUIZ_ONLY_KEYS:
+            if key in fields:
+                file.error(fields.key_line(key), f"{key}: only quiz pages take this key")
+    if kind != "lesson" and "required" in fields:
+        file.error(fields.key_line("required"), "required: only lesson pages take this key")
+    evaluation_line = fields.line("kind") if kind == "evaluation" else None
+
+    html = ""
+    questions: list[Question] = []
+    if kind == "lesson":
+        html = renderer.markdown(source.body, source, source.body_line)
+    else:
+        intro, raw_questions = _split_questions(source)
+        html = renderer.markdown(intro, source, source.body_line)
+        if not raw_questions:
+            file.error(1, f"{kind} page has no questions: start each question with a ## heading")
+        for number, raw in enumerate(raw_questions, start=1):
+            question = _compile_question(number, raw, kind, source, renderer, file)
+            if question is not None:
+                questions.append(question)
+    if title is None:
+        return None, evaluation_line
+    quiz = kind == "quiz"
+    page = Page(
+        slug=page_file.slug,
+        filename=page_file.filename,
+        position=position,
+        title=title,
+        kind=kind,
+        minutes=minutes,
+        content_note=content_note,
+        required=required if required is not None else True,
+        html=html,
+        questions=tuple(questions),
+        passing_score=(passing_score if passing_score is not None else course_passing_score)
+        if quiz
+        else None,
+        max_attempts=max_attempts if quiz else None,
+        shuffle=bool(shuffle) if quiz else False,
+        role=(role or "posttest") if quiz else None,
+        # A final newline ends the last line; it does not start another.
+        line_count=len(source.lines) - (source.lines[-1] == ""),
+    )
+    return page, evaluation_line
+
+
+# --------------------------------------------------------------------------- course
+
+
+def _read_credits(fields: _Fields, file: _FileReport) -> list[Credit]:
+    credits: list[Credit] = []
+    seen: set[str] = set()
+    for node, _value in fields.items("credits") or []:
+        if not isinstance(node, yaml.MappingNode):
+            file.error(_line(node), "credits: each credit needs 'type' and 'max'")
+            continue
+        credit = _Fields(node, CREDIT_KEYS, file)
+        credit_type = credit.choice("type", CREDIT_TYPES)
+        amount = credit.raw("max")
+        if "type" not in credit or "max" not in credit:
+            missing = "type" if "type" not in credit else "max"
+            file.error(_line(node), f"credits: missing required key '{missing}'")
+            continue
+        maximum = _quarter_multiple(amount)
+        if maximum is None:
+            file.error(credit.line("max"), "max: must be a positive multiple of 0.25")
+        if credit_type is None:
+            continue
+        if credit_type in seen:
+            file.error(credit.line("type"), f"credits: type '{credit_type}' is listed twice")
+            continue
+        seen.add(credit_type)
+        if maximum is not None:
+            credits.append(Credit(credit_type, maximum))
+    return credits
+
+
+def _quarter_multiple(value: Any) -> Decimal | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation:
+        return None
+    if not amount.is_finite() or amount <= 0 or (amount * 4) % 1 != 0:
+        return None
+    return amount
+
+
+def _read_course_fields(fields: _Fields, file: _FileReport) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "title": fields.text("title", required=True),
+        "summary": fields.text("summary", required=True),
+        "language": "en",
+        "estimated_minutes": fields.integer("estimated_minutes", low=1),
+        "release_date": fields.day("release_date"),
+        "expiration_date": fields.day("expiration_date"),
+        "accreditation": fields.text("accreditation"),
+        "content_note": fields.text("content_note"),
+        "passing_score": fields.integer("passing_score", low=0, high=100),
+    }
+    language = fields.text("language")
+    if language is not None:
+        if _LANGUAGE_RE.fullmatch(language):
+            values["language"] = language
+        else:
+            file.error(fields.line("language"), "language: must be a language tag like en or es-MX")
+
+    audience: list[str] = []
+    audience_items = fields.items("audience")
+    for node, value in audience_items or []:
+        choice = _check_choice(value, "audience", AUDIENCES, _line(node), file)
+        if choice is not None and choice not in audience:
+            audience.append(choice)
+    if audience_items is not None and not audience_items:
+        file.error(fields.line("audience"), "audience: list at least one audience")
+    values["audience"] = tuple(audience) if audience_items else AUDIENCES
+
+    objectives: list[str] = []
+    for node, value in fields.items("objectives") or []:
+        if isinstance(value, str) and value.strip():
+            objectives.append(value.strip())
+        else:
+            file.error(_line(node), "objectives: each objective must be text")
+    values["objectives"] = tuple(objectives)
+    values["credits"] = tuple(_read_credits(fields, file))
+
+    release, expiration = values["release_date"], values["expiration_date"]
+    if release is not None and expiration is not None and expiration <= release:
+        file.error(fields.line("expiration_date"), "expiration_date: must be after release_date")
+    return values
+
+
+def _media_files(course_dir: Path, files: Sequence[str]) -> dict[str, MediaFile]:
+    media: dict[str, MediaFile] = {}
+    for relpath in files:
+        if not relpath.startswith(f"{MEDIA_DIR}/"):
+            continue
+        data = (course_dir / relpath).read_bytes()
+        content_type = mimetypes.guess_type(relpath)[0] or "application/octet-stream"
+        media[relpath] = MediaFile(
+            relpath, hashlib.sha256(data).hexdigest(), len(data), content_type
+        )
+    return media
+
+
+def load_course(
+    course_dir: str | Path,
+    *,
+    root: str | Path | None = None,
+    media_url: MediaUrl = default_media_url,
+    page_url: PageUrl = default_page_url,
+) -> tuple[Course | None, list[Diagnostic]]:
+    """Check and compile one course folder; the course is None if any error was found."""
+    course_dir = Path(course_dir)
+    root = Path(root) if root is not None else course_dir.parent
+    try:
+        prefix = course_dir.relative_to(root).as_posix()
+    except ValueError:
+        prefix = course_dir.name
+    slug = course_dir.name
+    report = _Report()
+    course_file = report.for_file(f"{prefix}/{COURSE_FILE}")
+
+    if not course_dir.is_dir():
+        course_file.error(1, f"course folder not found: {course_dir}")
+        return None, report.sorted()
+    if not SLUG_RE.fullmatch(slug):
+        course_file.error(
+            1, f"folder name '{slug}' is not a valid slug: slug must match [a-z0-9-]+"
+        )
+    files, links = _walk(course_dir)
+    for relpath in links:
+        report.add(f"{prefix}/{relpath}", 1, "symbolic links are not allowed in a course")
+    for relpath in files:
+        top = relpath.split("/", 1)[0]
+        if "/" in relpath and top != MEDIA_DIR:
+            report.add(
+                f"{prefix}/{relpath}", 1, "file ignored: only media/ may hold folders", "warning"
+            )
+    if COURSE_FILE not in files:
+        course_file.error(1, "missing course.md")
+        return None, report.sorted()
+
+    page_files = _page_files(files, prefix, report.for_file)
+    media = _media_files(course_dir, files)
+    renderer = _Renderer(
+        slug=slug,
+        files=set(files),
+        media=media,
+        pages={page.filename: page.slug for page in page_files},
+        media_url=media_url,
+        page_url=page_url,
+        report=report,
+    )
+
+    course_source = _read_source(course_dir / COURSE_FILE, course_file.path, report)
+    values: dict[str, Any] = {}
+    overview_html = disclosures_html = ""
+    if course_source is not None:
+        fields = _Fields(course_source.front, COURSE_KEYS, course_file)
+        values = _read_course_fields(fields, course_file)
+        disclosures = fields.text("disclosures")
+        if disclosures is not None:
+            disclosures_html = renderer.markdown(
+                disclosures, course_source, fields.line("disclosures")
+            )
+        overview_html = renderer.markdown(
+            course_source.body, course_source, course_source.body_line
+        )
+    passing_score = values.get("passing_score")
+    passing_score = 80 if passing_score is None else passing_score
+
+    if not page_files:
+        course_file.error(1, "course has no pages: add files named like 01-introduction.md")
+    pages: list[Page] = []
+    slugs: dict[str, str] = {}
+    evaluation: str | None = None
+    for position, page_file in enumerate(page_files, start=1):
+        relpath = f"{prefix}/{page_file.filename}"
+        file = report.for_file(relpath)
+        if page_file.slug in slugs:
+            file.error(1, f"duplicate page slug '{page_file.slug}' (also {slugs[page_file.slug]})")
+        slugs.setdefault(page_file.slug, page_file.filename)
+        source = _read_source(course_dir / page_file.filename, relpath, report)
+        if source is None:
+            continue
+        page, evaluation_line = _compile_page(
+            page_file, position, source, passing_score, renderer, file
+        )
+        if evaluation_line is not None:
+            if evaluation is not None:
+                file.error(
+                    evaluation_line,
+                    f"kind: a course has one evaluation page, and {evaluation} is already one",
+                )
+            evaluation = evaluation or page_file.filename
+        if page is not None:
+            pages.append(page)
+
+    diagnostics = report.sorted()
+    if report.has_errors or course_source is None:
+        return None, diagnostics
+    course = Course(
+        slug=slug,
+        title=values["title"],
+        summary=values["summary"],
+        audience=values["audience"],
+        language=values["language"],
+        estimated_minutes=values["estimated_minutes"],
+        release_date=values["release_date"],
+        expiration_date=values["expiration_date"],
+        objectives=values["objectives"],
+        credits=values["credits"],
+        accreditation=values["accreditation"],
+        disclosures_html=disclosures_html or None,
+        passing_score=passing_score,
+        content_note=values["content_note"],
+        overview_html=overview_html,
+        pages=tuple(pages),
+        media=media,
+        content_hash=compute_content_hash(course_dir),
+    )
+    return course, diagnostics
+
+
+def check_courses(
+    root: str | Path,
+    *,
+    media_url: MediaUrl = default_media_url,
+    page_url: PageUrl = default_page_url,
+) -> tuple[list[Course], list[Diagnostic]]:
+    """Check and compile every course folder under root, skipping names starting . or _."""
+    root = Path(root)
+    if not root.is_dir():
+        return [], [Diagnostic(".", 1, f"courses folder not found: {root}")]
+    courses: list[Course] = []
+    diagnostics: list[Diagnostic] = []
+    seen: dict[str, str] = {}
+    # Valid names first, so that of "intro" and "Intro" the invalid one is the duplicate.
+    folders = sorted(root.iterdir(), key=lambda path: (not SLUG_RE.fullmatch(path.name), path.name))
+    for folder in folders:
+        name = folder.name
+        if name.startswith((".", "_")) or not folder.is_dir():
+            continue
+        if folder.is_symlink():
+            diagnostics.append(Diagnostic(name, 1, "symbolic links are not allowed for courses"))
+            continue
+        # Two names that differ only by case collide on case-insensitive file systems and URLs.
+        key = name.casefold()
+        course, found = load_course(folder, root=root, media_url=media_url, page_url=page_url)
+        diagnostics.extend(found)
+        if key in seen:
+            diagnostics.append(
+                Diagnostic(f"{name}/{COURSE_FILE}", 1, f"duplicate slug '{key}' (also {seen[key]})")
+            )
+            continue
+        seen[key] = name
+        if course is not None:
+            courses.append(course)
+    courses.sort(key=lambda course: course.slug)
+    diagnostics.sort(key=lambda item: (item.path, item.line))
+    return courses, diagnostics
+
+
+load_courses = check_courses

@@ -1,0 +1,323 @@
+"""The compiled form of a course, as the loader builds it and the publisher stores it.
+
+Every model is an immutable dataclass with ``to_dict()``/``from_dict()`` that round-trip
+through JSON: dates travel as ISO strings, Decimals as strings, tuples as lists.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any, Literal
+
+Severity = Literal["error", "warning"]
+QuestionKind = Literal["single", "multiple", "short", "text"]
+PageKind = Literal["lesson", "quiz", "evaluation"]
+QuizRole = Literal["pretest", "posttest"]
+
+AUDIENCES: tuple[str, ...] = ("trainee", "clinic-staff", "self-directed")
+PAGE_KINDS: tuple[str, ...] = ("lesson", "quiz", "evaluation")
+QUIZ_ROLES: tuple[str, ...] = ("pretest", "posttest")
+CREDIT_TYPES: tuple[str, ...] = ("ama-pra-1", "abp-moc-2", "ancc-contact-hours", "participation")
+
+# Bumped whenever the stored JSON shape changes, so old rows can be recognised.
+FORMAT_VERSION = 1
+
+
+def _iso(value: date | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _from_iso(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value is not None else None
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """One problem found in the course sources, pointing at a file and line."""
+
+    path: str  # relative to the courses folder, POSIX separators
+    line: int  # 1-based; 1 for problems with a whole file
+    message: str
+    severity: Severity = "error"
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.severity}: {self.message}"
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-safe dict."""
+        return {
+            "path": self.path,
+            "line": self.line,
+            "message": self.message,
+            "severity": self.severity,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Diagnostic:
+        """Build from ``to_dict()`` output."""
+        return cls(data["path"], data["line"], data["message"], data["severity"])
+
+
+@dataclass(frozen=True)
+class Option:
+    """One choice of a single- or multiple-choice question."""
+
+    id: str  # "a", "b", ... in source order
+    html: str  # inline HTML, no wrapping <p>
+    text: str  # the option's Markdown source, for reports and exports
+    correct: bool
+    feedback_html: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-safe dict."""
+        return {
+            "id": self.id,
+            "html": self.html,
+            "text": self.text,
+            "correct": self.correct,
+            "feedback_html": self.feedback_html,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Option:
+        """Build from ``to_dict()`` output."""
+        return cls(
+            id=data["id"],
+            html=data["html"],
+            text=data["text"],
+            correct=data["correct"],
+            feedback_html=data.get("feedback_html"),
+        )
+
+
+@dataclass(frozen=True)
+class Question:
+    """One question of a quiz or evaluation page."""
+
+    id: str  # "q1", "q2", ... in page order
+    kind: QuestionKind
+    title: str  # the heading text as written
+    title_html: str  # the heading text rendered inline
+    stem_html: str  # paragraphs between the heading and the options; may be ""
+    options: tuple[Option, ...] = ()
+    answers: tuple[str, ...] = ()  # accepted short answers, as written
+    explanation_html: str | None = None
+    line: int = 1  # line of the "## " heading in the page file
+
+    def accepts(self, answer: str) -> bool:
+        """Tell whether a short answer matches, ignoring case and surrounding space."""
+        given = answer.strip().casefold()
+        return any(given == accepted.strip().casefold() for accepted in self.answers)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-safe dict."""
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "title": self.title,
+            "title_html": self.title_html,
+            "stem_html": self.stem_html,
+            "options": [option.to_dict() for option in self.options],
+            "answers": list(self.answers),
+            "explanation_html": self.explanation_html,
+            "line": self.line,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Question:
+        """Build from ``to_dict()`` output."""
+        return cls(
+            id=data["id"],
+            kind=data["kind"],
+            title=data["title"],
+            title_html=data["title_html"],
+            stem_html=data["stem_html"],
+            options=tuple(Option.from_dict(item) for item in data["options"]),
+            answers=tuple(data["answers"]),
+            explanation_html=data.get("explanation_html"),
+            line=data["line"],
+        )
+
+
+@dataclass(frozen=True)
+class Page:
+    """One lesson, quiz or evaluation page of a course."""
+
+    slug: str  # file name without "NN-" and ".md"
+    filename: str
+    position: int  # 1-based, in file-name order
+    title: str
+    kind: PageKind = "lesson"
+    minutes: int | None = None
+    content_note: str | None = None
+    required: bool = True
+    html: str = ""  # the whole body for lessons; the intro before the first question otherwise
+    questions: tuple[Question, ...] = ()
+    passing_score: int | None = None  # quizzes only: their own, else the course's
+    max_attempts: int | None = None  # quizzes only; None means unlimited
+    shuffle: bool = False
+    role: QuizRole | None = None  # quizzes only
+    line_count: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-safe dict."""
+        return {
+            "slug": self.slug,
+            "filename": self.filename,
+            "position": self.position,
+            "title": self.title,
+            "kind": self.kind,
+            "minutes": self.minutes,
+            "content_note": self.content_note,
+            "required": self.required,
+            "html": self.html,
+            "questions": [question.to_dict() for question in self.questions],
+            "passing_score": self.passing_score,
+            "max_attempts": self.max_attempts,
+            "shuffle": self.shuffle,
+            "role": self.role,
+            "line_count": self.line_count,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Page:
+        """Build from ``to_dict()`` output."""
+        return cls(
+            slug=data["slug"],
+            filename=data["filename"],
+            position=data["position"],
+            title=data["title"],
+            kind=data["kind"],
+            minutes=data.get("minutes"),
+            content_note=data.get("content_note"),
+            required=data["required"],
+            html=data["html"],
+            questions=tuple(Question.from_dict(item) for item in data["questions"]),
+            passing_score=data.get("passing_score"),
+            max_attempts=data.get("max_attempts"),
+            shuffle=data["shuffle"],
+            role=data.get("role"),
+            line_count=data.get("line_count", 0),
+        )
+
+
+@dataclass(frozen=True)
+class Credit:
+    """The most credit of one type that the course can award."""
+
+    type: str  # one of CREDIT_TYPES
+    max: Decimal  # a positive multiple of 0.25
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-safe dict."""
+        return {"type": self.type, "max": str(self.max)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Credit:
+        """Build from ``to_dict()`` output."""
+        return cls(type=data["type"], max=Decimal(data["max"]))
+
+
+@dataclass(frozen=True)
+class MediaFile:
+    """A file under the course's media/ folder."""
+
+    path: str  # relative to the course folder, e.g. "media/figure.png"
+    sha256: str
+    size: int
+    content_type: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-safe dict."""
+        return {
+            "path": self.path,
+            "sha256": self.sha256,
+            "size": self.size,
+            "content_type": self.content_type,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> MediaFile:
+        """Build from ``to_dict()`` output."""
+        return cls(data["path"], data["sha256"], data["size"], data["content_type"])
+
+
+@dataclass(frozen=True)
+class Course:
+    """A whole course, checked and compiled to sanitised HTML."""
+
+    slug: str
+    title: str
+    summary: str
+    audience: tuple[str, ...] = AUDIENCES
+    language: str = "en"
+    estimated_minutes: int | None = None
+    release_date: date | None = None
+    expiration_date: date | None = None
+    objectives: tuple[str, ...] = ()
+    credits: tuple[Credit, ...] = ()
+    accreditation: str | None = None
+    disclosures_html: str | None = None
+    passing_score: int = 80
+    content_note: str | None = None
+    overview_html: str = ""
+    pages: tuple[Page, ...] = ()
+    media: dict[str, MediaFile] = field(default_factory=dict)
+    content_hash: str = ""
+
+    def page(self, slug: str) -> Page | None:
+        """Return the page with this slug, or None."""
+        return next((page for page in self.pages if page.slug == slug), None)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-safe dict."""
+        return {
+            "format": FORMAT_VERSION,
+            "slug": self.slug,
+            "title": self.title,
+            "summary": self.summary,
+            "audience": list(self.audience),
+            "language": self.language,
+            "estimated_minutes": self.estimated_minutes,
+            "release_date": _iso(self.release_date),
+            "expiration_date": _iso(self.expiration_date),
+            "objectives": list(self.objectives),
+            "credits": [credit.to_dict() for credit in self.credits],
+            "accreditation": self.accreditation,
+            "disclosures_html": self.disclosures_html,
+            "passing_score": self.passing_score,
+            "content_note": self.content_note,
+            "overview_html": self.overview_html,
+            "pages": [page.to_dict() for page in self.pages],
+            "media": {path: media.to_dict() for path, media in sorted(self.media.items())},
+            "content_hash": self.content_hash,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Course:
+        """Build from ``to_dict()`` output."""
+        version = data.get("format", FORMAT_VERSION)
+        if version != FORMAT_VERSION:
+            raise ValueError(f"unsupported course format {version!r}")
+        return cls(
+            slug=data["slug"],
+            title=data["title"],
+            summary=data["summary"],
+            audience=tuple(data["audience"]),
+            language=data["language"],
+            estimated_minutes=data.get("estimated_minutes"),
+            release_date=_from_iso(data.get("release_date")),
+            expiration_date=_from_iso(data.get("expiration_date")),
+            objectives=tuple(data["objectives"]),
+            credits=tuple(Credit.from_dict(item) for item in data["credits"]),
+            accreditation=data.get("accreditation"),
+            disclosures_html=data.get("disclosures_html"),
+            passing_score=data["passing_score"],
+            content_note=data.get("content_note"),
+            overview_html=data["overview_html"],
+            pages=tuple(Page.from_dict(item) for item in data["pages"]),
+            media={path: MediaFile.from_dict(item) for path, item in data["media"].items()},
+            content_hash=data["content_hash"],
+        )
