@@ -23,10 +23,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     mail.init_app(app)
     errors.init_app(app)
 
-    from lms import accounts, admin, main
+    from lms import accounts, admin, courses, main, progress
 
     app.register_blueprint(main.bp)
     app.register_blueprint(accounts.bp)
+    app.register_blueprint(courses.bp)
+    app.register_blueprint(progress.bp)
     app.register_blueprint(admin.bp)
 
     return app

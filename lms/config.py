@@ -20,6 +20,7 @@ class Defaults:
     PROVIDER_NAME = "Example Pediatric Education Institute"
     SUPPORT_EMAIL = "support@example.org"
     COURSES_DIR = "courses"
+    MAX_MEDIA_BYTES = 20 * 1024 * 1024
 
     SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True}
 

@@ -1,0 +1,51 @@
+"""Pure rules for who a course is for and whether it is open."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from lms.accounts.models import Profession
+
+# The audience group a profession belongs to, in the course format's words.
+PROFESSION_AUDIENCE = {
+    Profession.TRAINEE.value: "trainee",
+    Profession.PHYSICIAN.value: "trainee",
+    Profession.NURSE.value: "clinic-staff",
+    Profession.SOCIAL_WORKER.value: "clinic-staff",
+    Profession.CLINIC_STAFF.value: "clinic-staff",
+}
+
+AUDIENCE_LABELS = {
+    "trainee": "Pediatric trainees and physicians",
+    "clinic-staff": "Clinic staff",
+    "self-directed": "Anyone learning on their own",
+}
+
+
+def audience_for(profession: str | None) -> str | None:
+    """Return the audience group for a profession, or None when any course may fit."""
+    return PROFESSION_AUDIENCE.get(profession or "")
+
+
+def suits(course_audience: list[str], learner_audience: str | None) -> bool:
+    """Return whether a course is meant for a learner in `learner_audience`."""
+    if learner_audience is None or "self-directed" in course_audience:
+        return True
+    return learner_audience in course_audience
+
+
+def availability(release: date | None, expiration: date | None, today: date) -> str:
+    """Return "upcoming", "open" or "expired" for a course on `today`."""
+    if release is not None and today < release:
+        return "upcoming"
+    if expiration is not None and today > expiration:
+        return "expired"
+    return "open"
+
+
+def format_amount(amount: Decimal | float | str) -> str:
+    """Format a credit amount as people write it: 1.0, 1.5, 0.75."""
+    value = Decimal(str(amount)).quantize(Decimal("0.01"))
+    text = f"{value:f}".rstrip("0")
+    return text + "0" if text.endswith(".") else text

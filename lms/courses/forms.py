@@ -1,0 +1,19 @@
+"""Catalog and enrolment forms."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, SearchField
+from wtforms.validators import Length, Optional
+
+
+class CatalogSearchForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET search changes nothing
+
+    q = SearchField("Search courses by title", validators=[Optional(), Length(max=200)])
+    all = BooleanField("Show courses for every audience")
+
+
+class StartForm(FlaskForm):
+    """A CSRF-protected button: starting also acknowledges the disclosures shown."""

@@ -1,0 +1,181 @@
+"""Published courses. Every version is kept, with its compiled pages and media, forever."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Date,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from lms.content.model import Course as CompiledCourse
+from lms.content.model import Credit, Question
+from lms.database import UTCDateTime, utcnow
+from lms.extensions import db
+
+JSONType = JSON().with_variant(JSONB(), "postgresql")
+
+
+class Course(db.Model):
+    """A course, identified by its folder name; its content lives in versions."""
+
+    __tablename__ = "courses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(100), unique=True)
+    current_version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("course_versions.id", use_alter=True, ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Withdrawn courses leave the catalog; what learners did in them stays.
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    current_version: Mapped[CourseVersion | None] = relationship(
+        foreign_keys=[current_version_id], post_update=True
+    )
+    versions: Mapped[list[CourseVersion]] = relationship(
+        back_populates="course",
+        foreign_keys="CourseVersion.course_id",
+        order_by="CourseVersion.number",
+    )
+
+    def __repr__(self) -> str:
+        return f"<Course {self.slug}>"
+
+
+class CourseVersion(db.Model):
+    """One published state of a course: immutable once written."""
+
+    __tablename__ = "course_versions"
+    __table_args__ = (UniqueConstraint("course_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    title: Mapped[str] = mapped_column(String(300))
+    summary: Mapped[str] = mapped_column(Text)
+    audience: Mapped[list[str]] = mapped_column(JSONType)
+    language: Mapped[str] = mapped_column(String(20))
+    estimated_minutes: Mapped[int | None] = mapped_column(Integer)
+    release_date: Mapped[date | None] = mapped_column(Date)
+    expiration_date: Mapped[date | None] = mapped_column(Date)
+    passing_score: Mapped[int] = mapped_column(Integer)
+    # The whole compiled course (objectives, credits, statements, HTML), as the loader made it.
+    compiled: Mapped[dict[str, Any]] = mapped_column(JSONType)
+
+    course: Mapped[Course] = relationship(back_populates="versions", foreign_keys=[course_id])
+    pages: Mapped[list[CoursePage]] = relationship(
+        back_populates="version", order_by="CoursePage.position", cascade="all, delete-orphan"
+    )
+
+    def __repr__(self) -> str:
+        return f"<CourseVersion {self.course_id} v{self.number}>"
+
+    @property
+    def objectives(self) -> list[str]:
+        """Return what the learner will be able to do."""
+        return list(self.compiled.get("objectives", []))
+
+    @property
+    def credits(self) -> list[Credit]:
+        """Return the credit types and maximum amounts offered."""
+        return [Credit.from_dict(item) for item in self.compiled.get("credits", [])]
+
+    @property
+    def accreditation(self) -> str | None:
+        """Return the accreditation statement printed on certificates."""
+        return self.compiled.get("accreditation")
+
+    @property
+    def disclosures_html(self) -> str | None:
+        """Return the disclosures shown before starting, as sanitised HTML."""
+        return self.compiled.get("disclosures_html")
+
+    @property
+    def content_note(self) -> str | None:
+        """Return the course-wide content note, if any."""
+        return self.compiled.get("content_note")
+
+    @property
+    def overview_html(self) -> str:
+        """Return the overview from course.md, as sanitised HTML."""
+        return self.compiled.get("overview_html", "")
+
+    def to_compiled(self) -> CompiledCourse:
+        """Return the compiled course this version was published from."""
+        return CompiledCourse.from_dict(self.compiled)
+
+
+class CoursePage(db.Model):
+    """A lesson, quiz or evaluation page of one course version, compiled at publish time."""
+
+    __tablename__ = "course_pages"
+    __table_args__ = (
+        UniqueConstraint("version_id", "slug"),
+        UniqueConstraint("version_id", "position"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(
+        ForeignKey("course_versions.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer)
+    slug: Mapped[str] = mapped_column(String(100))
+    title: Mapped[str] = mapped_column(String(300))
+    kind: Mapped[str] = mapped_column(String(20))
+    minutes: Mapped[int | None] = mapped_column(Integer)
+    required: Mapped[bool] = mapped_column(default=True)
+    content_note: Mapped[str | None] = mapped_column(Text)
+    html: Mapped[str] = mapped_column(Text, deferred=True)
+    # Questions (with answer keys) and quiz settings; never sent to the browser as they are.
+    settings: Mapped[dict[str, Any]] = mapped_column(JSONType, deferred=True)
+
+    version: Mapped[CourseVersion] = relationship(back_populates="pages")
+
+    def __repr__(self) -> str:
+        return f"<CoursePage {self.version_id}/{self.slug}>"
+
+    @property
+    def questions(self) -> list[Question]:
+        """Return the page's questions, answer keys included."""
+        return [Question.from_dict(item) for item in self.settings.get("questions", [])]
+
+    @property
+    def is_lesson(self) -> bool:
+        """Return whether the page is read rather than answered."""
+        return self.kind == "lesson"
+
+
+class MediaBlob(db.Model):
+    """The bytes of a media file, stored once by content hash and shared by versions."""
+
+    __tablename__ = "media_blobs"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+
+
+class VersionMedia(db.Model):
+    """Which media file a course version has at which path."""
+
+    __tablename__ = "version_media"
+
+    version_id: Mapped[int] = mapped_column(
+        ForeignKey("course_versions.id", ondelete="CASCADE"), primary_key=True
+    )
+    path: Mapped[str] = mapped_column(String(500), primary_key=True)
+    sha256: Mapped[str] = mapped_column(ForeignKey("media_blobs.sha256"), index=True)

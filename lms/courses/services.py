@@ -1,0 +1,194 @@
+"""Publishing: turn checked course folders into new, immutable course versions."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from sqlalchemy import func, select
+
+from lms.content.loader import check_courses
+from lms.content.model import Course as CompiledCourse
+from lms.content.model import Diagnostic
+from lms.courses.models import Course, CoursePage, CourseVersion, MediaBlob, VersionMedia
+from lms.database import utcnow
+from lms.extensions import db
+
+Outcome = Literal["published", "unchanged", "failed"]
+
+
+def media_url(course_slug: str, relpath: str, sha256: str) -> str:
+    """Return the immutable URL a media file is served from."""
+    return f"/media/{sha256}/{relpath.rsplit('/', 1)[-1]}"
+
+
+def page_url(course_slug: str, page_slug: str) -> str:
+    """Return the URL of a page in the reader."""
+    return f"/courses/{course_slug}/learn/{page_slug}"
+
+
+@dataclass
+class CourseResult:
+    """What publishing did with one course folder."""
+
+    slug: str
+    outcome: Outcome
+    version: int | None = None
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+
+@dataclass
+class PublishReport:
+    """What publishing did with a whole courses folder."""
+
+    results: list[CourseResult] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    @property
+    def failed(self) -> list[CourseResult]:
+        """Return the courses that were not published because of errors."""
+        return [r for r in self.results if r.outcome == "failed"]
+
+
+def course_folders(root: Path) -> list[Path]:
+    """Return the course folders under `root`, skipping hidden and underscore folders."""
+    return sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith((".", "_")))
+
+
+def publish_courses(root: Path, *, max_media_bytes: int) -> PublishReport:
+    """Publish every course folder under `root` whose content changed; skip broken ones."""
+    # Checking all folders together also catches problems between courses (duplicate slugs).
+    compiled_courses, diagnostics = check_courses(root, media_url=media_url, page_url=page_url)
+    compiled_by_slug = {course.slug: course for course in compiled_courses}
+    errors_by_folder: dict[str, list[Diagnostic]] = defaultdict(list)
+    for diagnostic in diagnostics:
+        if diagnostic.severity == "error":
+            errors_by_folder[diagnostic.path.split("/", 1)[0]].append(diagnostic)
+    report = PublishReport(diagnostics=diagnostics)
+    for folder in course_folders(root):
+        compiled = compiled_by_slug.get(folder.name)
+        problems = list(errors_by_folder.get(folder.name, []))
+        if compiled is not None:
+            problems += _oversized_media(compiled, root, folder, max_media_bytes)
+        if problems or compiled is None:
+            report.results.append(CourseResult(folder.name, "failed", diagnostics=problems))
+            continue
+        report.results.append(publish_course(compiled, folder))
+    return report
+
+
+def publish_course(compiled: CompiledCourse, folder: Path) -> CourseResult:
+    """Publish a checked course as a new version, unless its content is already live."""
+    course = db.session.scalar(select(Course).where(Course.slug == compiled.slug))
+    if course is None:
+        course = Course(slug=compiled.slug)
+        db.session.add(course)
+        db.session.flush()
+    latest = _latest_version(course)
+    if latest is not None and latest.content_hash == compiled.content_hash:
+        return CourseResult(compiled.slug, "unchanged", version=latest.number)
+
+    # A savepoint makes each course all-or-nothing without undoing the others.
+    with db.session.begin_nested():
+        version = _create_version(course, compiled, folder, (latest.number if latest else 0) + 1)
+        course.current_version = version
+        course.withdrawn_at = None
+    return CourseResult(compiled.slug, "published", version=version.number)
+
+
+def _latest_version(course: Course) -> CourseVersion | None:
+    return db.session.scalar(
+        select(CourseVersion)
+        .where(CourseVersion.course_id == course.id)
+        .order_by(CourseVersion.number.desc())
+        .limit(1)
+    )
+
+
+def _oversized_media(
+    compiled: CompiledCourse, root: Path, folder: Path, limit: int
+) -> list[Diagnostic]:
+    return [
+        Diagnostic(
+            f"{folder.relative_to(root).as_posix()}/{media.path}",
+            1,
+            f"media file is {media.size:,} bytes; the limit is {limit:,} (LMS_MAX_MEDIA_BYTES)",
+        )
+        for media in compiled.media.values()
+        if media.size > limit
+    ]
+
+
+def _create_version(
+    course: Course, compiled: CompiledCourse, folder: Path, number: int
+) -> CourseVersion:
+    version = CourseVersion(
+        course=course,
+        number=number,
+        content_hash=compiled.content_hash,
+        published_at=utcnow(),
+        title=compiled.title,
+        summary=compiled.summary,
+        audience=list(compiled.audience),
+        language=compiled.language,
+        estimated_minutes=compiled.estimated_minutes,
+        release_date=compiled.release_date,
+        expiration_date=compiled.expiration_date,
+        passing_score=compiled.passing_score,
+        compiled=compiled.to_dict(),
+    )
+    db.session.add(version)
+    for page in compiled.pages:
+        data = page.to_dict()
+        version.pages.append(
+            CoursePage(
+                position=page.position,
+                slug=page.slug,
+                title=page.title,
+                kind=page.kind,
+                minutes=page.minutes,
+                required=page.required,
+                content_note=page.content_note,
+                html=page.html,
+                settings={
+                    key: data[key]
+                    for key in ("questions", "passing_score", "max_attempts", "shuffle", "role")
+                },
+            )
+        )
+    db.session.flush()
+    for media in compiled.media.values():
+        if db.session.get(MediaBlob, media.sha256) is None:
+            db.session.add(
+                MediaBlob(
+                    sha256=media.sha256,
+                    content_type=media.content_type,
+                    size=media.size,
+                    data=(folder / media.path).read_bytes(),
+                )
+            )
+        db.session.add(VersionMedia(version_id=version.id, path=media.path, sha256=media.sha256))
+    db.session.flush()
+    return version
+
+
+def withdraw_course(slug: str) -> Course:
+    """Take a course out of the catalog, keeping every version and learner record."""
+    course = db.session.scalar(select(Course).where(Course.slug == slug))
+    if course is None:
+        raise LookupError(f"no published course is called {slug!r}")
+    course.withdrawn_at = utcnow()
+    db.session.flush()
+    return course
+
+
+def version_count(slug: str) -> int:
+    """Return how many versions of a course have been published."""
+    return (
+        db.session.scalar(
+            select(func.count(CourseVersion.id)).join(Course).where(Course.slug == slug)
+        )
+        or 0
+    )

@@ -1,0 +1,170 @@
+"""The catalog, course pages, enrolling, and media files."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
+from werkzeug.wrappers import Response
+
+from lms.courses import catalog
+from lms.courses.forms import CatalogSearchForm, StartForm
+from lms.courses.models import Course, CoursePage, CourseVersion, MediaBlob
+from lms.extensions import db
+from lms.progress import services as progress
+
+bp = Blueprint("courses", __name__, cli_group="courses")
+
+# Media is content-addressed: a URL's bytes never change, so browsers may keep them for a year.
+IMMUTABLE = "public, max-age=31536000, immutable"
+# Served as they are (images, PDFs, text); anything else is offered as a download.
+INLINE_TYPES = {
+    "image/png", "image/jpeg", "image/gif", "image/webp", "image/svg+xml",
+    "application/pdf", "text/plain", "audio/mpeg", "video/mp4",
+}  # fmt: skip
+
+
+def get_course_or_404(slug: str) -> Course:
+    """Return the published course with this slug and its current version.
+
+    :raise 404: when no course has the slug or it has never been published.
+    """
+    course = db.session.scalar(
+        select(Course).options(joinedload(Course.current_version)).where(Course.slug == slug)
+    )
+    if course is None or course.current_version is None:
+        abort(404)
+    return course
+
+
+@bp.app_template_filter("amount")
+def amount_filter(value: object) -> str:
+    """Format a credit amount in templates."""
+    return catalog.format_amount(value)  # type: ignore[arg-type]
+
+
+@bp.get("/courses")
+def index() -> str:
+    """List the open courses, for the learner's audience unless they ask for all."""
+    form = CatalogSearchForm(request.args)
+    form.validate()
+    query = (
+        select(CourseVersion)
+        .join(Course, Course.current_version_id == CourseVersion.id)
+        .where(Course.withdrawn_at.is_(None))
+        .order_by(CourseVersion.title)
+    )
+    if form.q.data and not form.q.errors:
+        query = query.where(func.lower(CourseVersion.title).contains(form.q.data.strip().lower()))
+    versions = list(db.session.scalars(query.options(joinedload(CourseVersion.course))))
+    today = date.today()
+    is_staff = current_user.is_authenticated and current_user.has_role("author")
+    audience = (
+        catalog.audience_for(current_user.profession) if current_user.is_authenticated else None
+    )
+    shown = [
+        v
+        for v in versions
+        if (is_staff or catalog.availability(v.release_date, v.expiration_date, today) == "open")
+        and (form.all.data or catalog.suits(v.audience, audience))
+    ]
+    hidden = len([v for v in versions if v not in shown]) if not form.all.data else 0
+    return render_template(
+        "courses/index.html",
+        form=form,
+        versions=shown,
+        hidden=hidden,
+        audience=audience,
+        today=today,
+        availability=catalog.availability,
+    )
+
+
+@bp.get("/courses/<slug>")
+def detail(slug: str) -> str:
+    """Show what a course involves before starting: time, pass mark, credit, disclosures."""
+    course = get_course_or_404(slug)
+    enrolment = None
+    if current_user.is_authenticated:
+        enrolment = progress.find_enrolment(current_user, course)
+    if course.withdrawn_at is not None and enrolment is None:
+        abort(404)
+    version = enrolment.version if enrolment else course.current_version
+    pages = list(
+        db.session.scalars(
+            select(CoursePage)
+            .where(CoursePage.version_id == version.id)
+            .order_by(CoursePage.position)
+        )
+    )
+    course_progress = None
+    if enrolment is not None:
+        course_progress = progress.measure_progress(pages, progress.completed_page_ids(enrolment))
+    return render_template(
+        "courses/detail.html",
+        course=course,
+        version=version,
+        pages=pages,
+        enrolment=enrolment,
+        progress=course_progress,
+        newer=enrolment is not None and enrolment.version_id != course.current_version_id,
+        state=catalog.availability(version.release_date, version.expiration_date, date.today()),
+        form=StartForm(),
+    )
+
+
+@bp.post("/courses/<slug>/start")
+@login_required
+def start(slug: str) -> Response:
+    """Enrol the learner (acknowledging the disclosures shown) and open the first page."""
+    course = get_course_or_404(slug)
+    if not StartForm().validate_on_submit():
+        abort(400)
+    version = course.current_version
+    state = catalog.availability(version.release_date, version.expiration_date, date.today())
+    if course.withdrawn_at is not None or (state != "open" and not current_user.has_role("author")):
+        flash("This course is not open for new learners.", "error")
+        return redirect(url_for("courses.detail", slug=slug))
+    progress.enrol(current_user, course, version)
+    db.session.commit()
+    return redirect(url_for("progress.resume", slug=slug))
+
+
+@bp.get("/media/<sha256>/<path:name>")
+def media(sha256: str, name: str) -> Response:
+    """Serve a course media file by its content hash, cached for good."""
+    if len(sha256) != 64 or not all(c in "0123456789abcdef" for c in sha256):
+        abort(404)
+    if request.if_none_match and sha256 in request.if_none_match:
+        response = Response(status=304)
+        response.set_etag(sha256)
+        response.headers["Cache-Control"] = IMMUTABLE
+        return response
+    blob = db.session.get(MediaBlob, sha256)
+    if blob is None:
+        abort(404)
+    content_type = blob.content_type
+    if content_type == "text/markdown":
+        content_type = "text/plain"
+    response = Response(blob.data, mimetype=content_type)
+    if content_type.startswith("text/"):
+        response.headers["Content-Type"] = f"{content_type}; charset=utf-8"
+    response.set_etag(sha256)
+    response.headers["Cache-Control"] = IMMUTABLE
+    filename = name.rsplit("/", 1)[-1]
+    disposition = "inline" if content_type in INLINE_TYPES else "attachment"
+    response.headers["Content-Disposition"] = f'{disposition}; filename="{_ascii(filename)}"'
+    # An SVG is a document that could carry script: give it no powers of its own.
+    response.headers["Content-Security-Policy"] = (
+        "default-src 'none'; style-src 'unsafe-inline'; sandbox"
+    )
+    return response
+
+
+def _ascii(filename: str) -> str:
+    return "".join(
+        c if c.isascii() and c.isprintable() and c not in '"\\' else "_" for c in filename
+    )

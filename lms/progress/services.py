@@ -1,0 +1,206 @@
+"""Progress verbs: enrol, visit a page, acknowledge notes, complete pages, record time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from lms.accounts.models import User
+from lms.courses.models import Course, CoursePage, CourseVersion
+from lms.database import utcnow
+from lms.extensions import db
+from lms.progress.models import Enrolment, PageProgress
+
+# Time reports above this are cut: a tab left open overnight is not study time.
+MAX_SECONDS_PER_REPORT = 30 * 60
+
+
+class ProgressError(Exception):
+    """An action on progress that cannot be carried out, with a message for the learner."""
+
+
+@dataclass(frozen=True)
+class Progress:
+    """How far a learner is through the pages that count."""
+
+    done: int
+    total: int
+
+    @property
+    def percent(self) -> int:
+        """Return the share done, rounded down, 0-100."""
+        return (100 * self.done // self.total) if self.total else 0
+
+    @property
+    def finished(self) -> bool:
+        """Return whether every page that counts is done."""
+        return self.total > 0 and self.done >= self.total
+
+
+def counts_towards_progress(page: CoursePage) -> bool:
+    """Return whether a page must be done to finish the course (optional lessons do not)."""
+    return page.required or page.kind != "lesson"
+
+
+def measure_progress(pages: list[CoursePage], completed_page_ids: set[int]) -> Progress:
+    """Return the progress a set of completed pages makes through `pages`."""
+    counted = [page for page in pages if counts_towards_progress(page)]
+    return Progress(sum(page.id in completed_page_ids for page in counted), len(counted))
+
+
+def find_enrolment(user: User, course: Course) -> Enrolment | None:
+    """Return the user's enrolment in a course, or None."""
+    return db.session.scalar(
+        select(Enrolment).where(Enrolment.user_id == user.id, Enrolment.course_id == course.id)
+    )
+
+
+def enrol(user: User, course: Course, version: CourseVersion) -> Enrolment:
+    """Enrol a user on a course version, noting that they saw its disclosures and notes."""
+    existing = find_enrolment(user, course)
+    if existing is not None:
+        return existing
+    now = utcnow()
+    enrolment = Enrolment(
+        user_id=user.id,
+        course_id=course.id,
+        version_id=version.id,
+        enrolled_at=now,
+        disclosures_acknowledged_at=now,
+        course_note_acknowledged_at=now if version.content_note else None,
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(enrolment)
+    except IntegrityError:
+        # Two tabs pressed "Start" at once: the other request enrolled them.
+        existing = find_enrolment(user, course)
+        if existing is None:
+            raise
+        return existing
+    return enrolment
+
+
+def page_progress(enrolment: Enrolment, page: CoursePage) -> PageProgress | None:
+    """Return the learner's progress row for a page, or None if never opened."""
+    return db.session.scalar(
+        select(PageProgress).where(
+            PageProgress.enrolment_id == enrolment.id, PageProgress.page_id == page.id
+        )
+    )
+
+
+def _ensure_progress(enrolment: Enrolment, page: CoursePage) -> PageProgress:
+    row = page_progress(enrolment, page)
+    if row is None:
+        row = PageProgress(enrolment_id=enrolment.id, page_id=page.id, first_viewed_at=utcnow())
+        db.session.add(row)
+        db.session.flush()
+    return row
+
+
+def _check_page(enrolment: Enrolment, page: CoursePage) -> None:
+    if page.version_id != enrolment.version_id:
+        raise ProgressError("That page belongs to another version of the course.")
+
+
+def visit_page(enrolment: Enrolment, page: CoursePage) -> PageProgress:
+    """Remember that the learner opened a page, so they can resume there."""
+    _check_page(enrolment, page)
+    row = _ensure_progress(enrolment, page)
+    enrolment.last_page_id = page.id
+    enrolment.last_visited_at = utcnow()
+    return row
+
+
+def acknowledge_content_note(enrolment: Enrolment, page: CoursePage) -> None:
+    """Record that the learner chose to continue past a page's content note."""
+    _check_page(enrolment, page)
+    row = _ensure_progress(enrolment, page)
+    if row.content_note_acknowledged_at is None:
+        row.content_note_acknowledged_at = utcnow()
+
+
+def add_time(enrolment: Enrolment, page: CoursePage, seconds: int) -> None:
+    """Add reading time to a page, within reason."""
+    _check_page(enrolment, page)
+    row = _ensure_progress(enrolment, page)
+    row.seconds_spent += max(0, min(int(seconds), MAX_SECONDS_PER_REPORT))
+
+
+def complete_page(enrolment: Enrolment, page: CoursePage, seconds: int = 0) -> None:
+    """Mark a lesson complete (once) and add the time spent on it."""
+    _check_page(enrolment, page)
+    if not page.is_lesson:
+        raise ProgressError("Quizzes and evaluations are completed by submitting them.")
+    add_time(enrolment, page, seconds)
+    row = _ensure_progress(enrolment, page)
+    if row.completed_at is None:
+        row.completed_at = utcnow()
+    enrolment.last_page_id = page.id
+    enrolment.last_visited_at = utcnow()
+    db.session.flush()
+    _note_if_finished(enrolment)
+
+
+def _note_if_finished(enrolment: Enrolment) -> None:
+    pages = list(
+        db.session.scalars(select(CoursePage).where(CoursePage.version_id == enrolment.version_id))
+    )
+    if measure_progress(pages, completed_page_ids(enrolment)).finished:
+        enrolment.pages_completed_at = enrolment.pages_completed_at or utcnow()
+
+
+def completed_page_ids(enrolment: Enrolment) -> set[int]:
+    """Return the ids of the pages the learner has completed."""
+    return set(
+        db.session.scalars(
+            select(PageProgress.page_id).where(
+                PageProgress.enrolment_id == enrolment.id, PageProgress.completed_at.is_not(None)
+            )
+        )
+    )
+
+
+def resume_page(enrolment: Enrolment, pages: list[CoursePage], done: set[int]) -> CoursePage:
+    """Return where the learner should pick up: their last page, else the first not done."""
+    by_id = {page.id: page for page in pages}
+    if enrolment.last_page_id in by_id:
+        last = by_id[enrolment.last_page_id]
+        if last.id not in done:
+            return last
+        later = [p for p in pages if p.position > last.position and p.id not in done]
+        if later:
+            return later[0]
+    remaining = [page for page in pages if page.id not in done]
+    return remaining[0] if remaining else pages[0]
+
+
+def progress_for_enrolments(enrolments: list[Enrolment]) -> dict[int, Progress]:
+    """Return each enrolment's progress in two queries, whatever the number of enrolments."""
+    if not enrolments:
+        return {}
+    version_ids = {e.version_id for e in enrolments}
+    counted = (CoursePage.required.is_(True)) | (CoursePage.kind != "lesson")
+    totals = dict(
+        db.session.execute(
+            select(CoursePage.version_id, func.count())
+            .where(CoursePage.version_id.in_(version_ids), counted)
+            .group_by(CoursePage.version_id)
+        ).all()
+    )
+    done = dict(
+        db.session.execute(
+            select(PageProgress.enrolment_id, func.count())
+            .join(CoursePage, CoursePage.id == PageProgress.page_id)
+            .where(
+                PageProgress.enrolment_id.in_([e.id for e in enrolments]),
+                PageProgress.completed_at.is_not(None),
+                counted,
+            )
+            .group_by(PageProgress.enrolment_id)
+        ).all()
+    )
+    return {e.id: Progress(done.get(e.id, 0), totals.get(e.version_id, 0)) for e in enrolments}

@@ -1,0 +1,191 @@
+"""The reader: course outline, pages, previous/next, completing, resuming; "My learning"."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+from werkzeug.wrappers import Response
+
+from lms.courses.models import Course, CoursePage
+from lms.extensions import db
+from lms.progress import services
+from lms.progress.forms import CompleteForm, ContinueForm, TimeForm
+from lms.progress.models import Enrolment, PageProgress
+
+bp = Blueprint("progress", __name__)
+
+
+@dataclass
+class Reading:
+    """Everything a reader page needs, loaded in a fixed number of queries."""
+
+    enrolment: Enrolment
+    pages: list[CoursePage]
+    done: set[int]
+    rows: dict[int, PageProgress]
+
+    @property
+    def progress(self) -> services.Progress:
+        return services.measure_progress(self.pages, self.done)
+
+
+def load_reading(slug: str) -> Reading | Response:
+    """Return the signed-in learner's enrolment and pages, or a redirect to the course page.
+
+    :raise 404: when no course has the slug.
+    """
+    enrolment = db.session.scalar(
+        select(Enrolment)
+        .join(Course, Course.id == Enrolment.course_id)
+        .options(joinedload(Enrolment.version), joinedload(Enrolment.course))
+        .where(Course.slug == slug, Enrolment.user_id == current_user.id)
+    )
+    if enrolment is None:
+        if db.session.scalar(select(Course.id).where(Course.slug == slug)) is None:
+            abort(404)
+        flash("Start the course first: its overview shows what it involves.", "info")
+        return redirect(url_for("courses.detail", slug=slug))
+    pages = list(
+        db.session.scalars(
+            select(CoursePage)
+            .where(CoursePage.version_id == enrolment.version_id)
+            .order_by(CoursePage.position)
+        )
+    )
+    rows = {
+        row.page_id: row
+        for row in db.session.scalars(
+            select(PageProgress).where(PageProgress.enrolment_id == enrolment.id)
+        )
+    }
+    done = {page_id for page_id, row in rows.items() if row.completed_at is not None}
+    return Reading(enrolment, pages, done, rows)
+
+
+@bp.get("/courses/<slug>/learn")
+@login_required
+def resume(slug: str) -> Response:
+    """Open the page where the learner left off."""
+    reading = load_reading(slug)
+    if isinstance(reading, Response):
+        return reading
+    page = services.resume_page(reading.enrolment, reading.pages, reading.done)
+    return redirect(url_for("progress.page", slug=slug, page_slug=page.slug))
+
+
+def _find_page(reading: Reading, page_slug: str) -> CoursePage:
+    page = next((p for p in reading.pages if p.slug == page_slug), None)
+    if page is None:
+        abort(404)
+    return page
+
+
+@bp.get("/courses/<slug>/learn/<page_slug>")
+@login_required
+def page(slug: str, page_slug: str) -> str | Response:
+    """Show one page of the course, after its content note if it has one."""
+    reading = load_reading(slug)
+    if isinstance(reading, Response):
+        return reading
+    page = _find_page(reading, page_slug)
+    row = reading.rows.get(page.id)
+    needs_note = page.content_note and (row is None or row.content_note_acknowledged_at is None)
+    index = reading.pages.index(page)
+    context = {
+        "reading": reading,
+        "course": reading.enrolment.course,
+        "version": reading.enrolment.version,
+        "page": page,
+        "previous": reading.pages[index - 1] if index > 0 else None,
+        "next": reading.pages[index + 1] if index + 1 < len(reading.pages) else None,
+    }
+    services.visit_page(reading.enrolment, page)
+    db.session.commit()
+    if needs_note:
+        return render_template("progress/content_note.html", form=ContinueForm(), **context)
+    html = db.session.scalar(select(CoursePage.html).where(CoursePage.id == page.id))
+    return render_template(
+        "progress/page.html",
+        html=html,
+        form=CompleteForm(),
+        completed=page.id in reading.done,
+        **context,
+    )
+
+
+@bp.post("/courses/<slug>/learn/<page_slug>/continue")
+@login_required
+def acknowledge_note(slug: str, page_slug: str) -> Response:
+    """Continue past a content note to the page."""
+    reading = load_reading(slug)
+    if isinstance(reading, Response):
+        return reading
+    page = _find_page(reading, page_slug)
+    if not ContinueForm().validate_on_submit():
+        abort(400)
+    services.acknowledge_content_note(reading.enrolment, page)
+    db.session.commit()
+    return redirect(url_for("progress.page", slug=slug, page_slug=page.slug))
+
+
+@bp.post("/courses/<slug>/learn/<page_slug>/complete")
+@login_required
+def complete(slug: str, page_slug: str) -> Response:
+    """Mark a lesson complete and go on to the next page."""
+    reading = load_reading(slug)
+    if isinstance(reading, Response):
+        return reading
+    page = _find_page(reading, page_slug)
+    form = CompleteForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        services.complete_page(reading.enrolment, page, form.seconds.data or 0)
+    except services.ProgressError as error:
+        flash(str(error), "error")
+        return redirect(url_for("progress.page", slug=slug, page_slug=page.slug))
+    db.session.commit()
+    later = [p for p in reading.pages if p.position > page.position]
+    if later:
+        return redirect(url_for("progress.page", slug=slug, page_slug=later[0].slug))
+    flash("You have reached the end of the course pages.", "success")
+    return redirect(url_for("courses.detail", slug=slug))
+
+
+@bp.post("/courses/<slug>/learn/<page_slug>/time")
+@login_required
+def record_time(slug: str, page_slug: str) -> tuple[str, int] | Response:
+    """Add reading time reported by the page's script (for the learner's own record)."""
+    reading = load_reading(slug)
+    if isinstance(reading, Response):
+        return "", 404
+    page = _find_page(reading, page_slug)
+    form = TimeForm()
+    if not form.validate_on_submit():
+        return "", 400
+    services.add_time(reading.enrolment, page, form.seconds.data)
+    db.session.commit()
+    return "", 204
+
+
+@bp.get("/my-learning")
+@login_required
+def my_learning() -> str:
+    """List every course the learner has started, with progress and a way back in."""
+    enrolments = list(
+        db.session.scalars(
+            select(Enrolment)
+            .options(joinedload(Enrolment.version), joinedload(Enrolment.course))
+            .where(Enrolment.user_id == current_user.id)
+            .order_by(Enrolment.last_visited_at.desc().nulls_last(), Enrolment.enrolled_at.desc())
+        )
+    )
+    return render_template(
+        "progress/my_learning.html",
+        enrolments=enrolments,
+        progress=services.progress_for_enrolments(enrolments),
+    )
