@@ -12,6 +12,7 @@ import secrets
 import socket
 import threading
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email import message_from_bytes
 from email.message import Message
@@ -23,7 +24,7 @@ from aiosmtpd.controller import Controller
 from flask import Flask
 from flask.testing import FlaskClient
 from itsdangerous import URLSafeTimedSerializer
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from lms import create_app
 from lms.accounts import services as account_services
@@ -251,3 +252,39 @@ class AuthActions:
 def auth(client: CSRFClient) -> AuthActions:
     """Return sign-in helpers for `client`."""
     return AuthActions(client)
+
+
+@pytest.fixture()
+def publish(app: Flask) -> Callable[..., Any]:
+    """Return a function that publishes a courses folder (default: the samples) and commits."""
+    from lms.courses.services import publish_courses
+
+    def run(root: Path | None = None) -> Any:
+        report = publish_courses(
+            Path(root or app.config["COURSES_DIR"]),
+            max_media_bytes=int(app.config["MAX_MEDIA_BYTES"]),
+        )
+        db.session.commit()
+        return report
+
+    return run
+
+
+@pytest.fixture()
+def count_queries(app: Flask) -> Callable[[], Any]:
+    """Return a context manager that collects the SQL statements run inside it."""
+
+    @contextmanager
+    def counting() -> Iterator[list[str]]:
+        statements: list[str] = []
+
+        def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+            statements.append(statement)
+
+        event.listen(db.engine, "before_cursor_execute", record)
+        try:
+            yield statements
+        finally:
+            event.remove(db.engine, "before_cursor_execute", record)
+
+    return counting

@@ -13,7 +13,12 @@ ROUTES = [
     ("GET", "/login", "anyone"),
     ("GET", "/signup", "anyone"),
     ("GET", "/reset", "anyone"),
+    ("GET", "/courses", "anyone"),
+    ("GET", "/courses/tic-pediatric-essentials", "anyone"),
     ("GET", "/account", "learner"),
+    ("GET", "/my-learning", "learner"),
+    ("POST", "/courses/tic-pediatric-essentials/start", "learner"),
+    ("GET", "/courses/tic-pediatric-essentials/learn", "learner"),
     ("GET", "/account/password", "learner"),
     ("GET", "/admin/", "admin"),
     ("GET", "/admin/users", "admin"),
@@ -24,7 +29,8 @@ RANK = {"anonymous": -1, "learner": 0, "author": 1, "admin": 2}
 
 @pytest.mark.parametrize("who", ["anonymous", "learner", "author", "admin"])
 @pytest.mark.parametrize(("method", "path", "needs"), ROUTES)
-def test_route_by_role_matrix(client, auth, make_user, who, method, path, needs):
+def test_route_by_role_matrix(client, auth, make_user, publish, who, method, path, needs):
+    publish()
     other = make_user(name="Someone Else")
     if who != "anonymous":
         auth.login_as(make_user(role=who))

@@ -7,13 +7,15 @@ from decimal import Decimal
 
 from lms.accounts.models import Profession
 
-# The audience group a profession belongs to, in the course format's words.
+# The learning track a profession belongs to, in the course format's words: trainees follow
+# the residency track, clinic teams the onboarding track, everyone else learns self-directed.
 PROFESSION_AUDIENCE = {
     Profession.TRAINEE.value: "trainee",
-    Profession.PHYSICIAN.value: "trainee",
+    Profession.PHYSICIAN.value: "self-directed",
     Profession.NURSE.value: "clinic-staff",
     Profession.SOCIAL_WORKER.value: "clinic-staff",
     Profession.CLINIC_STAFF.value: "clinic-staff",
+    Profession.OTHER.value: "self-directed",
 }
 
 AUDIENCE_LABELS = {
@@ -24,15 +26,13 @@ AUDIENCE_LABELS = {
 
 
 def audience_for(profession: str | None) -> str | None:
-    """Return the audience group for a profession, or None when any course may fit."""
+    """Return the audience a profession belongs to, or None when any course may fit."""
     return PROFESSION_AUDIENCE.get(profession or "")
 
 
 def suits(course_audience: list[str], learner_audience: str | None) -> bool:
     """Return whether a course is meant for a learner in `learner_audience`."""
-    if learner_audience is None or "self-directed" in course_audience:
-        return True
-    return learner_audience in course_audience
+    return learner_audience is None or learner_audience in course_audience
 
 
 def availability(release: date | None, expiration: date | None, today: date) -> str:

@@ -106,10 +106,12 @@ def _check_page(enrolment: Enrolment, page: CoursePage) -> None:
         raise ProgressError("That page belongs to another version of the course.")
 
 
-def visit_page(enrolment: Enrolment, page: CoursePage) -> PageProgress:
+def visit_page(
+    enrolment: Enrolment, page: CoursePage, row: PageProgress | None = None
+) -> PageProgress:
     """Remember that the learner opened a page, so they can resume there."""
     _check_page(enrolment, page)
-    row = _ensure_progress(enrolment, page)
+    row = row or _ensure_progress(enrolment, page)
     enrolment.last_page_id = page.id
     enrolment.last_visited_at = utcnow()
     return row

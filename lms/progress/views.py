@@ -103,18 +103,21 @@ def page(slug: str, page_slug: str) -> str | Response:
         "previous": reading.pages[index - 1] if index > 0 else None,
         "next": reading.pages[index + 1] if index + 1 < len(reading.pages) else None,
     }
-    services.visit_page(reading.enrolment, page)
-    db.session.commit()
+    services.visit_page(reading.enrolment, page, row)
     if needs_note:
-        return render_template("progress/content_note.html", form=ContinueForm(), **context)
-    html = db.session.scalar(select(CoursePage.html).where(CoursePage.id == page.id))
-    return render_template(
-        "progress/page.html",
-        html=html,
-        form=CompleteForm(),
-        completed=page.id in reading.done,
-        **context,
-    )
+        body = render_template("progress/content_note.html", form=ContinueForm(), **context)
+    else:
+        html = db.session.scalar(select(CoursePage.html).where(CoursePage.id == page.id))
+        body = render_template(
+            "progress/page.html",
+            html=html,
+            form=CompleteForm(),
+            completed=page.id in reading.done,
+            **context,
+        )
+    # Committed after rendering, so the page's objects are not reloaded one by one.
+    db.session.commit()
+    return body
 
 
 @bp.post("/courses/<slug>/learn/<page_slug>/continue")
