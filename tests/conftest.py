@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
-from flask import Flask
+from flask import Flask, g, has_app_context
 from flask.testing import FlaskClient
 from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import event, text
@@ -151,6 +151,13 @@ class CSRFClient(FlaskClient):
             # Same shape as Flask-WTF's own raw token: 40 random hex digits.
             raw = session.setdefault("csrf_token", secrets.token_hex(20))
         return URLSafeTimedSerializer(app.secret_key, salt="wtf-csrf-token").dumps(raw)
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        # Requests reuse the test's app context (Flask pushes none of its own while one is
+        # active), so forget the user Flask-Login cached in `g`, as a fresh request would.
+        if has_app_context():
+            g.pop("_login_user", None)
+        return super().open(*args, **kwargs)
 
     def post(self, *args: Any, csrf: bool = True, **kwargs: Any) -> Any:
         data = kwargs.get("data")

@@ -437,9 +437,11 @@ class _LineFinder:
         self.cursor = start_line
 
     def find(self, url: str) -> int:
+        # The URL must stand on its own, so a short target like "x" is not found inside words.
+        pattern = re.compile(rf"(?<![\w./%-]){re.escape(url)}(?![\w./%-])") if url else None
         for first in (self.cursor, self.start):
             for number in range(first, len(self.lines) + 1):
-                if url and url in self.lines[number - 1]:
+                if pattern and pattern.search(self.lines[number - 1]):
                     self.cursor = number
                     return number
         # Reference-style definitions or HTML entities can hide the URL from a plain scan.

@@ -30,14 +30,13 @@ def _directory(directory: Path | None) -> Path:
 def check_command(directory: Path | None) -> None:
     """Check every course under DIRECTORY (default: LMS_COURSES_DIR) and print each problem."""
     root = _directory(directory)
-    courses, diagnostics = check_courses(root)
+    _, diagnostics = check_courses(root)
     for diagnostic in diagnostics:
         click.echo(str(diagnostic), err=diagnostic.severity == "error")
     errors = sum(d.severity == "error" for d in diagnostics)
     warnings = len(diagnostics) - errors
-    click.echo(
-        f"{len(courses)} course(s) checked: {errors} error(s), {warnings} warning(s).", err=True
-    )
+    folders = len(services.course_folders(root))
+    click.echo(f"{folders} course(s) checked: {errors} error(s), {warnings} warning(s).", err=True)
     if errors:
         raise SystemExit(1)
 

@@ -138,14 +138,14 @@ def media(sha256: str, name: str) -> Response:
     """Serve a course media file by its content hash, cached for good."""
     if len(sha256) != 64 or not all(c in "0123456789abcdef" for c in sha256):
         abort(404)
+    blob = db.session.get(MediaBlob, sha256)  # the bytes load only when read (deferred)
+    if blob is None:
+        abort(404)
     if request.if_none_match and sha256 in request.if_none_match:
         response = Response(status=304)
         response.set_etag(sha256)
         response.headers["Cache-Control"] = IMMUTABLE
         return response
-    blob = db.session.get(MediaBlob, sha256)
-    if blob is None:
-        abort(404)
     content_type = blob.content_type
     if content_type == "text/markdown":
         content_type = "text/plain"
