@@ -147,6 +147,16 @@ def complete_page(enrolment: Enrolment, page: CoursePage, seconds: int = 0) -> N
     _note_if_finished(enrolment)
 
 
+def complete_assessment(enrolment: Enrolment, page: CoursePage) -> None:
+    """Mark a quiz (passed) or evaluation (submitted) page complete in the learner's progress."""
+    _check_page(enrolment, page)
+    row = _ensure_progress(enrolment, page)
+    if row.completed_at is None:
+        row.completed_at = utcnow()
+    db.session.flush()
+    _note_if_finished(enrolment)
+
+
 def _note_if_finished(enrolment: Enrolment) -> None:
     pages = list(
         db.session.scalars(select(CoursePage).where(CoursePage.version_id == enrolment.version_id))

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
@@ -17,6 +19,10 @@ from lms.progress.forms import CompleteForm, ContinueForm, TimeForm
 from lms.progress.models import Enrolment, PageProgress
 
 bp = Blueprint("progress", __name__)
+
+PageRenderer = Callable[["Reading", CoursePage, dict[str, Any]], str]
+# How each kind of page is shown in the reader; other domains (quizzes) add their kinds.
+PAGE_RENDERERS: dict[str, PageRenderer] = {}
 
 
 @dataclass
@@ -107,17 +113,26 @@ def page(slug: str, page_slug: str) -> str | Response:
     if needs_note:
         body = render_template("progress/content_note.html", form=ContinueForm(), **context)
     else:
-        html = db.session.scalar(select(CoursePage.html).where(CoursePage.id == page.id))
-        body = render_template(
-            "progress/page.html",
-            html=html,
-            form=CompleteForm(),
-            completed=page.id in reading.done,
-            **context,
-        )
+        body = PAGE_RENDERERS.get(page.kind, render_lesson)(reading, page, context)
     # Committed after rendering, so the page's objects are not reloaded one by one.
     db.session.commit()
     return body
+
+
+def page_html(page: CoursePage) -> str:
+    """Return a page's compiled HTML (kept out of the outline query)."""
+    return db.session.scalar(select(CoursePage.html).where(CoursePage.id == page.id)) or ""
+
+
+def render_lesson(reading: Reading, page: CoursePage, context: dict[str, Any]) -> str:
+    """Render a lesson with its "mark complete and continue" form."""
+    return render_template(
+        "progress/page.html",
+        html=page_html(page),
+        form=CompleteForm(),
+        completed=page.id in reading.done,
+        **context,
+    )
 
 
 @bp.post("/courses/<slug>/learn/<page_slug>/continue")

@@ -1,0 +1,90 @@
+"""Quiz attempts with every answer, and evaluation responses, tied to the page version."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import ForeignKey, Integer, Numeric, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from lms.accounts.models import User
+from lms.courses.models import CoursePage, JSONType
+from lms.database import UTCDateTime, utcnow
+from lms.extensions import db
+from lms.progress.models import Enrolment
+
+
+class QuizAttempt(db.Model):
+    """One try at a quiz page of one course version; graded once, when submitted."""
+
+    __tablename__ = "quiz_attempts"
+    __table_args__ = (UniqueConstraint("user_id", "page_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    enrolment_id: Mapped[int] = mapped_column(
+        ForeignKey("enrolments.id", ondelete="CASCADE"), index=True
+    )
+    # The page row belongs to one course version, so grading never sees later edits.
+    page_id: Mapped[int] = mapped_column(ForeignKey("course_pages.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    score: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
+    passed: Mapped[bool | None] = mapped_column()
+    # The order shown to this learner, kept so a reload shows the same quiz.
+    question_order: Mapped[list[str]] = mapped_column(JSONType)
+    option_order: Mapped[dict[str, list[str]]] = mapped_column(JSONType)
+
+    user: Mapped[User] = relationship()
+    enrolment: Mapped[Enrolment] = relationship()
+    page: Mapped[CoursePage] = relationship()
+    answers: Mapped[list[AttemptAnswer]] = relationship(
+        back_populates="attempt", cascade="all, delete-orphan", order_by="AttemptAnswer.position"
+    )
+
+    @property
+    def is_submitted(self) -> bool:
+        """Return whether the attempt has been graded."""
+        return self.submitted_at is not None
+
+
+class AttemptAnswer(db.Model):
+    """A learner's answer to one question in one attempt, with its grade."""
+
+    __tablename__ = "attempt_answers"
+    __table_args__ = (UniqueConstraint("attempt_id", "question_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(
+        ForeignKey("quiz_attempts.id", ondelete="CASCADE"), index=True
+    )
+    question_id: Mapped[str] = mapped_column(db.String(20))
+    position: Mapped[int] = mapped_column(Integer)
+    # Chosen option ids (a list) or the text typed, exactly as submitted.
+    response: Mapped[Any] = mapped_column(JSONType)
+    correct: Mapped[bool] = mapped_column()
+
+    attempt: Mapped[QuizAttempt] = relationship(back_populates="answers")
+
+
+class EvaluationResponse(db.Model):
+    """A learner's evaluation of one course version: stored once, answers kept as given."""
+
+    __tablename__ = "evaluation_responses"
+    __table_args__ = (UniqueConstraint("user_id", "page_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    enrolment_id: Mapped[int] = mapped_column(
+        ForeignKey("enrolments.id", ondelete="CASCADE"), index=True
+    )
+    page_id: Mapped[int] = mapped_column(ForeignKey("course_pages.id"), index=True)
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # {question id: chosen option ids or free text}
+    answers: Mapped[dict[str, Any]] = mapped_column(JSONType)
+
+    user: Mapped[User] = relationship()
+    page: Mapped[CoursePage] = relationship()

@@ -1,0 +1,238 @@
+"""Quiz and evaluation verbs: start an attempt, submit it once, record an evaluation."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from lms.content.model import Question
+from lms.courses.models import CoursePage
+from lms.database import utcnow
+from lms.extensions import db
+from lms.progress.models import Enrolment
+from lms.progress.services import complete_assessment
+from lms.quizzes import grading
+from lms.quizzes.models import AttemptAnswer, EvaluationResponse, QuizAttempt
+
+MAX_TEXT_ANSWER = 5000
+
+
+class QuizError(Exception):
+    """A quiz action that cannot be carried out, with a message for the learner."""
+
+
+class AlreadySubmitted(QuizError):
+    """The attempt or evaluation was already recorded (double click, back button, two tabs)."""
+
+
+@dataclass(frozen=True)
+class QuizRules:
+    """What a learner is told before starting a quiz."""
+
+    passing_score: int
+    max_attempts: int | None
+    shuffle: bool
+    role: str
+
+
+def rules_for(page: CoursePage, course_passing_score: int) -> QuizRules:
+    """Return a quiz page's pass mark, attempt limit, shuffling and role."""
+    settings = page.settings
+    return QuizRules(
+        passing_score=settings.get("passing_score") or course_passing_score,
+        max_attempts=settings.get("max_attempts"),
+        shuffle=bool(settings.get("shuffle")),
+        role=settings.get("role") or "posttest",
+    )
+
+
+def attempts_for(user_id: int, page_id: int) -> list[QuizAttempt]:
+    """Return a learner's attempts at a quiz page, oldest first."""
+    return list(
+        db.session.scalars(
+            select(QuizAttempt)
+            .where(QuizAttempt.user_id == user_id, QuizAttempt.page_id == page_id)
+            .order_by(QuizAttempt.number)
+        )
+    )
+
+
+def attempts_left(rules: QuizRules, attempts: list[QuizAttempt]) -> int | None:
+    """Return how many attempts may still be started, or None when unlimited."""
+    if rules.max_attempts is None:
+        return None
+    return max(0, rules.max_attempts - len(attempts))
+
+
+def start_attempt(
+    enrolment: Enrolment, page: CoursePage, rules: QuizRules, *, rng: random.Random | None = None
+) -> QuizAttempt:
+    """Return the learner's open attempt, or start a new one if the rules allow."""
+    if page.kind != "quiz" or page.version_id != enrolment.version_id:
+        raise QuizError("This page is not a quiz of your course.")
+    attempts = attempts_for(enrolment.user_id, page.id)
+    open_attempt = next((a for a in attempts if not a.is_submitted), None)
+    if open_attempt is not None:
+        return open_attempt
+    if any(a.passed for a in attempts):
+        raise QuizError("You have already passed this quiz.")
+    if attempts_left(rules, attempts) == 0:
+        raise QuizError(
+            f"You have used all {rules.max_attempts} attempts at this quiz. "
+            "Please contact support if you need help."
+        )
+    questions = [q for q in page.questions if q.kind in grading.GRADERS]
+    rng = rng or random.SystemRandom()
+    order = [q.id for q in questions]
+    options = {q.id: [o.id for o in q.options] for q in questions}
+    if rules.shuffle:
+        rng.shuffle(order)
+        for ids in options.values():
+            rng.shuffle(ids)
+    attempt = QuizAttempt(
+        user_id=enrolment.user_id,
+        enrolment_id=enrolment.id,
+        page_id=page.id,
+        number=len(attempts) + 1,
+        started_at=utcnow(),
+        question_order=order,
+        option_order=options,
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(attempt)
+    except IntegrityError:
+        # Another tab started the same attempt at the same moment: use that one.
+        existing = next(
+            (a for a in attempts_for(enrolment.user_id, page.id) if not a.is_submitted), None
+        )
+        if existing is None:
+            raise
+        return existing
+    return attempt
+
+
+def ordered_questions(attempt: QuizAttempt, questions: list[Question]) -> list[Question]:
+    """Return the attempt's questions in the order this learner sees them."""
+    by_id = {q.id: q for q in questions}
+    return [by_id[qid] for qid in attempt.question_order if qid in by_id]
+
+
+def submit_attempt(
+    attempt: QuizAttempt, responses: Mapping[str, grading.Response], passing_score: int
+) -> grading.AttemptGrade:
+    """Grade an attempt and record it, exactly once, with every answer."""
+    questions = ordered_questions(attempt, attempt.page.questions)
+    unknown = set(responses) - set(attempt.question_order)
+    if unknown:
+        raise QuizError("Your answers include a question that is not part of this attempt.")
+    try:
+        grade = grading.grade_attempt(questions, responses)
+    except grading.AnswerError as error:
+        raise QuizError(str(error)) from error
+    passed = grading.passed(grade.score, passing_score)
+    # The guarded UPDATE is the lock: of many simultaneous submissions only one matches.
+    claimed = db.session.execute(
+        update(QuizAttempt)
+        .where(QuizAttempt.id == attempt.id, QuizAttempt.submitted_at.is_(None))
+        .values(submitted_at=utcnow(), score=Decimal(str(grade.score)), passed=passed)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:
+        raise AlreadySubmitted("This attempt was already submitted.")
+    for position, result in enumerate(grade.results, start=1):
+        response = result.response
+        db.session.add(
+            AttemptAnswer(
+                attempt_id=attempt.id,
+                question_id=result.question_id,
+                position=position,
+                response=list(response) if isinstance(response, tuple) else response,
+                correct=result.correct,
+            )
+        )
+    db.session.flush()
+    db.session.refresh(attempt)
+    if passed:
+        complete_assessment(attempt.enrolment, attempt.page)
+    return grade
+
+
+def evaluation_for(user_id: int, page_id: int) -> EvaluationResponse | None:
+    """Return the learner's evaluation of this page's course version, or None."""
+    return db.session.scalar(
+        select(EvaluationResponse).where(
+            EvaluationResponse.user_id == user_id, EvaluationResponse.page_id == page_id
+        )
+    )
+
+
+def submit_evaluation(
+    enrolment: Enrolment, page: CoursePage, answers: Mapping[str, Any]
+) -> EvaluationResponse:
+    """Record a learner's evaluation once per course version."""
+    if page.kind != "evaluation" or page.version_id != enrolment.version_id:
+        raise QuizError("This page is not the evaluation of your course.")
+    questions = {q.id: q for q in page.questions}
+    clean: dict[str, Any] = {}
+    for qid, value in answers.items():
+        question = questions.get(qid)
+        if question is None:
+            raise QuizError("Your answers include a question that is not in this evaluation.")
+        if question.kind == "text":
+            text = str(value or "").strip()
+            if len(text) > MAX_TEXT_ANSWER:
+                raise QuizError(f"Please keep each answer under {MAX_TEXT_ANSWER:,} characters.")
+            clean[qid] = text
+        else:
+            chosen = list(value)
+            valid = {o.id for o in question.options}
+            if any(c not in valid for c in chosen) or (
+                question.kind == "single" and len(chosen) > 1
+            ):
+                raise QuizError(f"Question “{question.title}” has no such choice.")
+            clean[qid] = chosen
+    if evaluation_for(enrolment.user_id, page.id) is not None:
+        raise AlreadySubmitted("You have already submitted this evaluation. Thank you!")
+    response = EvaluationResponse(
+        user_id=enrolment.user_id,
+        enrolment_id=enrolment.id,
+        page_id=page.id,
+        submitted_at=utcnow(),
+        answers=clean,
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(response)
+    except IntegrityError as error:
+        raise AlreadySubmitted("You have already submitted this evaluation. Thank you!") from error
+    complete_assessment(enrolment, page)
+    return response
+
+
+def has_passed(user_id: int, page_id: int) -> bool:
+    """Return whether the learner has passed this quiz page."""
+    return (
+        db.session.scalar(
+            select(QuizAttempt.id)
+            .where(
+                QuizAttempt.user_id == user_id,
+                QuizAttempt.page_id == page_id,
+                QuizAttempt.passed.is_(True),
+            )
+            .limit(1)
+        )
+        is not None
+    )
+
+
+def best_score(user_id: int, page_id: int) -> Decimal | None:
+    """Return the learner's best submitted score on a quiz page, or None."""
+    scores = [a.score for a in attempts_for(user_id, page_id) if a.score is not None]
+    return max(scores) if scores else None

@@ -1,0 +1,254 @@
+"""Taking quizzes and evaluations in the reader, reviewing attempts, and results for authors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from werkzeug.datastructures import MultiDict
+from werkzeug.wrappers import Response
+
+from lms.content.model import Question
+from lms.courses.models import CoursePage
+from lms.extensions import db
+from lms.progress.views import PAGE_RENDERERS, Reading, load_reading, page_html
+from lms.quizzes import grading, services
+from lms.quizzes.forms import AnswerForm
+from lms.quizzes.models import QuizAttempt
+
+bp = Blueprint("quizzes", __name__)
+
+
+def _quiz_page(reading: Reading, page_slug: str, kind: str) -> CoursePage:
+    page = next((p for p in reading.pages if p.slug == page_slug and p.kind == kind), None)
+    if page is None:
+        abort(404)
+    return page
+
+
+def _rules(reading: Reading, page: CoursePage) -> services.QuizRules:
+    return services.rules_for(page, reading.enrolment.version.passing_score)
+
+
+def read_responses(
+    questions: list[Question], form: MultiDict[str, str]
+) -> dict[str, grading.Response]:
+    """Return the answers in a submitted form, keyed by question id (absent when unanswered)."""
+    responses: dict[str, grading.Response] = {}
+    for question in questions:
+        key = f"q-{question.id}"
+        if question.kind in ("short", "text"):
+            text = form.get(key, "")
+            if text.strip():
+                responses[question.id] = text
+        else:
+            chosen = tuple(form.getlist(key))
+            if chosen:
+                responses[question.id] = chosen
+    return responses
+
+
+def _extra_answers(questions: list[Question], form: MultiDict[str, str]) -> bool:
+    known = {f"q-{q.id}" for q in questions}
+    return any(key.startswith("q-") and key not in known for key in form)
+
+
+# --- the reader's quiz and evaluation pages -------------------------------------------------
+
+
+def render_quiz_overview(reading: Reading, page: CoursePage, context: dict[str, Any]) -> str:
+    """Show a quiz's rules, the learner's attempts so far, and a way to start or continue."""
+    rules = _rules(reading, page)
+    attempts = services.attempts_for(current_user.id, page.id)
+    return render_template(
+        "quizzes/overview.html",
+        html=page_html(page),
+        rules=rules,
+        attempts=attempts,
+        open_attempt=next((a for a in attempts if not a.is_submitted), None),
+        passed=any(a.passed for a in attempts),
+        left=services.attempts_left(rules, attempts),
+        question_count=len([q for q in page.questions if q.kind in grading.GRADERS]),
+        form=AnswerForm(),
+        **context,
+    )
+
+
+def render_evaluation(reading: Reading, page: CoursePage, context: dict[str, Any]) -> str:
+    """Show the evaluation form, or the learner's submitted answers."""
+    return render_template(
+        "quizzes/evaluation.html",
+        html=page_html(page),
+        questions=page.questions,
+        response=services.evaluation_for(current_user.id, page.id),
+        answers={},
+        form=AnswerForm(),
+        **context,
+    )
+
+
+PAGE_RENDERERS["quiz"] = render_quiz_overview
+PAGE_RENDERERS["evaluation"] = render_evaluation
+
+
+@bp.post("/courses/<slug>/quiz/<page_slug>/start")
+@login_required
+def start(slug: str, page_slug: str) -> Response:
+    """Start an attempt (or return to the open one) and show its questions."""
+    reading = load_reading(slug)
+    if isinstance(reading, Response):
+        return reading
+    page = _quiz_page(reading, page_slug, "quiz")
+    if not AnswerForm().validate_on_submit():
+        abort(400)
+    try:
+        attempt = services.start_attempt(reading.enrolment, page, _rules(reading, page))
+    except services.QuizError as error:
+        flash(str(error), "info")
+        return redirect(url_for("progress.page", slug=slug, page_slug=page_slug))
+    db.session.commit()
+    return redirect(
+        url_for("quizzes.attempt", slug=slug, page_slug=page_slug, attempt_id=attempt.id)
+    )
+
+
+def _load_attempt(reading: Reading, page: CoursePage, attempt_id: int) -> QuizAttempt:
+    """Return the signed-in learner's attempt at this page.
+
+    :raise 404: for anyone else's attempt, so ids reveal nothing.
+    """
+    attempt = db.session.get(QuizAttempt, attempt_id)
+    if attempt is None or attempt.user_id != current_user.id or attempt.page_id != page.id:
+        abort(404)
+    return attempt
+
+
+@bp.route("/courses/<slug>/quiz/<page_slug>/attempts/<int:attempt_id>", methods=["GET", "POST"])
+@login_required
+def attempt(slug: str, page_slug: str, attempt_id: int) -> str | Response | tuple[str, int]:
+    """Answer an open attempt, or review a submitted one with its feedback."""
+    reading = load_reading(slug)
+    if isinstance(reading, Response):
+        return reading
+    page = _quiz_page(reading, page_slug, "quiz")
+    attempt = _load_attempt(reading, page, attempt_id)
+    rules = _rules(reading, page)
+    questions = services.ordered_questions(attempt, page.questions)
+    form = AnswerForm()
+    context: dict[str, Any] = {
+        "reading": reading,
+        "course": reading.enrolment.course,
+        "version": reading.enrolment.version,
+        "page": page,
+        "attempt": attempt,
+        "questions": questions,
+        "rules": rules,
+        "form": form,
+    }
+    if attempt.is_submitted:
+        if request.method == "POST":
+            flash("Your answers were already recorded; here is your result.", "info")
+            return redirect(request.path)
+        return _render_result(attempt, questions, rules, context)
+
+    answers: dict[str, grading.Response] = {}
+    unanswered: list[Question] = []
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        if _extra_answers(questions, request.form):
+            return _refuse("Your answers include a question that is not part of this attempt.")
+        answers = read_responses(questions, request.form)
+        unanswered = [q for q in questions if q.id not in answers]
+        if not unanswered or request.form.get("submit_anyway"):
+            try:
+                services.submit_attempt(attempt, answers, rules.passing_score)
+            except services.AlreadySubmitted:
+                db.session.rollback()
+                flash("Your answers were already recorded; here is your result.", "info")
+                return redirect(request.path)
+            except services.QuizError as error:
+                db.session.rollback()
+                return _refuse(str(error))
+            db.session.commit()
+            return redirect(request.path)
+    return render_template(
+        "quizzes/take.html",
+        options=_ordered_options(attempt, questions),
+        answers=answers,
+        unanswered=unanswered,
+        **context,
+    )
+
+
+def _refuse(message: str) -> tuple[str, int]:
+    return render_template("quizzes/refused.html", message=message), 400
+
+
+def _ordered_options(attempt: QuizAttempt, questions: list[Question]) -> dict[str, list[Any]]:
+    ordered = {}
+    for question in questions:
+        by_id = {o.id: o for o in question.options}
+        ids = attempt.option_order.get(question.id, list(by_id))
+        ordered[question.id] = [by_id[i] for i in ids if i in by_id]
+    return ordered
+
+
+def _render_result(
+    attempt: QuizAttempt,
+    questions: list[Question],
+    rules: services.QuizRules,
+    context: dict[str, Any],
+) -> str:
+    saved = {a.question_id: a for a in attempt.answers}
+    responses: dict[str, grading.Response] = {}
+    for qid, answer in saved.items():
+        value = answer.response
+        responses[qid] = tuple(value) if isinstance(value, list) else value
+    grade = grading.grade_attempt(questions, responses)
+    attempts = services.attempts_for(attempt.user_id, attempt.page_id)
+    left = services.attempts_left(rules, attempts)
+    # Show which answers were right once the learner passed or has no attempts left.
+    reveal = bool(attempt.passed) or left == 0
+    return render_template(
+        "quizzes/result.html",
+        grade=grade,
+        results={r.question_id: r for r in grade.results},
+        saved=saved,
+        options=_ordered_options(attempt, questions),
+        left=left,
+        reveal=reveal,
+        can_retry=not attempt.passed and left != 0 and not any(a.passed for a in attempts),
+        lessons=[p for p in context["reading"].pages if p.kind == "lesson"],
+        **context,
+    )
+
+
+@bp.post("/courses/<slug>/evaluation/<page_slug>")
+@login_required
+def submit_evaluation(slug: str, page_slug: str) -> str | Response | tuple[str, int]:
+    """Record the learner's evaluation of the course."""
+    reading = load_reading(slug)
+    if isinstance(reading, Response):
+        return reading
+    page = _quiz_page(reading, page_slug, "evaluation")
+    form = AnswerForm()
+    if not form.validate_on_submit():
+        abort(400)
+    questions = page.questions
+    if _extra_answers(questions, request.form):
+        return _refuse("Your answers include a question that is not in this evaluation.")
+    answers = read_responses(questions, request.form)
+    try:
+        services.submit_evaluation(reading.enrolment, page, answers)
+    except services.AlreadySubmitted as error:
+        db.session.rollback()
+        flash(str(error), "info")
+        return redirect(url_for("progress.page", slug=slug, page_slug=page_slug))
+    except services.QuizError as error:
+        db.session.rollback()
+        return _refuse(str(error))
+    db.session.commit()
+    flash("Thank you. Your evaluation is recorded.", "success")
+    return redirect(url_for("progress.page", slug=slug, page_slug=page_slug))
