@@ -18,7 +18,6 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lms.content.model import Course as CompiledCourse
 from lms.content.model import Credit, Question
 from lms.database import UTCDateTime, utcnow
 from lms.extensions import db
@@ -72,8 +71,9 @@ class CourseVersion(db.Model):
     release_date: Mapped[date | None] = mapped_column(Date)
     expiration_date: Mapped[date | None] = mapped_column(Date)
     passing_score: Mapped[int] = mapped_column(Integer)
-    # The whole compiled course (objectives, credits, statements, HTML), as the loader made it.
-    compiled: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    # Course-level compiled data (objectives, credits, statements, overview HTML); page bodies
+    # live in course_pages. Deferred: the catalog and reader never need it.
+    compiled: Mapped[dict[str, Any]] = mapped_column(JSONType, deferred=True)
 
     course: Mapped[Course] = relationship(back_populates="versions", foreign_keys=[course_id])
     pages: Mapped[list[CoursePage]] = relationship(
@@ -112,10 +112,6 @@ class CourseVersion(db.Model):
     def overview_html(self) -> str:
         """Return the overview from course.md, as sanitised HTML."""
         return self.compiled.get("overview_html", "")
-
-    def to_compiled(self) -> CompiledCourse:
-        """Return the compiled course this version was published from."""
-        return CompiledCourse.from_dict(self.compiled)
 
 
 class CoursePage(db.Model):

@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from lms.content.loader import check_courses
+from lms.content.loader import check_courses, compute_content_hash
 from lms.content.model import Course as CompiledCourse
 from lms.content.model import Diagnostic
 from lms.courses.models import Course, CoursePage, CourseVersion, MediaBlob, VersionMedia
@@ -59,8 +59,24 @@ def course_folders(root: Path) -> list[Path]:
 
 def publish_courses(root: Path, *, max_media_bytes: int) -> PublishReport:
     """Publish every course folder under `root` whose content changed; skip broken ones."""
+    # Hash first: compiling is the expensive part, and courses whose content is live need none.
+    live = {
+        slug: (content_hash, number)
+        for slug, content_hash, number in db.session.execute(
+            select(Course.slug, CourseVersion.content_hash, CourseVersion.number).join(
+                CourseVersion, CourseVersion.id == Course.current_version_id
+            )
+        )
+    }
+    unchanged = {
+        folder.name: live[folder.name][1]
+        for folder in course_folders(root)
+        if folder.name in live and compute_content_hash(folder) == live[folder.name][0]
+    }
     # Checking all folders together also catches problems between courses (duplicate slugs).
-    compiled_courses, diagnostics = check_courses(root, media_url=media_url, page_url=page_url)
+    compiled_courses, diagnostics = check_courses(
+        root, media_url=media_url, page_url=page_url, skip=unchanged
+    )
     compiled_by_slug = {course.slug: course for course in compiled_courses}
     errors_by_folder: dict[str, list[Diagnostic]] = defaultdict(list)
     for diagnostic in diagnostics:
@@ -68,6 +84,11 @@ def publish_courses(root: Path, *, max_media_bytes: int) -> PublishReport:
             errors_by_folder[diagnostic.path.split("/", 1)[0]].append(diagnostic)
     report = PublishReport(diagnostics=diagnostics)
     for folder in course_folders(root):
+        if folder.name in unchanged:
+            report.results.append(
+                CourseResult(folder.name, "unchanged", version=unchanged[folder.name])
+            )
+            continue
         compiled = compiled_by_slug.get(folder.name)
         problems = list(errors_by_folder.get(folder.name, []))
         if compiled is not None:
@@ -137,7 +158,7 @@ def _create_version(
         release_date=compiled.release_date,
         expiration_date=compiled.expiration_date,
         passing_score=compiled.passing_score,
-        compiled=compiled.to_dict(),
+        compiled={key: value for key, value in compiled.to_dict().items() if key != "pages"},
     )
     db.session.add(version)
     for page in compiled.pages:
@@ -159,8 +180,11 @@ def _create_version(
             )
         )
     db.session.flush()
+    hashes = {media.sha256 for media in compiled.media.values()}
+    stored = set(db.session.scalars(select(MediaBlob.sha256).where(MediaBlob.sha256.in_(hashes))))
     for media in compiled.media.values():
-        if db.session.get(MediaBlob, media.sha256) is None:
+        if media.sha256 not in stored:
+            stored.add(media.sha256)
             db.session.add(
                 MediaBlob(
                     sha256=media.sha256,
@@ -182,13 +206,3 @@ def withdraw_course(slug: str) -> Course:
     course.withdrawn_at = utcnow()
     db.session.flush()
     return course
-
-
-def version_count(slug: str) -> int:
-    """Return how many versions of a course have been published."""
-    return (
-        db.session.scalar(
-            select(func.count(CourseVersion.id)).join(Course).where(Course.slug == slug)
-        )
-        or 0
-    )

@@ -1,0 +1,1 @@
+"""Benchmarks for the LMS; each module runs with `python -m bench.<name>`."""
