@@ -6,14 +6,19 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
+from lms.accounts.access import role_required
+from lms.accounts.models import Role
+from lms.charts import Bar, horizontal_bar_chart
 from lms.content.model import Question
-from lms.courses.models import CoursePage
+from lms.courses.models import Course, CoursePage, CourseVersion
+from lms.courses.views import get_course_or_404
 from lms.extensions import db
 from lms.progress.views import PAGE_RENDERERS, Reading, load_reading, page_html
-from lms.quizzes import grading, services
+from lms.quizzes import analysis, grading, reports, services
 from lms.quizzes.forms import AnswerForm
 from lms.quizzes.models import QuizAttempt
 
@@ -211,6 +216,10 @@ def _render_result(
     left = services.attempts_left(rules, attempts)
     # Show which answers were right once the learner passed or has no attempts left.
     reveal = bool(attempt.passed) or left == 0
+    gain = None
+    pair = reports.test_pair([p for p in context["reading"].pages if p.kind == "quiz"])
+    if pair and pair[1].id == attempt.page_id:
+        gain = reports.knowledge_gains(*pair).get(attempt.user_id)
     return render_template(
         "quizzes/result.html",
         grade=grade,
@@ -219,6 +228,8 @@ def _render_result(
         options=_ordered_options(attempt, questions),
         left=left,
         reveal=reveal,
+        gain=gain,
+        pretest=pair[0] if pair else None,
         can_retry=not attempt.passed and left != 0 and not any(a.passed for a in attempts),
         lessons=[p for p in context["reading"].pages if p.kind == "lesson"],
         **context,
@@ -252,3 +263,79 @@ def submit_evaluation(slug: str, page_slug: str) -> str | Response | tuple[str, 
     db.session.commit()
     flash("Thank you. Your evaluation is recorded.", "success")
     return redirect(url_for("progress.page", slug=slug, page_slug=page_slug))
+
+
+# --- results for authors and admins ---------------------------------------------------------
+
+
+@bp.get("/courses/<slug>/results")
+@role_required(Role.AUTHOR)
+def results(slug: str) -> str:
+    """List each version's quizzes and evaluation with headline numbers."""
+    course = get_course_or_404(slug)
+    versions = list(
+        db.session.scalars(
+            select(CourseVersion)
+            .where(CourseVersion.course_id == course.id)
+            .order_by(CourseVersion.number.desc())
+        )
+    )
+    rows = []
+    for version in versions:
+        pages = [p for p in version.pages if p.kind != "lesson"]
+        quizzes = [
+            (p, analysis.summarise(reports.attempt_records(p.id)))
+            for p in pages
+            if p.kind == "quiz"
+        ]
+        evaluations = [
+            (p, reports.evaluation_report(p).responses) for p in pages if p.kind == "evaluation"
+        ]
+        pair = reports.test_pair(pages)
+        gain = analysis.average(reports.knowledge_gains(*pair).values()) if pair else None
+        rows.append((version, quizzes, evaluations, pair is not None, gain))
+    return render_template("quizzes/results.html", course=course, rows=rows)
+
+
+def _results_page(course: Course, page_id: int) -> CoursePage:
+    page = db.session.get(CoursePage, page_id)
+    if page is None or page.version.course_id != course.id or page.kind == "lesson":
+        abort(404)
+    return page
+
+
+@bp.get("/courses/<slug>/results/<int:page_id>")
+@role_required(Role.AUTHOR)
+def page_results(slug: str, page_id: int) -> str:
+    """Show a quiz's item analysis, or an evaluation's answers, as a chart and a table."""
+    course = get_course_or_404(slug)
+    page = _results_page(course, page_id)
+    if page.kind == "evaluation":
+        report = reports.evaluation_report(page)
+        charts = {
+            item.question.id: horizontal_bar_chart(
+                [Bar(rate.text, float(rate.chosen)) for rate in item.rates],
+                title=f"Answers to: {item.question.title}",
+                max_value=max([r.chosen for r in item.rates] + [1]),
+                unit="",
+            )
+            for item in report.choices
+        }
+        return render_template(
+            "quizzes/evaluation_results.html",
+            course=course,
+            page=page,
+            report=report,
+            charts=charts,
+        )
+    report = reports.quiz_report(page)
+    chart = horizontal_bar_chart(
+        [
+            Bar(f"Q{i}. {item.title}", item.percent_correct)
+            for i, item in enumerate(report.items, 1)
+        ],
+        title=f"Percent correct per question: {page.title}",
+    )
+    return render_template(
+        "quizzes/quiz_results.html", course=course, page=page, report=report, chart=chart
+    )
