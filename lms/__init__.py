@@ -23,13 +23,26 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     mail.init_app(app)
     errors.init_app(app)
 
-    from lms import accounts, admin, courses, main, progress, quizzes
+    from lms import (
+        accounts,
+        admin,
+        certificates,
+        courses,
+        exports,
+        main,
+        organizations,
+        progress,
+        quizzes,
+    )
 
     app.register_blueprint(main.bp)
     app.register_blueprint(accounts.bp)
     app.register_blueprint(courses.bp)
     app.register_blueprint(progress.bp)
     app.register_blueprint(quizzes.bp)
+    app.register_blueprint(certificates.bp)
+    app.register_blueprint(exports.bp)
+    app.register_blueprint(organizations.bp)
     app.register_blueprint(admin.bp)
 
     return app

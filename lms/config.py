@@ -19,6 +19,8 @@ class Defaults:
     SITE_NAME = "Trauma-Informed Care Learning"
     PROVIDER_NAME = "Example Pediatric Education Institute"
     SUPPORT_EMAIL = "support@example.org"
+    # Public address used in certificate verification links (empty: the address of the request).
+    BASE_URL = ""
     COURSES_DIR = "courses"
     MAX_MEDIA_BYTES = 20 * 1024 * 1024
 

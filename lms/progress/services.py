@@ -12,6 +12,7 @@ from lms.courses.models import Course, CoursePage, CourseVersion
 from lms.database import utcnow
 from lms.extensions import db
 from lms.progress.models import Enrolment, PageProgress
+from lms.progress.signals import page_completed
 
 # Time reports above this are cut: a tab left open overnight is not study time.
 MAX_SECONDS_PER_REPORT = 30 * 60
@@ -163,6 +164,7 @@ def _note_if_finished(enrolment: Enrolment) -> None:
     )
     if measure_progress(pages, completed_page_ids(enrolment)).finished:
         enrolment.pages_completed_at = enrolment.pages_completed_at or utcnow()
+    page_completed.send(enrolment)
 
 
 def completed_page_ids(enrolment: Enrolment) -> set[int]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
@@ -202,8 +203,11 @@ def my_learning() -> str:
             .order_by(Enrolment.last_visited_at.desc().nulls_last(), Enrolment.enrolled_at.desc())
         )
     )
+    from lms.organizations.services import statuses_for
+
     return render_template(
         "progress/my_learning.html",
         enrolments=enrolments,
         progress=services.progress_for_enrolments(enrolments),
+        assigned=statuses_for([current_user], today=date.today())[current_user.id],
     )

@@ -1,0 +1,125 @@
+"""What a certificate or transcript prints: plain, frozen data with no database or Flask in it.
+
+The PDF renderer (`lms.certificates.pdf`) takes these documents and nothing else, so a
+certificate printed years from now says exactly what its stored snapshot says.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+CREDIT_LABELS: dict[str, str] = {
+    "ama-pra-1": "AMA PRA Category 1 Credit(s)™",
+    "abp-moc-2": "ABP MOC Part 2 point(s)",
+    "ancc-contact-hours": "ANCC contact hour(s)",
+    "participation": "hour(s) of participation",
+}
+# Continuing education credit: learners claim it in proportion to how much they took part.
+CME_CREDIT_TYPES = frozenset({"ama-pra-1", "abp-moc-2", "ancc-contact-hours"})
+STATUSES = ("valid", "superseded", "revoked")
+CREDIT_STEP = Decimal("0.25")
+
+# Spelled out rather than strftime("%B"), which follows the process locale.
+_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+
+@dataclass(frozen=True)
+class CertificateDocument:
+    """Everything printed on one certificate, copied from the issued certificate's snapshot."""
+
+    certificate_id: str
+    holder_name: str
+    course_title: str
+    completion_date: date
+    credit_type: str
+    amount: Decimal
+    accreditation: str | None
+    provider_name: str
+    verification_url: str
+    status: str = "valid"
+
+    def __post_init__(self) -> None:
+        # Checked here so a bad snapshot fails before anything is printed with it.
+        if self.credit_type not in CREDIT_LABELS:
+            raise ValueError(f"unknown credit type {self.credit_type!r}")
+        if self.status not in STATUSES:
+            raise ValueError(f"unknown certificate status {self.status!r}")
+        format_amount(self.amount)
+        if not self.verification_url.startswith(("https://", "http://")):
+            raise ValueError("the verification URL must be an absolute http(s) URL")
+
+    @property
+    def is_cme(self) -> bool:
+        """Return whether this is continuing education credit rather than participation."""
+        return self.credit_type in CME_CREDIT_TYPES
+
+
+@dataclass(frozen=True)
+class TranscriptRow:
+    """One completed course, with its claimed credit and certificate when there are any."""
+
+    completed_on: date
+    course_title: str
+    version: int
+    credit_type: str | None
+    amount: Decimal | None
+    certificate_id: str | None
+    status: str | None
+
+
+@dataclass(frozen=True)
+class TranscriptDocument:
+    """A learner's record of completions and credit, with totals per credit type and year."""
+
+    holder_name: str
+    generated_on: date
+    rows: tuple[TranscriptRow, ...]
+    totals: tuple[tuple[str, int, Decimal], ...]
+
+
+def format_amount(amount: Decimal) -> str:
+    """Format a credit amount with one or two decimals: 1.0, 0.75, 1.5, 12.25."""
+    if not amount.is_finite() or amount < 0 or amount % CREDIT_STEP != 0:
+        raise ValueError(f"credit amounts are non-negative multiples of 0.25, not {amount}")
+    text = f"{amount.quantize(Decimal('0.01')):f}"
+    # Quarters need two decimals at most; "1.00" and "1.50" read better as "1.0" and "1.5".
+    return text[:-1] if text.endswith("0") else text
+
+
+def credit_label(credit_type: str) -> str:
+    """Return the printed name of a credit type, or the type itself if it is not known."""
+    return CREDIT_LABELS.get(credit_type, credit_type)
+
+
+def credit_line(credit_type: str, amount: Decimal) -> str:
+    """Return the amount and label, e.g. "0.75 AMA PRA Category 1 Credit(s)™"."""
+    if credit_type not in CREDIT_LABELS:
+        raise ValueError(f"unknown credit type {credit_type!r}")
+    return f"{format_amount(amount)} {CREDIT_LABELS[credit_type]}"
+
+
+def certificate_title(credit_type: str) -> str:
+    """Return "Certificate of Completion" for CME credit, else "Certificate of Participation"."""
+    if credit_type in CME_CREDIT_TYPES:
+        return "Certificate of Completion"
+    return "Certificate of Participation"
+
+
+def long_date(day: date) -> str:
+    """Format a date as "22 November 2026", the same in every locale."""
+    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"

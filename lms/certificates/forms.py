@@ -1,0 +1,40 @@
+"""The credit claim form and the admin's revoke and reissue forms."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, RadioField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length
+
+
+class ClaimForm(FlaskForm):
+    credit_type = RadioField(
+        "Type of credit", validators=[DataRequired("Choose the type of credit to claim.")]
+    )
+    amount = StringField(
+        "Amount to claim",
+        validators=[DataRequired("Enter the amount of credit you are claiming.")],
+        description="In steps of 0.25, up to the maximum shown.",
+        render_kw={"inputmode": "decimal", "autocomplete": "off"},
+    )
+    attest = BooleanField(
+        "I claim only the credit commensurate with the extent of my participation in the activity."
+    )
+    consent = BooleanField(
+        "For ABP MOC Part 2: I agree that my completion may be reported to the American Board of "
+        "Pediatrics with my ABP ID and birth month and day."
+    )
+
+
+class RevokeForm(FlaskForm):
+    reason = TextAreaField(
+        "Reason for revoking",
+        validators=[DataRequired("Give a reason; it is kept in the audit log."), Length(max=1000)],
+    )
+
+
+class ReissueForm(FlaskForm):
+    reason = StringField(
+        "Reason for reissuing",
+        validators=[DataRequired("Give a reason; it is kept in the audit log."), Length(max=500)],
+    )

@@ -1,0 +1,92 @@
+"""Completions, credit claims and certificates: the records an auditor checks years later."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import Date, ForeignKey, Numeric, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from lms.accounts.models import User
+from lms.courses.models import Course, CourseVersion
+from lms.database import UTCDateTime, utcnow
+from lms.extensions import db
+from lms.progress.models import Enrolment
+
+
+class Completion(db.Model):
+    """A learner finished a course version; recorded once, never changed."""
+
+    __tablename__ = "completions"
+    __table_args__ = (UniqueConstraint("user_id", "version_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id"), index=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("course_versions.id"), index=True)
+    enrolment_id: Mapped[int] = mapped_column(ForeignKey("enrolments.id"), index=True)
+    completed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    # Best post-test score at completion, for reports and exports (None without a quiz).
+    quiz_score: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
+
+    user: Mapped[User] = relationship()
+    course: Mapped[Course] = relationship()
+    version: Mapped[CourseVersion] = relationship()
+    enrolment: Mapped[Enrolment] = relationship()
+    claims: Mapped[list[CreditClaim]] = relationship(
+        back_populates="completion", order_by="CreditClaim.claimed_at"
+    )
+
+
+class CreditClaim(db.Model):
+    """Credit a learner claimed for a completion: one per type per course version, final."""
+
+    __tablename__ = "credit_claims"
+    __table_args__ = (UniqueConstraint("user_id", "version_id", "credit_type"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    completion_id: Mapped[int] = mapped_column(ForeignKey("completions.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("course_versions.id"), index=True)
+    credit_type: Mapped[str] = mapped_column(String(30))
+    amount: Mapped[Decimal] = mapped_column(Numeric(6, 2))
+    claimed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    attested: Mapped[bool] = mapped_column()
+    consent_to_report: Mapped[bool] = mapped_column(default=False)
+
+    completion: Mapped[Completion] = relationship(back_populates="claims")
+    user: Mapped[User] = relationship()
+    certificates: Mapped[list[Certificate]] = relationship(
+        back_populates="claim", order_by="Certificate.issued_at"
+    )
+
+
+class Certificate(db.Model):
+    """An issued certificate. What it says is stored here, so it never changes once issued."""
+
+    __tablename__ = "certificates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(32), unique=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("credit_claims.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    status: Mapped[str] = mapped_column(String(20), default="valid")
+    superseded_by_id: Mapped[int | None] = mapped_column(ForeignKey("certificates.id"))
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_reason: Mapped[str | None] = mapped_column(Text)
+    # The snapshot printed on the certificate.
+    holder_name: Mapped[str] = mapped_column(String(200))
+    course_slug: Mapped[str] = mapped_column(String(100))
+    course_title: Mapped[str] = mapped_column(String(300))
+    version_number: Mapped[int] = mapped_column()
+    completion_date: Mapped[date] = mapped_column(Date)
+    credit_type: Mapped[str] = mapped_column(String(30))
+    amount: Mapped[Decimal] = mapped_column(Numeric(6, 2))
+    accreditation: Mapped[str | None] = mapped_column(Text)
+    provider_name: Mapped[str] = mapped_column(String(200))
+
+    claim: Mapped[CreditClaim] = relationship(back_populates="certificates")
+    user: Mapped[User] = relationship()
+    superseded_by: Mapped[Certificate | None] = relationship(remote_side=[id])

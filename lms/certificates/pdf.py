@@ -1,0 +1,173 @@
+"""Print certificates and transcripts as PDF with WeasyPrint.
+
+Both renderers fill a Jinja template through Flask (autoescaped: the holder's name is user
+input), then lay it out with WeasyPrint. The only resources a document may load are `data:`
+URLs, so rendering never touches the network or the file system whatever the text contains.
+Call them inside an app context.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, replace
+from datetime import date
+from typing import Any
+
+import segno
+from flask import current_app, render_template
+from weasyprint import HTML
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+from lms.certificates.documents import (
+    CertificateDocument,
+    TranscriptDocument,
+    certificate_title,
+    credit_label,
+    credit_line,
+    format_amount,
+    long_date,
+)
+
+logger = logging.getLogger(__name__)
+
+# The PDF's Creator. A constant rather than a version or a date, so that printing the same
+# document again gives the same bytes (WeasyPrint still writes its own version as Producer).
+GENERATOR = "Trauma-Informed Care LMS"
+# Tagged PDF, so screen readers read the certificate in order and announce the QR code's alt
+# text; it costs about 5% more time.
+PDF_OPTIONS: dict[str, Any] = {"pdf_tags": True}
+ACCREDITATION_CLAMP = 1800  # characters kept when even the smallest type cannot fit it all
+
+
+class RefusedURLError(ValueError):
+    """A document asked for a resource that is not a `data:` URL."""
+
+
+class DataURLFetcher(URLFetcher):
+    """A WeasyPrint URL fetcher that serves `data:` URLs and refuses everything else."""
+
+    def __init__(self) -> None:
+        # fail_on_errors: a refused URL stops the render instead of becoming a logged warning,
+        # so a template that reaches for a remote file fails its tests rather than printing
+        # a certificate with a hole in it.
+        super().__init__(allowed_protocols=("data",), fail_on_errors=True, allow_redirects=False)
+
+    def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
+        """Return the decoded `data:` URL; raise RefusedURLError for any other URL."""
+        if not url[:5].lower() == "data:":
+            raise RefusedURLError(f"only data: URLs may be used in printed documents: {url}")
+        return super().fetch(url, headers)
+
+
+@dataclass(frozen=True)
+class Fit:
+    """Type sizes for one density of the certificate layout, roomiest first."""
+
+    title_pt: float
+    name_pt: float
+    course_pt: float
+    body_pt: float
+    accreditation_pt: float
+    gap_pt: float
+    clamp: bool = False
+
+
+_DENSEST = Fit(title_pt=22, name_pt=15, course_pt=12, body_pt=9.5, accreditation_pt=6, gap_pt=2.5)
+# Tried in order until the certificate fits on one page; most certificates fit the first.
+FITS = (
+    Fit(title_pt=34, name_pt=30, course_pt=19, body_pt=12.5, accreditation_pt=9, gap_pt=9),
+    Fit(title_pt=30, name_pt=24, course_pt=16, body_pt=11.5, accreditation_pt=8, gap_pt=6),
+    Fit(title_pt=26, name_pt=19, course_pt=14, body_pt=10.5, accreditation_pt=7, gap_pt=4),
+    _DENSEST,
+    replace(_DENSEST, clamp=True),
+)
+
+
+def qr_data_uri(url: str) -> str:
+    """Return the URL as a QR code in an SVG `data:` URI (vector, so it prints sharply)."""
+    # Error level M survives a crease or a smudge; the default 4-module quiet zone is what
+    # phone scanners need to find the code on a busy page.
+    return segno.make(url, error="m").svg_data_uri(dark="#000", light="#fff", border=4)
+
+
+def render_certificate_pdf(doc: CertificateDocument) -> bytes:
+    """Render a certificate as a one-page US Letter landscape PDF."""
+    qr = qr_data_uri(doc.verification_url)
+    start = _first_fit(doc)
+    for index in range(start, len(FITS)):
+        fit = FITS[index]
+        accreditation = doc.accreditation
+        if fit.clamp and accreditation and len(accreditation) > ACCREDITATION_CLAMP:
+            accreditation = _clamp(accreditation, ACCREDITATION_CLAMP)
+            logger.warning("certificate %s: accreditation statement shortened", doc.certificate_id)
+        html = render_template(
+            "certificates/certificate_pdf.html",
+            doc=doc,
+            fit=fit,
+            name_pt=_name_size(fit, doc.holder_name),
+            title=certificate_title(doc.credit_type),
+            credit=credit_line(doc.credit_type, doc.amount),
+            completed=long_date(doc.completion_date),
+            accreditation=accreditation,
+            qr=qr,
+            created=_w3c_date(doc.completion_date),
+            generator=GENERATOR,
+        )
+        document = HTML(string=html, url_fetcher=DataURLFetcher()).render(**PDF_OPTIONS)
+        if len(document.pages) == 1:
+            return document.write_pdf(**PDF_OPTIONS)
+    raise ValueError(f"certificate {doc.certificate_id} does not fit on one page")
+
+
+def render_transcript_pdf(doc: TranscriptDocument) -> bytes:
+    """Render a transcript as a US Letter portrait PDF of as many pages as it needs."""
+    html = render_template(
+        "certificates/transcript_pdf.html",
+        doc=doc,
+        provider_name=current_app.config["PROVIDER_NAME"],
+        site_name=current_app.config["SITE_NAME"],
+        generated=long_date(doc.generated_on),
+        created=_w3c_date(doc.generated_on),
+        generator=GENERATOR,
+        long_date=long_date,
+        credit_label=_column_label,
+        format_amount=format_amount,
+    )
+    return HTML(string=html, url_fetcher=DataURLFetcher()).write_pdf(**PDF_OPTIONS)
+
+
+def _first_fit(doc: CertificateDocument) -> int:
+    # A guess from the text lengths so that long certificates skip layouts that cannot fit;
+    # the page count after rendering has the final say.
+    accreditation = len(doc.accreditation or "")
+    heading = len(doc.holder_name) + len(doc.course_title)
+    if accreditation > 1400 or heading > 260:
+        return 2
+    if accreditation > 650 or heading > 150:
+        return 1
+    return 0
+
+
+def _column_label(credit_type: str) -> str:
+    # Labels read as the start of a sentence in a table cell: "Hour(s) of participation".
+    label = credit_label(credit_type)
+    return label[:1].upper() + label[1:]
+
+
+def _name_size(fit: Fit, name: str) -> float:
+    # Smaller type for long names, so that most names stay on one line.
+    if len(name) <= 30:
+        return fit.name_pt
+    if len(name) <= 60:
+        return round(fit.name_pt * 0.8, 1)
+    return round(fit.name_pt * 0.65, 1)
+
+
+def _clamp(text: str, limit: int) -> str:
+    cut = text[:limit].rsplit(" ", 1)[0].rstrip(" ,;:")
+    return f"{cut} … (full statement at the verification address below)"
+
+
+def _w3c_date(day: date) -> str:
+    # The document's own date, never "now": printing it again gives the same metadata.
+    return f"{day.isoformat()}T00:00:00Z"

@@ -1,0 +1,349 @@
+"""Certificate verbs: record completion, claim credit, issue, reissue and revoke certificates.
+
+Every function takes explicit arguments, flushes, and leaves the commit to the caller.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from lms.accounts.models import User
+from lms.audit.services import record_event
+from lms.certificates import eligibility
+from lms.certificates.models import Certificate, Completion, CreditClaim
+from lms.courses.models import CoursePage, CourseVersion
+from lms.database import utcnow
+from lms.extensions import db
+from lms.progress.models import Enrolment
+from lms.progress.services import completed_page_ids
+from lms.progress.signals import page_completed
+from lms.quizzes.models import EvaluationResponse, QuizAttempt
+
+# Crockford's base32 without I, L, O, U: no letters that read as digits or as words.
+ID_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+class CertificateError(Exception):
+    """A request about credit or certificates that cannot be carried out, said kindly."""
+
+
+class AlreadyClaimed(CertificateError):
+    """The learner already claimed this type of credit for this course version."""
+
+
+def new_public_id() -> str:
+    """Return a random, unguessable certificate id such as "K7M3-Q9XD-2FHP-V8RA" (80 bits)."""
+    chars = "".join(secrets.choice(ID_ALPHABET) for _ in range(16))
+    return "-".join(chars[i : i + 4] for i in range(0, 16, 4))
+
+
+def course_state(enrolment: Enrolment) -> eligibility.CourseState:
+    """Return what the learner has done in their course version, for the completion rules."""
+    pages = list(
+        db.session.scalars(
+            select(CoursePage)
+            .where(CoursePage.version_id == enrolment.version_id)
+            .order_by(CoursePage.position)
+        )
+    )
+    done = completed_page_ids(enrolment)
+    lessons = [p for p in pages if p.kind == "lesson" and p.required]
+    graded = [p for p in pages if p.kind == "quiz" and p.settings.get("role") != "pretest"]
+    passed = set(
+        db.session.scalars(
+            select(QuizAttempt.page_id).where(
+                QuizAttempt.user_id == enrolment.user_id,
+                QuizAttempt.page_id.in_([p.id for p in graded]),
+                QuizAttempt.passed.is_(True),
+            )
+        )
+    )
+    evaluations = [p for p in pages if p.kind == "evaluation"]
+    submitted = bool(evaluations) and (
+        db.session.scalar(
+            select(EvaluationResponse.id).where(
+                EvaluationResponse.user_id == enrolment.user_id,
+                EvaluationResponse.page_id.in_([p.id for p in evaluations]),
+            )
+        )
+        is not None
+    )
+    return eligibility.CourseState(
+        disclosures_acknowledged=enrolment.disclosures_acknowledged_at is not None,
+        lessons_total=len(lessons),
+        lessons_done=sum(p.id in done for p in lessons),
+        quizzes=tuple((p.title, p.id in passed) for p in graded),
+        has_evaluation=bool(evaluations),
+        evaluation_submitted=submitted,
+        has_credits=bool(enrolment.version.compiled.get("credits")),
+    )
+
+
+def find_completion(user_id: int, version_id: int) -> Completion | None:
+    """Return the learner's completion of a course version, or None."""
+    return db.session.scalar(
+        select(Completion).where(Completion.user_id == user_id, Completion.version_id == version_id)
+    )
+
+
+def _post_test_score(enrolment: Enrolment) -> Decimal | None:
+    quizzes = db.session.scalars(
+        select(CoursePage).where(
+            CoursePage.version_id == enrolment.version_id, CoursePage.kind == "quiz"
+        )
+    ).all()
+    graded = [p.id for p in quizzes if p.settings.get("role") != "pretest"]
+    scores = db.session.scalars(
+        select(QuizAttempt.score).where(
+            QuizAttempt.user_id == enrolment.user_id,
+            QuizAttempt.page_id.in_(graded),
+            QuizAttempt.score.is_not(None),
+        )
+    ).all()
+    return max(scores) if scores else None
+
+
+def record_completion(enrolment: Enrolment) -> Completion | None:
+    """Record that the learner completed their course version, once; None if not complete."""
+    existing = find_completion(enrolment.user_id, enrolment.version_id)
+    if existing is not None:
+        return existing
+    if eligibility.completion_problems(course_state(enrolment)):
+        return None
+    completion = Completion(
+        user_id=enrolment.user_id,
+        course_id=enrolment.course_id,
+        version_id=enrolment.version_id,
+        enrolment_id=enrolment.id,
+        completed_at=utcnow(),
+        quiz_score=_post_test_score(enrolment),
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(completion)
+    except IntegrityError:
+        # Recorded by a simultaneous request (two tabs finishing at once).
+        return find_completion(enrolment.user_id, enrolment.version_id)
+    return completion
+
+
+@page_completed.connect
+def _complete_when_done(enrolment: Enrolment, **_: object) -> None:
+    record_completion(enrolment)
+
+
+def profile_of(user: User) -> eligibility.LearnerProfile:
+    """Return the parts of a profile the credit rules look at."""
+    return eligibility.LearnerProfile(
+        profession=user.profession,
+        abp_id=user.abp_id,
+        birth_month=user.birth_month,
+        birth_day=user.birth_day,
+    )
+
+
+def offered_credits(version: CourseVersion) -> list[tuple[str, Decimal]]:
+    """Return the (type, maximum) pairs a course version offers."""
+    return [(credit.type, credit.max) for credit in version.credits]
+
+
+def claim_credit(
+    user: User,
+    enrolment: Enrolment,
+    request: eligibility.ClaimRequest,
+    *,
+    today: date,
+    provider_name: str,
+) -> Certificate:
+    """Claim credit for a completed course version and issue its certificate."""
+    version = enrolment.version
+    completion = record_completion(enrolment)
+    already = set(
+        db.session.scalars(
+            select(CreditClaim.credit_type).where(
+                CreditClaim.user_id == user.id, CreditClaim.version_id == version.id
+            )
+        )
+    )
+    problems = eligibility.claim_problems(
+        request,
+        offered=offered_credits(version),
+        profile=profile_of(user),
+        already_claimed=already,
+        today=today,
+        release_date=version.release_date,
+        expiration_date=version.expiration_date,
+        completed=completion is not None,
+    )
+    if problems:
+        raise (AlreadyClaimed if request.credit_type in already else CertificateError)(
+            " ".join(problems)
+        )
+    if completion is None:  # claim_problems already refuses this; kept for type narrowing
+        raise CertificateError("Complete the course before claiming credit.")
+    claim = CreditClaim(
+        completion_id=completion.id,
+        user_id=user.id,
+        version_id=version.id,
+        credit_type=request.credit_type,
+        amount=request.amount,
+        claimed_at=utcnow(),
+        attested=request.attested,
+        consent_to_report=request.consent_to_report,
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(claim)
+    except IntegrityError as error:
+        # A simultaneous claim (double click, two tabs) got there first.
+        raise AlreadyClaimed(
+            "You have already claimed this credit for this course. A claim cannot be changed "
+            "or raised later."
+        ) from error
+    return issue_certificate(claim, holder_name=user.full_name, provider_name=provider_name)
+
+
+def issue_certificate(claim: CreditClaim, *, holder_name: str, provider_name: str) -> Certificate:
+    """Issue a certificate for a claim, storing everything it prints."""
+    completion = claim.completion
+    version = completion.version
+    certificate = Certificate(
+        public_id=new_public_id(),
+        claim_id=claim.id,
+        user_id=claim.user_id,
+        issued_at=utcnow(),
+        status="valid",
+        holder_name=holder_name,
+        course_slug=completion.course.slug,
+        course_title=version.title,
+        version_number=version.number,
+        completion_date=completion.completed_at.date(),
+        credit_type=claim.credit_type,
+        amount=claim.amount,
+        accreditation=version.accreditation,
+        provider_name=provider_name,
+    )
+    db.session.add(certificate)
+    db.session.flush()
+    return certificate
+
+
+def find_certificate(public_id: str) -> Certificate | None:
+    """Return the certificate with this public id (any case, with or without dashes), or None."""
+    cleaned = "".join(c for c in public_id.upper() if c.isalnum())
+    if len(cleaned) != 16:
+        return None
+    formatted = "-".join(cleaned[i : i + 4] for i in range(0, 16, 4))
+    return db.session.scalar(select(Certificate).where(Certificate.public_id == formatted))
+
+
+def reissue(certificate: Certificate, *, actor: User | None, reason: str) -> Certificate:
+    """Issue a replacement with the holder's current name; the old id stays verifiable."""
+    if certificate.status == "revoked":
+        raise CertificateError("A revoked certificate cannot be reissued.")
+    if certificate.status == "superseded":
+        raise CertificateError("This certificate was already replaced by a newer one.")
+    replacement = issue_certificate(
+        certificate.claim,
+        holder_name=certificate.user.full_name,
+        provider_name=certificate.provider_name,
+    )
+    certificate.status = "superseded"
+    certificate.superseded_by_id = replacement.id
+    record_event(
+        actor,
+        "certificate.reissued",
+        "certificate",
+        certificate.public_id,
+        replacement=replacement.public_id,
+        reason=reason,
+    )
+    db.session.flush()
+    return replacement
+
+
+def reissue_after_name_change(user: User) -> list[Certificate]:
+    """Reissue the user's valid certificates that print an old name."""
+    stale = db.session.scalars(
+        select(Certificate).where(
+            Certificate.user_id == user.id,
+            Certificate.status == "valid",
+            Certificate.holder_name != user.full_name,
+        )
+    ).all()
+    return [reissue(c, actor=user, reason="name changed") for c in stale]
+
+
+def revoke(certificate: Certificate, *, actor: User, reason: str) -> None:
+    """Revoke a certificate with a reason; it stays verifiable, as revoked."""
+    reason = reason.strip()
+    if not reason:
+        raise CertificateError("Give a reason for revoking the certificate.")
+    if certificate.status == "revoked":
+        raise CertificateError("This certificate is already revoked.")
+    certificate.status = "revoked"
+    certificate.revoked_at = utcnow()
+    certificate.revoked_reason = reason
+    record_event(actor, "certificate.revoked", "certificate", certificate.public_id, reason=reason)
+    db.session.flush()
+
+
+@dataclass(frozen=True)
+class TranscriptLine:
+    """One completion, with a claim and its current certificate when there is one."""
+
+    completed_at: datetime
+    course_title: str
+    version: int
+    credit_type: str | None
+    amount: Decimal | None
+    certificate: Certificate | None
+
+
+def transcript_lines(user: User) -> list[TranscriptLine]:
+    """Return every completion, claim and current certificate of a learner, oldest first."""
+    completions = db.session.scalars(
+        select(Completion).where(Completion.user_id == user.id).order_by(Completion.completed_at)
+    ).all()
+    lines: list[TranscriptLine] = []
+    for completion in completions:
+        title = completion.version.title
+        if not completion.claims:
+            lines.append(
+                TranscriptLine(
+                    completion.completed_at, title, completion.version.number, None, None, None
+                )
+            )
+        for claim in completion.claims:
+            current = next(
+                (c for c in reversed(claim.certificates) if c.status != "superseded"), None
+            )
+            lines.append(
+                TranscriptLine(
+                    completion.completed_at,
+                    title,
+                    completion.version.number,
+                    claim.credit_type,
+                    claim.amount,
+                    current or (claim.certificates[-1] if claim.certificates else None),
+                )
+            )
+    return lines
+
+
+def transcript_totals(lines: list[TranscriptLine]) -> list[tuple[str, int, Decimal]]:
+    """Return the credit claimed per type and calendar year (revoked certificates excluded)."""
+    totals: dict[tuple[str, int], Decimal] = defaultdict(Decimal)
+    for line in lines:
+        if line.credit_type and line.amount is not None:
+            if line.certificate is not None and line.certificate.status == "revoked":
+                continue
+            totals[(line.credit_type, line.completed_at.year)] += line.amount
+    return [(kind, year, total) for (kind, year), total in sorted(totals.items())]

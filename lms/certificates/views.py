@@ -1,0 +1,377 @@
+"""Claiming credit, downloading certificates, public verification, and the transcript."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user, login_required
+from werkzeug.wrappers import Response
+
+from lms.accounts.access import role_required
+from lms.accounts.models import Role
+from lms.certificates import eligibility, services
+from lms.certificates.documents import (
+    CREDIT_LABELS,
+    CertificateDocument,
+    TranscriptDocument,
+    TranscriptRow,
+    credit_line,
+)
+from lms.certificates.forms import ClaimForm, ReissueForm, RevokeForm
+from lms.certificates.models import Certificate
+from lms.certificates.pdf import render_certificate_pdf, render_transcript_pdf
+from lms.exports.cells import text_cell
+from lms.extensions import db, limiter
+from lms.progress.views import load_reading
+
+bp = Blueprint("certificates", __name__)
+
+
+def verification_url(public_id: str) -> str:
+    """Return the public URL that verifies a certificate."""
+    base = current_app.config.get("BASE_URL")
+    path = url_for("certificates.verify", public_id=public_id)
+    return (
+        base.rstrip("/") + path
+        if base
+        else url_for("certificates.verify", public_id=public_id, _external=True)
+    )
+
+
+def document_for(certificate: Certificate) -> CertificateDocument:
+    """Return what a certificate prints, from what was stored when it was issued."""
+    return CertificateDocument(
+        certificate_id=certificate.public_id,
+        holder_name=certificate.holder_name,
+        course_title=certificate.course_title,
+        completion_date=certificate.completion_date,
+        credit_type=certificate.credit_type,
+        amount=certificate.amount,
+        accreditation=certificate.accreditation,
+        provider_name=certificate.provider_name,
+        verification_url=verification_url(certificate.public_id),
+        status=certificate.status,
+    )
+
+
+@bp.app_template_global()
+def credit_text(credit_type: str, amount: object) -> str:
+    """Return "0.75 AMA PRA Category 1 Credit(s)™" for templates."""
+    return credit_line(credit_type, amount)  # type: ignore[arg-type]
+
+
+@bp.app_template_global()
+def credit_name(credit_type: str) -> str:
+    """Return the name of a credit type for templates."""
+    return CREDIT_LABELS.get(credit_type, credit_type)
+
+
+@bp.route("/courses/<slug>/credit", methods=["GET", "POST"])
+@login_required
+def claim(slug: str) -> str | Response:
+    """Show what is left to complete, or let the learner claim credit and get a certificate."""
+    reading = load_reading(slug)
+    if isinstance(reading, Response):
+        return reading
+    enrolment = reading.enrolment
+    version = enrolment.version
+    completion = services.record_completion(enrolment)
+    db.session.commit()
+    state = services.course_state(enrolment)
+    options = eligibility.credit_options(
+        services.offered_credits(version), services.profile_of(current_user)
+    )
+    claimed = {c.credit_type: c for c in (completion.claims if completion else [])}
+    form = ClaimForm()
+    form.credit_type.choices = [
+        (o.credit_type, CREDIT_LABELS[o.credit_type])
+        for o in options
+        if o.available and o.credit_type not in claimed
+    ]
+    if form.validate_on_submit():
+        request_ = eligibility.ClaimRequest(
+            credit_type=form.credit_type.data,
+            amount=eligibility.parse_amount(form.amount.data),
+            attested=form.attest.data,
+            consent_to_report=form.consent.data,
+        )
+        try:
+            certificate = services.claim_credit(
+                current_user,
+                enrolment,
+                request_,
+                today=date.today(),
+                provider_name=current_app.config["PROVIDER_NAME"],
+            )
+        except services.CertificateError as error:
+            db.session.rollback()
+            form.amount.errors = [*form.amount.errors, str(error)]
+        else:
+            db.session.commit()
+            flash("Your certificate is ready.", "success")
+            return redirect(url_for("certificates.show", public_id=certificate.public_id))
+    return render_template(
+        "certificates/claim.html",
+        course=enrolment.course,
+        version=version,
+        completion=completion,
+        problems=eligibility.completion_problems(state),
+        options=options,
+        claimed=claimed,
+        form=form,
+    )
+
+
+def _own_certificate(public_id: str) -> Certificate:
+    """Return the signed-in learner's certificate (admins may see any).
+
+    :raise 404: for anyone else's, so ids are not confirmed to strangers.
+    """
+    certificate = services.find_certificate(public_id)
+    if certificate is None:
+        abort(404)
+    if certificate.user_id != current_user.id and not current_user.has_role(Role.ADMIN):
+        abort(404)
+    return certificate
+
+
+@bp.get("/certificates/<public_id>")
+@login_required
+def show(public_id: str) -> str:
+    """Show a certificate with its download link."""
+    certificate = _own_certificate(public_id)
+    return render_template(
+        "certificates/show.html",
+        certificate=certificate,
+        url=verification_url(certificate.public_id),
+    )
+
+
+@bp.get("/certificates/<public_id>.pdf")
+@login_required
+def download(public_id: str) -> Response:
+    """Download a certificate as PDF, printed from what was stored when it was issued."""
+    certificate = _own_certificate(public_id)
+    pdf = render_certificate_pdf(document_for(certificate))
+    filename = f"certificate-{certificate.public_id}.pdf"
+    return Response(
+        pdf,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+def _public_record(certificate: Certificate) -> dict[str, object]:
+    return {
+        "certificate_id": certificate.public_id,
+        "status": certificate.status,
+        "holder_name": certificate.holder_name,
+        "course_title": certificate.course_title,
+        "completion_date": certificate.completion_date.isoformat(),
+        "credit_type": certificate.credit_type,
+        "credit": credit_line(certificate.credit_type, certificate.amount),
+        "amount": str(certificate.amount),
+        "provider": certificate.provider_name,
+        "superseded_by": certificate.superseded_by.public_id if certificate.superseded_by else None,
+        "revoked_on": certificate.revoked_at.date().isoformat() if certificate.revoked_at else None,
+    }
+
+
+@bp.get("/verify/<public_id>")
+@limiter.limit("60 per minute")
+def verify(public_id: str) -> str | Response:
+    """Show anyone whether a certificate is genuine, with no other personal data."""
+    if public_id.endswith(".json"):
+        return verify_json(public_id.removesuffix(".json"))
+    certificate = services.find_certificate(public_id)
+    if certificate is None:
+        abort(404)
+    return render_template(
+        "certificates/verify.html", certificate=certificate, record=_public_record(certificate)
+    )
+
+
+def verify_json(public_id: str) -> Response:
+    """Return the public verification record as JSON, for employers' systems."""
+    certificate = services.find_certificate(public_id)
+    if certificate is None:
+        response = jsonify({"error": "not found"})
+        response.status_code = 404
+        return response
+    response = jsonify(_public_record(certificate))
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+def _transcript_document() -> TranscriptDocument:
+    lines = services.transcript_lines(current_user)
+    return TranscriptDocument(
+        holder_name=current_user.full_name,
+        generated_on=date.today(),
+        rows=tuple(
+            TranscriptRow(
+                completed_on=line.completed_at.date(),
+                course_title=line.course_title,
+                version=line.version,
+                credit_type=line.credit_type,
+                amount=line.amount,
+                certificate_id=line.certificate.public_id if line.certificate else None,
+                status=line.certificate.status if line.certificate else None,
+            )
+            for line in lines
+        ),
+        totals=tuple(services.transcript_totals(lines)),
+    )
+
+
+@bp.get("/transcript")
+@login_required
+def transcript() -> str:
+    """Show every completion, claim and certificate, with totals by credit type and year."""
+    lines = services.transcript_lines(current_user)
+    return render_template(
+        "certificates/transcript.html", lines=lines, totals=services.transcript_totals(lines)
+    )
+
+
+@bp.get("/transcript.pdf")
+@login_required
+def transcript_pdf() -> Response:
+    """Download the transcript as PDF."""
+    return Response(
+        render_transcript_pdf(_transcript_document()),
+        mimetype="application/pdf",
+        headers={"Content-Disposition": 'attachment; filename="transcript.pdf"'},
+    )
+
+
+TRANSCRIPT_COLUMNS = [
+    "completed_at", "course_title", "course_version", "credit_type", "credits_claimed",
+    "certificate_id", "certificate_status",
+]  # fmt: skip
+
+
+@bp.get("/transcript.csv")
+@login_required
+def transcript_csv() -> Response:
+    """Download the transcript as CSV."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(TRANSCRIPT_COLUMNS)
+    for line in services.transcript_lines(current_user):
+        writer.writerow(
+            [
+                text_cell(line.completed_at),
+                text_cell(line.course_title),
+                line.version,
+                text_cell(line.credit_type),
+                text_cell(line.amount),
+                text_cell(line.certificate.public_id if line.certificate else None),
+                text_cell(line.certificate.status if line.certificate else None),
+            ]
+        )
+    return Response(
+        buffer.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="transcript.csv"'},
+    )
+
+
+# --- administration -------------------------------------------------------------------------
+
+
+@bp.get("/admin/certificates")
+@role_required(Role.ADMIN)
+def admin_index() -> str:
+    """Find certificates by id, holder name or course."""
+    q = request.args.get("q", "").strip()[:200]
+    query = db.select(Certificate).order_by(Certificate.issued_at.desc())
+    if q:
+        pattern = f"%{q.lower()}%"
+        query = query.where(
+            db.or_(
+                db.func.lower(Certificate.public_id).like(pattern),
+                db.func.lower(Certificate.holder_name).like(pattern),
+                db.func.lower(Certificate.course_title).like(pattern),
+            )
+        )
+    page = db.paginate(query, per_page=50, error_out=False)
+    return render_template("certificates/admin_index.html", page=page, q=q)
+
+
+@bp.route("/admin/certificates/<public_id>", methods=["GET"])
+@role_required(Role.ADMIN)
+def admin_show(public_id: str) -> str:
+    """Show a certificate's record and history, with revoke and reissue."""
+    certificate = services.find_certificate(public_id)
+    if certificate is None:
+        abort(404)
+    return render_template(
+        "certificates/admin_show.html",
+        certificate=certificate,
+        revoke_form=RevokeForm(),
+        reissue_form=ReissueForm(),
+    )
+
+
+@bp.post("/admin/certificates/<public_id>/revoke")
+@role_required(Role.ADMIN)
+def admin_revoke(public_id: str) -> str | Response:
+    """Revoke a certificate, with the reason kept in the audit log."""
+    certificate = services.find_certificate(public_id)
+    if certificate is None:
+        abort(404)
+    form = RevokeForm()
+    if form.validate_on_submit():
+        try:
+            services.revoke(certificate, actor=current_user, reason=form.reason.data)
+        except services.CertificateError as error:
+            flash(str(error), "error")
+        else:
+            db.session.commit()
+            flash(f"Certificate {certificate.public_id} is revoked.", "success")
+        return redirect(url_for("certificates.admin_show", public_id=certificate.public_id))
+    return render_template(
+        "certificates/admin_show.html",
+        certificate=certificate,
+        revoke_form=form,
+        reissue_form=ReissueForm(),
+    )
+
+
+@bp.post("/admin/certificates/<public_id>/reissue")
+@role_required(Role.ADMIN)
+def admin_reissue(public_id: str) -> str | Response:
+    """Reissue a certificate with the holder's current name; the old id becomes superseded."""
+    certificate = services.find_certificate(public_id)
+    if certificate is None:
+        abort(404)
+    form = ReissueForm()
+    if form.validate_on_submit():
+        try:
+            replacement = services.reissue(certificate, actor=current_user, reason=form.reason.data)
+        except services.CertificateError as error:
+            flash(str(error), "error")
+            return redirect(url_for("certificates.admin_show", public_id=certificate.public_id))
+        db.session.commit()
+        flash(f"Reissued as {replacement.public_id}.", "success")
+        return redirect(url_for("certificates.admin_show", public_id=replacement.public_id))
+    return render_template(
+        "certificates/admin_show.html",
+        certificate=certificate,
+        revoke_form=RevokeForm(),
+        reissue_form=form,
+    )

@@ -1,0 +1,23 @@
+"""The text of assignment reminder emails."""
+
+from __future__ import annotations
+
+from flask import current_app, render_template, url_for
+
+from lms.mail import send_email
+from lms.organizations.services import Reminder
+
+
+def send_reminder(reminder: Reminder) -> None:
+    """Email one learner a gentle reminder about an assigned course."""
+    site = current_app.config["SITE_NAME"]
+    link = url_for("courses.detail", slug=reminder.assignment.course.slug, _external=True)
+    subject = (
+        f"Reminder: {reminder.course_title} was due {reminder.due_date.isoformat()}"
+        if reminder.kind == "overdue"
+        else f"Reminder: {reminder.course_title} is due {reminder.due_date.isoformat()}"
+    )
+    body = render_template(
+        "organizations/email/reminder.txt", reminder=reminder, site=site, link=link
+    )
+    send_email(reminder.user.email, f"{subject} – {site}", body)

@@ -1,0 +1,99 @@
+"""Organisations (clinics, residency programmes), their members and managers, and assignments."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import CheckConstraint, Date, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from lms.accounts.models import User
+from lms.courses.models import Course
+from lms.database import UTCDateTime, utcnow
+from lms.extensions import db
+
+ORGANIZATION_KINDS = {
+    "clinic": "Clinic",
+    "residency-program": "Residency programme",
+    "other": "Other organisation",
+}
+
+
+class Organization(db.Model):
+    """A clinic or programme whose people learn together and whose managers follow progress."""
+
+    __tablename__ = "organizations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(30), default="clinic")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    memberships: Mapped[list[Membership]] = relationship(
+        back_populates="organization", cascade="all, delete-orphan"
+    )
+
+
+class Membership(db.Model):
+    """A person's place in an organisation: member or manager."""
+
+    __tablename__ = "memberships"
+    __table_args__ = (UniqueConstraint("organization_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    role: Mapped[str] = mapped_column(String(20), default="member")
+    joined_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    organization: Mapped[Organization] = relationship(back_populates="memberships")
+    user: Mapped[User] = relationship()
+
+    @property
+    def is_manager(self) -> bool:
+        """Return whether this member manages the organisation."""
+        return self.role == "manager"
+
+
+class Assignment(db.Model):
+    """A course assigned to one person or to everyone in an organisation, due by a date."""
+
+    __tablename__ = "assignments"
+    __table_args__ = (
+        CheckConstraint("(user_id IS NULL) != (organization_id IS NULL)", name="one_assignee"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id"), index=True)
+    organization_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    due_date: Mapped[date] = mapped_column(Date)
+    assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    assigned_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    note: Mapped[str | None] = mapped_column(Text)
+
+    course: Mapped[Course] = relationship()
+    organization: Mapped[Organization | None] = relationship()
+    user: Mapped[User | None] = relationship(foreign_keys=[user_id])
+    assigned_by: Mapped[User | None] = relationship(foreign_keys=[assigned_by_id])
+
+
+class ReminderLog(db.Model):
+    """A reminder sent for an assignment to one person in one period: never sent twice."""
+
+    __tablename__ = "reminder_logs"
+    __table_args__ = (UniqueConstraint("assignment_id", "user_id", "period_start"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assignment_id: Mapped[int] = mapped_column(
+        ForeignKey("assignments.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    period_start: Mapped[date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(20))  # "due-soon" or "overdue"
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

@@ -1,0 +1,339 @@
+"""Organisation verbs: members and managers, assignments, statuses and reminders.
+
+Every function takes explicit arguments, flushes, and leaves the commit to the caller, except
+`send_reminders`, which commits after each email so a failure never causes a duplicate.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import contains_eager
+
+from lms.accounts.models import User
+from lms.audit.services import record_event
+from lms.certificates.models import Completion
+from lms.courses.models import Course, CourseVersion
+from lms.extensions import db
+from lms.organizations.models import Assignment, Membership, Organization, ReminderLog
+from lms.organizations.status import Status, assignment_status, needs_reminder, period_start
+from lms.progress.models import Enrolment
+from lms.progress.services import Progress, progress_for_enrolments
+
+
+class OrganizationError(Exception):
+    """An organisation action that cannot be carried out, with a message for the person."""
+
+
+def create_organization(name: str, kind: str, *, actor: User | None) -> Organization:
+    """Create an organisation with a unique name."""
+    name = " ".join(name.split())
+    if db.session.scalar(
+        select(Organization.id).where(func.lower(Organization.name) == name.lower())
+    ):
+        raise OrganizationError(f"An organisation called {name} already exists.")
+    organization = Organization(name=name, kind=kind)
+    db.session.add(organization)
+    db.session.flush()
+    record_event(actor, "organization.created", "organization", organization.id, name=name)
+    return organization
+
+
+def add_member(
+    organization: Organization, user: User, role: str, *, actor: User | None
+) -> Membership:
+    """Add a person to an organisation as a member or manager (or change their role there)."""
+    membership = db.session.scalar(
+        select(Membership).where(
+            Membership.organization_id == organization.id, Membership.user_id == user.id
+        )
+    )
+    if membership is None:
+        membership = Membership(organization_id=organization.id, user_id=user.id, role=role)
+        db.session.add(membership)
+    else:
+        membership.role = role
+    db.session.flush()
+    record_event(
+        actor,
+        "organization.member_set",
+        "organization",
+        organization.id,
+        user=user.email,
+        role=role,
+    )
+    return membership
+
+
+def remove_member(membership: Membership, *, actor: User | None) -> None:
+    """Take a person out of an organisation; what they completed stays on their record."""
+    record_event(
+        actor,
+        "organization.member_removed",
+        "organization",
+        membership.organization_id,
+        user=membership.user.email,
+    )
+    db.session.delete(membership)
+    db.session.flush()
+
+
+def managed_organizations(user: User) -> list[Organization]:
+    """Return the organisations a person manages."""
+    return list(
+        db.session.scalars(
+            select(Organization)
+            .join(Membership)
+            .where(Membership.user_id == user.id, Membership.role == "manager")
+            .order_by(Organization.name)
+        )
+    )
+
+
+def can_manage(user: User, organization: Organization) -> bool:
+    """Return whether a person may see and manage this organisation."""
+    if user.has_role("admin"):
+        return True
+    return any(o.id == organization.id for o in managed_organizations(user))
+
+
+def assign_course(
+    course: Course,
+    *,
+    due_date: date,
+    actor: User | None,
+    organization: Organization | None = None,
+    user: User | None = None,
+    today: date,
+) -> Assignment:
+    """Assign a course to one person or a whole organisation, due by a date."""
+    if (organization is None) == (user is None):
+        raise OrganizationError("Assign the course to one person or to one organisation.")
+    if due_date < today:
+        raise OrganizationError("Choose a due date today or later.")
+    if course.current_version is None or course.withdrawn_at is not None:
+        raise OrganizationError("That course is not available for assignment.")
+    assignment = Assignment(
+        course_id=course.id,
+        organization_id=organization.id if organization else None,
+        user_id=user.id if user else None,
+        due_date=due_date,
+        assigned_by_id=actor.id if actor else None,
+    )
+    db.session.add(assignment)
+    db.session.flush()
+    record_event(
+        actor,
+        "assignment.created",
+        "assignment",
+        assignment.id,
+        course=course.slug,
+        organization=organization.name if organization else None,
+        user=user.email if user else None,
+        due=due_date.isoformat(),
+    )
+    return assignment
+
+
+def remove_assignment(assignment: Assignment, *, actor: User | None) -> None:
+    """Remove an assignment; learners keep whatever they completed."""
+    record_event(
+        actor, "assignment.removed", "assignment", assignment.id, course=assignment.course.slug
+    )
+    db.session.delete(assignment)
+    db.session.flush()
+
+
+@dataclass(frozen=True)
+class AssignedCourse:
+    """A course assigned to a person, with the earliest due date that applies to them."""
+
+    assignment: Assignment
+    course: Course
+    version: CourseVersion
+    due_date: date
+    status: Status
+    progress: Progress | None
+
+
+def _assignments_reaching(user_ids: list[int], org_ids: list[int]) -> list[Assignment]:
+    conditions = []
+    if user_ids:
+        conditions.append(Assignment.user_id.in_(user_ids))
+    if org_ids:
+        conditions.append(Assignment.organization_id.in_(org_ids))
+    if not conditions:
+        return []
+    return list(db.session.scalars(select(Assignment).where(or_(*conditions))))
+
+
+def _completed_courses(user_ids: list[int]) -> set[tuple[int, int]]:
+    if not user_ids:
+        return set()
+    return set(
+        db.session.execute(
+            select(Completion.user_id, Completion.course_id).where(Completion.user_id.in_(user_ids))
+        ).all()
+    )
+
+
+def _enrolments(user_ids: list[int]) -> dict[tuple[int, int], Enrolment]:
+    if not user_ids:
+        return {}
+    return {
+        (e.user_id, e.course_id): e
+        for e in db.session.scalars(select(Enrolment).where(Enrolment.user_id.in_(user_ids)))
+    }
+
+
+def statuses_for(users: list[User], *, today: date) -> dict[int, list[AssignedCourse]]:
+    """Return each person's assigned courses with status and progress, in a fixed query count."""
+    user_ids = [u.id for u in users]
+    memberships = list(
+        db.session.scalars(select(Membership).where(Membership.user_id.in_(user_ids)))
+    )
+    orgs_of: dict[int, set[int]] = defaultdict(set)
+    for m in memberships:
+        orgs_of[m.user_id].add(m.organization_id)
+    assignments = _assignments_reaching(user_ids, sorted({m.organization_id for m in memberships}))
+    if not assignments:
+        return {user_id: [] for user_id in user_ids}
+    courses = {
+        c.id: c
+        for c in db.session.scalars(
+            select(Course).where(Course.id.in_({a.course_id for a in assignments}))
+        )
+    }
+    versions = {
+        v.id: v
+        for v in db.session.scalars(
+            select(CourseVersion).where(
+                CourseVersion.id.in_({c.current_version_id for c in courses.values()})
+            )
+        )
+    }
+    completed = _completed_courses(user_ids)
+    enrolments = _enrolments(user_ids)
+    progress = progress_for_enrolments(list(enrolments.values()))
+    result: dict[int, list[AssignedCourse]] = {}
+    for user_id in user_ids:
+        earliest: dict[int, Assignment] = {}
+        for a in assignments:
+            if a.user_id == user_id or a.organization_id in orgs_of[user_id]:
+                current = earliest.get(a.course_id)
+                if current is None or a.due_date < current.due_date:
+                    earliest[a.course_id] = a
+        rows = []
+        for course_id, a in earliest.items():
+            course = courses[course_id]
+            enrolment = enrolments.get((user_id, course_id))
+            p = progress.get(enrolment.id) if enrolment else None
+            status = assignment_status(
+                completed=(user_id, course_id) in completed,
+                started=enrolment is not None,
+                due_date=a.due_date,
+                today=today,
+            )
+            version = enrolment.version if enrolment else versions[course.current_version_id]
+            rows.append(AssignedCourse(a, course, version, a.due_date, status, p))
+        rows.sort(key=lambda r: (r.status == "completed", r.due_date, r.version.title))
+        result[user_id] = rows
+    return result
+
+
+def organization_members(organization: Organization) -> list[Membership]:
+    """Return an organisation's memberships, people sorted by name."""
+    return list(
+        db.session.scalars(
+            select(Membership)
+            .join(User)
+            .options(contains_eager(Membership.user))
+            .where(Membership.organization_id == organization.id)
+            .order_by(User.full_name)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class Reminder:
+    """One reminder to send: who, about which assignment, and why."""
+
+    assignment: Assignment
+    user: User
+    kind: str
+    due_date: date
+    course_title: str
+
+
+def due_reminders(
+    *, today: date, within_days: int, organization: Organization | None = None
+) -> list[Reminder]:
+    """Return the reminders due today for incomplete assignments (nothing is sent)."""
+    query = select(User).where(User.active.is_(True))
+    if organization is not None:
+        query = query.join(Membership).where(Membership.organization_id == organization.id)
+    else:
+        reached = select(Membership.user_id).join(
+            Assignment, Assignment.organization_id == Membership.organization_id
+        )
+        direct = select(Assignment.user_id).where(Assignment.user_id.is_not(None))
+        query = query.where(or_(User.id.in_(reached), User.id.in_(direct)))
+    users = list(db.session.scalars(query))
+    statuses = statuses_for(users, today=today)
+    reminders = []
+    for user in users:
+        for row in statuses[user.id]:
+            if organization is not None and row.assignment.organization_id not in (
+                None,
+                organization.id,
+            ):
+                continue
+            kind = needs_reminder(
+                completed=row.status == "completed",
+                due_date=row.due_date,
+                today=today,
+                within_days=within_days,
+            )
+            if kind:
+                reminders.append(
+                    Reminder(row.assignment, user, kind, row.due_date, row.version.title)
+                )
+    return reminders
+
+
+def send_reminders(
+    *,
+    today: date,
+    within_days: int,
+    period_days: int,
+    send: Callable[[Reminder], None],
+    actor: User | None = None,
+    organization: Organization | None = None,
+) -> tuple[int, int]:
+    """Send each due reminder once per assignment, person and period; return (sent, skipped)."""
+    start = period_start(today, period_days)
+    sent = skipped = 0
+    for reminder in due_reminders(today=today, within_days=within_days, organization=organization):
+        log = ReminderLog(
+            assignment_id=reminder.assignment.id,
+            user_id=reminder.user.id,
+            period_start=start,
+            kind=reminder.kind,
+            sent_by_id=actor.id if actor else None,
+        )
+        try:
+            with db.session.begin_nested():
+                db.session.add(log)
+        except IntegrityError:
+            skipped += 1  # already reminded in this period
+            continue
+        send(reminder)
+        # Committed per email: if a later send fails, the ones already sent are not repeated.
+        db.session.commit()
+        sent += 1
+    return sent, skipped

@@ -1,0 +1,42 @@
+"""Pure rules for where a person stands on an assigned course, and for reminder periods."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Literal
+
+Status = Literal["completed", "overdue", "in progress", "not started"]
+
+STATUS_ORDER: dict[str, int] = {"overdue": 0, "in progress": 1, "not started": 2, "completed": 3}
+
+
+def assignment_status(*, completed: bool, started: bool, due_date: date, today: date) -> Status:
+    """Return the status a manager sees: completed, overdue, in progress or not started."""
+    if completed:
+        return "completed"
+    if due_date < today:
+        return "overdue"
+    return "in progress" if started else "not started"
+
+
+def period_start(today: date, period_days: int) -> date:
+    """Return the first day of the reminder period containing `today`.
+
+    Periods are fixed windows counted from day one of the calendar, so every run on any day of
+    the same window agrees on it, and a second run sends nothing new.
+    """
+    if period_days < 1:
+        raise ValueError("a reminder period is at least one day")
+    ordinal = today.toordinal()
+    return date.fromordinal(ordinal - (ordinal - 1) % period_days)
+
+
+def needs_reminder(*, completed: bool, due_date: date, today: date, within_days: int) -> str | None:
+    """Return "overdue" or "due-soon" when a reminder is due, else None."""
+    if completed:
+        return None
+    if due_date < today:
+        return "overdue"
+    if due_date <= today + timedelta(days=within_days):
+        return "due-soon"
+    return None

@@ -1,0 +1,254 @@
+"""Organisation pages: admins set them up; managers follow their people and send reminders."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+from werkzeug.wrappers import Response
+from wtforms import SelectChoice
+
+from lms.accounts.access import role_required
+from lms.accounts.models import Role, User
+from lms.accounts.services import find_user_by_email
+from lms.courses.models import Course
+from lms.extensions import db
+from lms.organizations import services
+from lms.organizations.forms import AssignmentForm, ConfirmForm, MemberForm, OrganizationForm
+from lms.organizations.models import ORGANIZATION_KINDS, Assignment, Membership, Organization
+from lms.organizations.status import STATUS_ORDER
+
+bp = Blueprint("organizations", __name__, cli_group="reminders")
+
+
+@bp.app_context_processor
+def team_link() -> dict[str, object]:
+    """Let the layout show "My team" to managers, asking the database only when drawn."""
+
+    def manages_team() -> bool:
+        return current_user.is_authenticated and bool(services.managed_organizations(current_user))
+
+    return {"manages_team": manages_team}
+
+
+def get_managed_or_404(organization_id: int) -> Organization:
+    """Return an organisation the signed-in person manages (admins manage all).
+
+    :raise 404: for organisations they do not manage, so others' names are not revealed.
+    """
+    organization = db.session.get(Organization, organization_id)
+    if organization is None or not services.can_manage(current_user, organization):
+        abort(404)
+    return organization
+
+
+@bp.route("/admin/organizations", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def admin_index() -> str | Response:
+    """List organisations and create new ones."""
+    form = OrganizationForm()
+    if form.validate_on_submit():
+        try:
+            organization = services.create_organization(
+                form.name.data, form.kind.data, actor=current_user
+            )
+        except services.OrganizationError as error:
+            form.name.errors = [*form.name.errors, str(error)]
+        else:
+            db.session.commit()
+            flash(f"{organization.name} is created. Add its people next.", "success")
+            return redirect(url_for("organizations.show", organization_id=organization.id))
+    organizations = db.session.scalars(select(Organization).order_by(Organization.name)).all()
+    return render_template(
+        "organizations/admin_index.html",
+        organizations=organizations,
+        form=form,
+        kinds=ORGANIZATION_KINDS,
+    )
+
+
+@bp.get("/my-team")
+@login_required
+def my_team() -> Response | str:
+    """Open the organisation the signed-in manager manages (or list them)."""
+    managed = services.managed_organizations(current_user)
+    if len(managed) == 1:
+        return redirect(url_for("organizations.show", organization_id=managed[0].id))
+    if not managed:
+        abort(404)
+    return render_template("organizations/my_team.html", organizations=managed)
+
+
+def _assignment_form(organization: Organization, members: list[Membership]) -> AssignmentForm:
+    form = AssignmentForm()
+    courses = db.session.scalars(
+        select(Course)
+        .where(Course.current_version_id.is_not(None), Course.withdrawn_at.is_(None))
+        .order_by(Course.slug)
+    ).all()
+    form.course.choices = [SelectChoice("", "Choose a course")] + [
+        SelectChoice(str(c.id), c.current_version.title) for c in courses
+    ]
+    form.assignee.choices = [SelectChoice("organization", f"Everyone in {organization.name}")] + [
+        SelectChoice(f"user-{m.user_id}", m.user.full_name) for m in members
+    ]
+    return form
+
+
+def _dashboard(organization: Organization, **forms: object) -> str:
+    members = services.organization_members(organization)
+    statuses = services.statuses_for([m.user for m in members], today=date.today())
+    assignments = db.session.scalars(
+        select(Assignment)
+        .where(
+            (Assignment.organization_id == organization.id)
+            | Assignment.user_id.in_([m.user_id for m in members])
+        )
+        .options(
+            joinedload(Assignment.user),
+            joinedload(Assignment.course).joinedload(Course.current_version),
+        )
+        .order_by(Assignment.due_date)
+    ).all()
+    counts = {status: 0 for status in STATUS_ORDER}
+    for rows in statuses.values():
+        for row in rows:
+            counts[row.status] += 1
+    return render_template(
+        "organizations/show.html",
+        organization=organization,
+        members=members,
+        statuses=statuses,
+        assignments=assignments,
+        counts=counts,
+        member_form=forms.get("member_form") or MemberForm(),
+        assignment_form=forms.get("assignment_form") or _assignment_form(organization, members),
+        confirm=ConfirmForm(),
+        today=date.today(),
+    )
+
+
+@bp.get("/organizations/<int:organization_id>")
+@login_required
+def show(organization_id: int) -> str:
+    """Show each member's status on every assigned course, for managers and admins."""
+    return _dashboard(get_managed_or_404(organization_id))
+
+
+@bp.post("/organizations/<int:organization_id>/members")
+@role_required(Role.ADMIN)
+def add_member(organization_id: int) -> str | Response:
+    """Add a person (by email) to the organisation as a member or manager."""
+    organization = get_managed_or_404(organization_id)
+    form = MemberForm()
+    if form.validate_on_submit():
+        user = find_user_by_email(form.email.data)
+        if user is None:
+            form.email.errors = [
+                *form.email.errors,
+                "No account uses that email address. Ask the person to create one first.",
+            ]
+        else:
+            services.add_member(organization, user, form.role.data, actor=current_user)
+            db.session.commit()
+            flash(f"{user.full_name} is now a {form.role.data} of {organization.name}.", "success")
+            return redirect(url_for("organizations.show", organization_id=organization.id))
+    return _dashboard(organization, member_form=form)
+
+
+@bp.post("/organizations/<int:organization_id>/members/<int:membership_id>/remove")
+@role_required(Role.ADMIN)
+def remove_member(organization_id: int, membership_id: int) -> Response:
+    """Take a person out of the organisation."""
+    organization = get_managed_or_404(organization_id)
+    membership = db.session.get(Membership, membership_id)
+    if membership is None or membership.organization_id != organization.id:
+        abort(404)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    name = membership.user.full_name
+    services.remove_member(membership, actor=current_user)
+    db.session.commit()
+    flash(f"{name} is no longer in {organization.name}.", "success")
+    return redirect(url_for("organizations.show", organization_id=organization.id))
+
+
+@bp.post("/organizations/<int:organization_id>/assignments")
+@login_required
+def assign(organization_id: int) -> str | Response:
+    """Assign a course to everyone in the organisation or to one member, with a due date."""
+    organization = get_managed_or_404(organization_id)
+    members = services.organization_members(organization)
+    form = _assignment_form(organization, members)
+    if form.validate_on_submit():
+        course = db.session.get(Course, int(form.course.data))
+        user = None
+        if form.assignee.data.startswith("user-"):
+            user = db.session.get(User, int(form.assignee.data.removeprefix("user-")))
+        try:
+            services.assign_course(
+                course,
+                due_date=form.due_date.data,
+                actor=current_user,
+                organization=None if user else organization,
+                user=user,
+                today=date.today(),
+            )
+        except services.OrganizationError as error:
+            form.due_date.errors = [*form.due_date.errors, str(error)]
+        else:
+            db.session.commit()
+            flash(
+                f"{course.current_version.title} is assigned, "
+                f"due {form.due_date.data.isoformat()}.",
+                "success",
+            )
+            return redirect(url_for("organizations.show", organization_id=organization.id))
+    return _dashboard(organization, assignment_form=form)
+
+
+@bp.post("/organizations/<int:organization_id>/assignments/<int:assignment_id>/remove")
+@login_required
+def unassign(organization_id: int, assignment_id: int) -> Response:
+    """Remove an assignment made to this organisation or one of its members."""
+    organization = get_managed_or_404(organization_id)
+    assignment = db.session.get(Assignment, assignment_id)
+    member_ids = {m.user_id for m in services.organization_members(organization)}
+    if assignment is None or not (
+        assignment.organization_id == organization.id or assignment.user_id in member_ids
+    ):
+        abort(404)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    services.remove_assignment(assignment, actor=current_user)
+    db.session.commit()
+    flash("The assignment is removed. What people completed stays on their records.", "success")
+    return redirect(url_for("organizations.show", organization_id=organization.id))
+
+
+@bp.post("/organizations/<int:organization_id>/reminders")
+@login_required
+def remind(organization_id: int) -> Response:
+    """Email members whose assignments are due soon or overdue (at most once a day each)."""
+    from lms.organizations.emails import send_reminder
+
+    organization = get_managed_or_404(organization_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    sent, skipped = services.send_reminders(
+        today=date.today(),
+        within_days=int(request.form.get("within", 7)),
+        period_days=1,
+        send=send_reminder,
+        actor=current_user,
+        organization=organization,
+    )
+    db.session.commit()
+    message = f"{sent} reminder(s) sent."
+    if skipped:
+        message += f" {skipped} person(s) were already reminded today."
+    flash(message, "success")
+    return redirect(url_for("organizations.show", organization_id=organization.id))
