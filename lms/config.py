@@ -21,6 +21,7 @@ class Defaults:
     SUPPORT_EMAIL = "support@example.org"
     # Public address used in certificate verification links (empty: the address of the request).
     BASE_URL = ""
+    TRUSTED_PROXIES = 0
     COURSES_DIR = "courses"
     MAX_MEDIA_BYTES = 20 * 1024 * 1024
 

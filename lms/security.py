@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, Response
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -49,7 +50,11 @@ def _no_store_when_signed_in(response: Response) -> Response:
 
 
 def init_app(app: Flask) -> None:
-    """Register the header hooks."""
+    """Register the header hooks, and trust the configured number of reverse proxies."""
+    proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if proxies:
+        # Without this, every visitor shares the proxy's address and rate limits lock everyone out.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)  # type: ignore[method-assign]
     app.after_request(set_security_headers)
     app.after_request(_no_store_when_signed_in)
     if app.config["ENV_NAME"] == "production":

@@ -64,3 +64,22 @@ def test_unknown_environment_is_refused(monkeypatch):
 )
 def test_database_urls_use_psycopg_3(given, expected):
     assert normalise_database_url(given) == expected
+
+
+def test_behind_a_trusted_proxy_the_visitors_address_is_used(monkeypatch, tmp_path):
+    app = create_app(
+        {
+            "SECRET_KEY": "k",
+            "TRUSTED_PROXIES": 1,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db",
+        }
+    )
+
+    @app.get("/whoami")
+    def whoami():
+        from flask import request
+
+        return request.remote_addr or ""
+
+    response = app.test_client().get("/whoami", headers={"X-Forwarded-For": "203.0.113.7"})
+    assert response.data == b"203.0.113.7"
