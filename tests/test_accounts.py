@@ -380,3 +380,14 @@ def test_change_password_needs_the_current_one(client, auth, make_user):
     assert client.get("/account").status_code == 200  # this device stays signed in
     auth.logout()
     assert auth.login(user.email, "a brand new phrase").status_code == 302
+
+
+def test_old_links_do_not_reopen_a_deactivated_account(client, make_user, mailbox):
+    user = make_user("sam@example.org")
+    client.post("/reset", data={"email": "sam@example.org"})
+    path = mailbox.last_link("sam@example.org").split("localhost", 1)[1]
+    user.active = False
+    db.session.commit()
+    response = client.get(path)
+    assert response.status_code == 400
+    assert b"This link is not valid." in response.data

@@ -23,6 +23,11 @@ ROUTES = [
     ("GET", "/admin/", "admin"),
     ("GET", "/admin/users", "admin"),
     ("POST", "/admin/users/{other_id}/role", "admin"),
+    ("POST", "/admin/users/{other_id}/deactivate", "admin"),
+    ("POST", "/admin/users/{other_id}/reactivate", "admin"),
+    ("GET", "/admin/reports", "admin"),
+    ("GET", "/admin/reports?course=tic-pediatric-essentials", "admin"),
+    ("GET", "/admin/audit", "admin"),
 ]
 RANK = {"anonymous": -1, "learner": 0, "author": 1, "admin": 2}
 
@@ -102,7 +107,16 @@ def test_every_page_carries_strict_security_headers(client):
 
 def test_pages_have_no_inline_script_or_style(client, auth, make_user):
     auth.login_as(make_user(role="admin"))
-    for path in ["/", "/login", "/account", "/admin/", "/admin/users", "/support"]:
+    for path in [
+        "/",
+        "/login",
+        "/account",
+        "/admin/",
+        "/admin/users",
+        "/admin/reports",
+        "/admin/audit",
+        "/support",
+    ]:
         html = client.get(path).data.decode()
         assert "<script>" not in html and "<script " not in html.replace(
             '<script src="/static/', ""

@@ -133,6 +133,9 @@ def _redeem_token(token: str, purpose: TokenPurpose) -> AccountToken:
         raise AccountError("This link has already been used or is not valid.")
     if record.expires_at <= utcnow():
         raise AccountError("This link has expired.")
+    if not record.user.active:
+        # A deactivated account keeps its records but must not be reopened through old links.
+        raise AccountError("This link is not valid.")
     return record
 
 

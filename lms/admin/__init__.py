@@ -1,4 +1,4 @@
-"""Administration: people and roles."""
+"""Administration: people, roles and account status, reports, and the audit log."""
 
 from lms.admin.views import bp
 

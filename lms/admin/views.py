@@ -1,21 +1,30 @@
-"""Admin pages: an overview and the list of people with their roles."""
+"""Admin pages: an overview, people with their roles and status, reports and the audit log."""
 
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import func, or_, select
 from werkzeug.wrappers import Response
 
-from lms.accounts import services as account_services
 from lms.accounts.access import role_required
 from lms.accounts.models import Role, User
-from lms.admin.forms import RoleForm, UserSearchForm
+from lms.admin import reports, services
+from lms.admin.forms import (
+    AccountStatusForm,
+    AuditFilterForm,
+    ReportFilterForm,
+    RoleForm,
+    UserSearchForm,
+)
+from lms.charts import Bar, column_chart, horizontal_bar_chart
 from lms.extensions import db
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 PAGE_SIZE = 50
+CURRENT_MONTH_NOTE = "(so far)"
 
 
 @bp.get("/")
@@ -24,6 +33,9 @@ def index() -> str:
     """Show the administration overview."""
     counts = dict(db.session.execute(select(User.role, func.count()).group_by(User.role)).all())
     return render_template("admin/index.html", counts=counts)
+
+
+# --- people ----------------------------------------------------------------------------------
 
 
 @bp.get("/users")
@@ -41,6 +53,17 @@ def users() -> str:
     return render_template("admin/users.html", form=form, page=page, role_form=RoleForm())
 
 
+def _back_to_users() -> Response:
+    # Back to the same search and page, so the admin sees the row they just changed.
+    return redirect(
+        url_for(
+            "admin.users",
+            q=request.args.get("q", ""),
+            page=request.args.get("page", 1, type=int),
+        )
+    )
+
+
 @bp.post("/users/<int:user_id>/role")
 @role_required(Role.ADMIN)
 def set_role(user_id: int) -> Response:
@@ -49,10 +72,104 @@ def set_role(user_id: int) -> Response:
     form = RoleForm()
     if not form.validate_on_submit():
         abort(400)
-    if user.id == current_user.id and form.role.data != Role.ADMIN.value:
-        flash("You cannot remove your own admin role; ask another admin.", "error")
-        return redirect(url_for("admin.users"))
-    account_services.set_role(user, form.role.data)
+    try:
+        services.change_role(user, form.role.data, current_user._get_current_object())
+    except services.AdminError as error:
+        flash(str(error), "error")
+        return _back_to_users()
     db.session.commit()
     flash(f"{user.full_name} is now {user.role}.", "success")
-    return redirect(url_for("admin.users", q=request.args.get("q", "")))
+    return _back_to_users()
+
+
+@bp.post("/users/<int:user_id>/deactivate")
+@role_required(Role.ADMIN)
+def deactivate(user_id: int) -> Response:
+    """Stop one person signing in, keeping their records."""
+    user = db.get_or_404(User, user_id)
+    if not AccountStatusForm().validate_on_submit():
+        abort(400)
+    try:
+        services.deactivate_user(user, current_user._get_current_object())
+    except services.AdminError as error:
+        flash(str(error), "error")
+        return _back_to_users()
+    db.session.commit()
+    flash(f"{user.full_name} is deactivated and cannot sign in. Their records are kept.", "success")
+    return _back_to_users()
+
+
+@bp.post("/users/<int:user_id>/reactivate")
+@role_required(Role.ADMIN)
+def reactivate(user_id: int) -> Response:
+    """Let one deactivated person sign in again."""
+    user = db.get_or_404(User, user_id)
+    if not AccountStatusForm().validate_on_submit():
+        abort(400)
+    services.reactivate_user(user, current_user._get_current_object())
+    db.session.commit()
+    flash(f"{user.full_name} is active again and can sign in.", "success")
+    return _back_to_users()
+
+
+# --- reports ---------------------------------------------------------------------------------
+
+
+def completions_chart(overview: reports.Overview) -> Markup:
+    """Return the completions-by-month column chart; its table twin shows the same numbers."""
+    last = len(overview.months) - 1
+    bars = [
+        Bar(row.label, row.completions, emphasis=n == last) for n, row in enumerate(overview.months)
+    ]
+    scope = overview.course.title if overview.course else "all courses"
+    return column_chart(
+        bars, title=f"Completions by month, {scope}", emphasis_note=CURRENT_MONTH_NOTE
+    )
+
+
+def funnel_chart(course: reports.CourseRow, funnel: reports.Funnel) -> Markup:
+    """Return a course's funnel as horizontal bars; its table twin shows the same numbers."""
+    return horizontal_bar_chart(
+        [Bar(label, value) for label, value in funnel.stages()],
+        title=f"Learners at each stage, {course.title}",
+        # Every stage is a subset of the enrolled learners; max 1 keeps an empty course drawable.
+        max_value=max(funnel.enrolled, 1),
+        unit="",
+    )
+
+
+@bp.get("/reports")
+@role_required(Role.ADMIN)
+def reports_page() -> str:
+    """Show learners, enrolments, completions and credit, by month and by course."""
+    courses = reports.by_course()
+    form = ReportFilterForm(request.args, courses=courses)
+    overview = reports.overview(courses, form.selected(courses))
+    return render_template(
+        "admin/reports.html",
+        form=form,
+        overview=overview,
+        completions_chart=completions_chart(overview),
+        funnel_charts={
+            row.course_id: funnel_chart(row, overview.funnels[row.course_id])
+            for row in overview.courses
+        },
+        current_month_note=CURRENT_MONTH_NOTE,
+    )
+
+
+# --- audit log -------------------------------------------------------------------------------
+
+
+@bp.get("/audit")
+@role_required(Role.ADMIN)
+def audit() -> str:
+    """List audit events, newest first, filtered by action and by who did them."""
+    form = AuditFilterForm(request.args)
+    valid = form.validate()
+    query = reports.audit_events(
+        action_prefix=form.action.data if valid else None,
+        actor_email=form.actor.data if valid else None,
+    )
+    page = db.paginate(query, per_page=PAGE_SIZE, error_out=False)
+    return render_template("admin/audit.html", form=form, page=page)
