@@ -148,7 +148,7 @@ def make_documents(count: int, rng: random.Random) -> list[CertificateDocument]:
         accreditation = None
         if statement is not None:
             accreditation = statement.format(amount=amount.normalize())
-            # About a quarter carry a joint-accreditation paragraph: 900 to 1,100 characters.
+            # About a quarter carry a joint-accreditation paragraph, for 740 to 920 characters.
             if rng.random() < 0.25:
                 accreditation += "\n" + JOINT.strip()
         certificate_id = _certificate_id(rng)
@@ -244,6 +244,8 @@ def _check(data: bytes, doc: CertificateDocument) -> None:
 def run_benchmark(count: int) -> dict[str, Any]:
     """Render `count` certificates and return the timings and facts of the run."""
     documents = make_documents(count + 1, random.Random(SEED))
+    # Recorded because on a shared machine other work moves the numbers more than our changes.
+    load_before = os.getloadavg()[0]
     app = create_app(
         {"SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "bench", "ENV_NAME": "testing"}
     )
@@ -291,6 +293,7 @@ def run_benchmark(count: int) -> dict[str, Any]:
             name: {"seconds": seconds, "ms_per_certificate": seconds / count * 1000}
             for name, seconds in sorted(stages.seconds.items())
         },
+        "load_average": [round(load_before, 2), round(os.getloadavg()[0], 2)],
         "python": platform.python_version(),
         "weasyprint": weasyprint.__version__,
         "cpus": os.cpu_count(),
@@ -360,7 +363,8 @@ def main(argv: list[str] | None = None) -> int:
         f"{result['certificates']:,} certificates; Python {result['python']}, WeasyPrint "
         f"{result['weasyprint']}, {result['cpus']} CPUs; wall time including the pypdf "
         f"checks {result['wall_seconds_with_checks']:.1f} s; RSS after the first render "
-        f"{result['rss_after_first_mib'] or 0:.0f} MiB.\n"
+        f"{result['rss_after_first_mib'] or 0:.0f} MiB; 1-minute load average "
+        f"{result['load_average'][0]} before, {result['load_average'][1]} after.\n"
     )
     print(markdown_tables(result))
     return 0

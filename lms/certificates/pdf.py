@@ -9,6 +9,7 @@ Call them inside an app context.
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
@@ -16,6 +17,7 @@ from typing import Any
 import segno
 from flask import current_app, render_template
 from weasyprint import HTML
+from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from lms.certificates.documents import (
@@ -37,6 +39,8 @@ GENERATOR = "Trauma-Informed Care LMS"
 # text; it costs about 5% more time.
 PDF_OPTIONS: dict[str, Any] = {"pdf_tags": True}
 ACCREDITATION_CLAMP = 1800  # characters kept when even the smallest type cannot fit it all
+
+_thread = threading.local()
 
 
 class RefusedURLError(ValueError):
@@ -113,7 +117,9 @@ def render_certificate_pdf(doc: CertificateDocument) -> bytes:
             created=_w3c_date(doc.completion_date),
             generator=GENERATOR,
         )
-        document = HTML(string=html, url_fetcher=DataURLFetcher()).render(**PDF_OPTIONS)
+        document = HTML(string=html, url_fetcher=DataURLFetcher()).render(
+            font_config=_font_config(), **PDF_OPTIONS
+        )
         if len(document.pages) == 1:
             return document.write_pdf(**PDF_OPTIONS)
     raise ValueError(f"certificate {doc.certificate_id} does not fit on one page")
@@ -133,7 +139,20 @@ def render_transcript_pdf(doc: TranscriptDocument) -> bytes:
         credit_label=_column_label,
         format_amount=format_amount,
     )
-    return HTML(string=html, url_fetcher=DataURLFetcher()).write_pdf(**PDF_OPTIONS)
+    return HTML(string=html, url_fetcher=DataURLFetcher()).write_pdf(
+        font_config=_font_config(), **PDF_OPTIONS
+    )
+
+
+def _font_config() -> FontConfiguration:
+    # Without one, WeasyPrint makes a FontConfiguration per render, and each keeps about
+    # 0.25 MiB of fontconfig and Pango state for the life of the process: 1,000 certificates
+    # grew a worker by 240 MiB. Reusing one is safe because the templates have no @font-face,
+    # the only thing it accumulates; one per thread, so threads never share Pango state.
+    config: FontConfiguration | None = getattr(_thread, "font_config", None)
+    if config is None:
+        config = _thread.font_config = FontConfiguration()
+    return config
 
 
 def _first_fit(doc: CertificateDocument) -> int:

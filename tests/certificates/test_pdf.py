@@ -44,6 +44,7 @@ TRICKY_NAME = "<b>Zoë</b> {{ 7*7 }} Łukasiewicz-Ñúñez"
 
 
 def certificate(**changes: object) -> CertificateDocument:
+    """Return a typical AMA PRA certificate, with `changes` applied."""
     doc = CertificateDocument(
         certificate_id="TIC-7K3M-Q9XD-2FHP",
         holder_name="Amara Okafor-Lindqvist",
@@ -59,19 +60,23 @@ def certificate(**changes: object) -> CertificateDocument:
 
 
 def read(data: bytes) -> PdfReader:
+    """Open PDF bytes with pypdf."""
     return PdfReader(io.BytesIO(data))
 
 
 def text_of(data: bytes) -> str:
+    """Return the text pypdf extracts from every page."""
     return "\n".join(page.extract_text() for page in read(data).pages)
 
 
 def squashed(text: str) -> str:
+    """Return `text` without any whitespace."""
     # Line breaks fall wherever the layout puts them; compare words, not wrapping.
     return "".join(text.split())
 
 
 def long_text(length: int, seed: str) -> str:
+    """Return exactly `length` characters of `seed` repeated, ending with a full stop."""
     body = ((seed + " ") * (length // len(seed) + 2))[: length - 1]
     return body[:-1] + "s." if body.endswith(" ") else body + "."
 
@@ -290,6 +295,7 @@ def test_rendering_needs_an_app_context() -> None:
 
 
 def transcript(rows: int = 3) -> TranscriptDocument:
+    """Return a transcript of `rows` completions cycling through credit types."""
     kinds = [("ama-pra-1", Decimal("0.75")), ("participation", Decimal("1.5")), (None, None)]
     made = []
     for n in range(rows):
