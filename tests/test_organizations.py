@@ -331,3 +331,65 @@ def test_team_page_queries_stay_bounded(client, auth, clinic, make_user, count_q
     with count_queries() as many:
         client.get(url)
     assert len(many) <= len(few) + 2, "\n".join(many)
+
+
+# --- who may reach what -----------------------------------------------------------------------
+
+ORG_ROUTES = [
+    ("GET", "/organizations/{org}", None),
+    ("POST", "/organizations/{org}/reminders", None),
+    ("POST", "/organizations/{org}/assignments", "assign"),
+    ("POST", "/organizations/{org}/members", "member"),
+    ("GET", "/admin/organizations", None),
+]
+# Who may: managers of this organisation manage it; only admins change its people or list all.
+ALLOWED = {
+    "/organizations/{org}": {"manager", "admin"},
+    "/organizations/{org}/reminders": {"manager", "admin"},
+    "/organizations/{org}/assignments": {"manager", "admin"},
+    "/organizations/{org}/members": {"admin"},
+    "/admin/organizations": {"admin"},
+}
+
+
+@pytest.mark.parametrize(
+    "who", ["anonymous", "learner", "member", "other-manager", "manager", "admin"]
+)
+@pytest.mark.parametrize(("method", "path", "form"), ORG_ROUTES)
+def test_organisation_route_by_role_matrix(
+    client, auth, clinic, make_user, who, method, path, form
+):
+    other = services.create_organization("Other Clinic", "clinic", actor=None)
+    other_manager = make_user(name="Other Manager")
+    services.add_member(other, other_manager, "manager", actor=None)
+    db.session.commit()
+    people = {
+        "learner": make_user(name="Unrelated Learner"),
+        "member": clinic["staff"][0],
+        "other-manager": other_manager,
+        "manager": clinic["manager"],
+        "admin": clinic["admin"],
+    }
+    if who != "anonymous":
+        auth.login_as(people[who])
+    url = path.format(org=clinic["organization"].id)
+    data = {
+        "assign": {
+            "course": str(course().id),
+            "assignee": "organization",
+            "due_date": TODAY.isoformat(),
+        },
+        "member": {"email": make_user().email, "role": "member"},
+    }.get(form, {})
+    response = client.get(url) if method == "GET" else client.post(url, data=data)
+
+    if who in ALLOWED[path]:
+        assert response.status_code in (200, 302)
+        if response.status_code == 302:
+            assert "/login" not in response.headers["Location"]
+    elif who == "anonymous":
+        assert response.status_code == 302 and response.headers["Location"].startswith("/login")
+    else:
+        # Not their organisation: 404 where a manager might probe, 403 on admin-only pages.
+        assert response.status_code in (403, 404)
+        assert "Example Valley Clinic" not in response.data.decode()
