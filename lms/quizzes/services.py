@@ -159,7 +159,8 @@ def submit_attempt(
         )
     db.session.flush()
     db.session.refresh(attempt)
-    if passed:
+    # A pre-test measures the starting point: taking it is what completes it, not passing it.
+    if passed or attempt.page.settings.get("role") == "pretest":
         complete_assessment(attempt.enrolment, attempt.page)
     return grade
 
