@@ -405,3 +405,12 @@ def test_a_media_hash_in_upper_case_is_not_found(runner, courses, client):
     sha256 = hashlib.sha256((courses / CME / "media" / "four-rs.svg").read_bytes()).hexdigest()
     assert client.get(f"/media/{sha256}/four-rs.svg").status_code == 200
     assert client.get(f"/media/{sha256.upper()}/four-rs.svg").status_code == 404
+
+
+def test_watch_publishes_at_once_and_not_again_while_nothing_changes(runner, courses):
+    result = runner.invoke(
+        args=["courses", "watch", str(courses), "--interval", "0", "--rounds", "2"]
+    )
+    assert result.exit_code == 0, result.output
+    assert result.output.count("published version 1") == 2  # both courses, once
+    assert "unchanged" not in result.output  # the second look found nothing to do

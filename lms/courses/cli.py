@@ -73,17 +73,21 @@ def publish_command(directory: Path | None) -> None:
 @bp.cli.command("watch")
 @DIR_ARGUMENT
 @click.option("--interval", default=1.0, show_default=True, help="Seconds between looks.")
-def watch_command(directory: Path | None, interval: float) -> None:
+@click.option("--rounds", type=int, default=None, hidden=True, help="Stop after this many looks.")
+def watch_command(directory: Path | None, interval: float, rounds: int | None) -> None:
     """Republish courses under DIRECTORY whenever their files change (for authors previewing)."""
     root = _directory(directory)
     seen: dict[str, str] = {}
     click.echo(f"Watching {root} (Ctrl+C to stop).")
-    while True:
+    looked = 0
+    while rounds is None or looked < rounds:
         hashes = {p.name: compute_content_hash(p) for p in services.course_folders(root)}
         if hashes != seen:
             _publish(root)
             seen = hashes
-        time.sleep(interval)
+        looked += 1
+        if rounds is None or looked < rounds:
+            time.sleep(interval)
 
 
 @bp.cli.command("withdraw")
