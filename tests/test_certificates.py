@@ -422,3 +422,33 @@ def test_transcript_totals_by_type_and_year_in_html_pdf_and_csv(client, physicia
 
     text, _ = pdf_text(client.get("/transcript.pdf").data)
     assert "Dana Doctor" in text and version_of(CME).title in text and year in text
+
+
+def test_names_in_cjk_scripts_print_with_a_font_that_has_them(client, auth, make_user, publish):
+    import os
+    import shutil
+    import subprocess
+
+    fc_list = shutil.which("fc-list")
+    fonts_installed = (
+        fc_list
+        and "Droid Sans Fallback"
+        in subprocess.run(  # noqa: S603
+            [fc_list], capture_output=True, text=True, check=False
+        ).stdout
+    )
+    if not fonts_installed:
+        if os.environ.get("CI"):
+            pytest.fail("CI must install fonts-droid-fallback (see .ci/run)")
+        pytest.skip("no CJK font installed (apt-get install fonts-droid-fallback)")
+    publish()
+    auth.login_as(make_user(name="王小明", profession="physician"))
+    complete(client)
+    claim(client)
+    certificate = db.session.scalar(select(Certificate))
+    reader = PdfReader(io.BytesIO(client.get(f"/certificates/{certificate.public_id}.pdf").data))
+    page = reader.pages[0]
+    fonts = page["/Resources"]["/Font"]
+    names = [str(fonts[key].get_object()["/BaseFont"]) for key in fonts]
+    assert any("Droid-Sans-Fallback" in name for name in names), names
+    assert "王小明" in page.extract_text()
