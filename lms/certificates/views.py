@@ -43,12 +43,9 @@ bp = Blueprint("certificates", __name__)
 def verification_url(public_id: str) -> str:
     """Return the public URL that verifies a certificate."""
     base = current_app.config.get("BASE_URL")
-    path = url_for("certificates.verify", public_id=public_id)
-    return (
-        base.rstrip("/") + path
-        if base
-        else url_for("certificates.verify", public_id=public_id, _external=True)
-    )
+    if base:
+        return base.rstrip("/") + url_for("certificates.verify", public_id=public_id)
+    return url_for("certificates.verify", public_id=public_id, _external=True)
 
 
 def document_for(certificate: Certificate) -> CertificateDocument:
@@ -135,14 +132,23 @@ def claim(slug: str) -> str | Response:
     )
 
 
+def get_certificate_or_404(public_id: str) -> Certificate:
+    """Return the certificate with this public id.
+
+    :raise 404: when no certificate has it.
+    """
+    certificate = services.find_certificate(public_id)
+    if certificate is None:
+        abort(404)
+    return certificate
+
+
 def _own_certificate(public_id: str) -> Certificate:
     """Return the signed-in learner's certificate (admins may see any).
 
     :raise 404: for anyone else's, so ids are not confirmed to strangers.
     """
-    certificate = services.find_certificate(public_id)
-    if certificate is None:
-        abort(404)
+    certificate = get_certificate_or_404(public_id)
     if certificate.user_id != current_user.id and not current_user.has_role(Role.ADMIN):
         abort(404)
     return certificate
@@ -196,9 +202,7 @@ def verify(public_id: str) -> str | Response:
     """Show anyone whether a certificate is genuine, with no other personal data."""
     if public_id.endswith(".json"):
         return verify_json(public_id.removesuffix(".json"))
-    certificate = services.find_certificate(public_id)
-    if certificate is None:
-        abort(404)
+    certificate = get_certificate_or_404(public_id)
     return render_template(
         "certificates/verify.html", certificate=certificate, record=_public_record(certificate)
     )
@@ -316,9 +320,7 @@ def admin_index() -> str:
 @role_required(Role.ADMIN)
 def admin_show(public_id: str) -> str:
     """Show a certificate's record and history, with revoke and reissue."""
-    certificate = services.find_certificate(public_id)
-    if certificate is None:
-        abort(404)
+    certificate = get_certificate_or_404(public_id)
     return render_template(
         "certificates/admin_show.html",
         certificate=certificate,
@@ -331,9 +333,7 @@ def admin_show(public_id: str) -> str:
 @role_required(Role.ADMIN)
 def admin_revoke(public_id: str) -> str | Response:
     """Revoke a certificate, with the reason kept in the audit log."""
-    certificate = services.find_certificate(public_id)
-    if certificate is None:
-        abort(404)
+    certificate = get_certificate_or_404(public_id)
     form = RevokeForm()
     if form.validate_on_submit():
         try:
@@ -356,9 +356,7 @@ def admin_revoke(public_id: str) -> str | Response:
 @role_required(Role.ADMIN)
 def admin_reissue(public_id: str) -> str | Response:
     """Reissue a certificate with the holder's current name; the old id becomes superseded."""
-    certificate = services.find_certificate(public_id)
-    if certificate is None:
-        abort(404)
+    certificate = get_certificate_or_404(public_id)
     form = ReissueForm()
     if form.validate_on_submit():
         try:
