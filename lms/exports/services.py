@@ -102,10 +102,11 @@ def _conditions(filters: ExportFilters) -> list[ColumnElement[bool]]:
 # --- completion rows ------------------------------------------------------------------------
 
 
-def _current_certificate() -> Any:
+def _current_certificate(column: Any = Certificate.public_id) -> Any:
+    """Return a correlated subquery: `column` of a claim's current certificate."""
     # Reissuing supersedes the old certificate; the newest one not superseded is current.
     return (
-        select(Certificate.public_id)
+        select(column)
         .where(Certificate.claim_id == CreditClaim.id, Certificate.status != "superseded")
         .order_by(Certificate.id.desc())
         .limit(1)
@@ -245,17 +246,6 @@ def completion_report(filters: ExportFilters, *, limit: int = 100) -> Completion
 # --- board reporting (ABP MOC Part 2) -------------------------------------------------------
 
 
-def _current_certificate_status() -> Any:
-    return (
-        select(Certificate.status)
-        .where(Certificate.claim_id == CreditClaim.id, Certificate.status != "superseded")
-        .order_by(Certificate.id.desc())
-        .limit(1)
-        .correlate(CreditClaim)
-        .scalar_subquery()
-    )
-
-
 def iter_pars_records(
     filters: ExportFilters, *, batch: int = DEFAULT_BATCH
 ) -> Iterator[ParsRow | SkippedLearner]:
@@ -278,7 +268,7 @@ def iter_pars_records(
                 Course.slug,
                 CreditClaim.credit_type,
                 CreditClaim.amount,
-                _current_certificate_status(),
+                _current_certificate(Certificate.status),
             )
             .select_from(CreditClaim)
             .join(Completion, Completion.id == CreditClaim.completion_id)
