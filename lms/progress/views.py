@@ -84,8 +84,12 @@ def resume(slug: str) -> Response:
     return redirect(url_for("progress.page", slug=slug, page_slug=page.slug))
 
 
-def _find_page(reading: Reading, page_slug: str) -> CoursePage:
-    page = next((p for p in reading.pages if p.slug == page_slug), None)
+def find_page(reading: Reading, page_slug: str, kind: str | None = None) -> CoursePage:
+    """Return the page of the learner's course version with this slug (and kind, if given).
+
+    :raise 404: when there is no such page.
+    """
+    page = next((p for p in reading.pages if p.slug == page_slug and kind in (None, p.kind)), None)
     if page is None:
         abort(404)
     return page
@@ -98,7 +102,7 @@ def page(slug: str, page_slug: str) -> str | Response:
     reading = load_reading(slug)
     if isinstance(reading, Response):
         return reading
-    page = _find_page(reading, page_slug)
+    page = find_page(reading, page_slug)
     row = reading.rows.get(page.id)
     needs_note = page.content_note and (row is None or row.content_note_acknowledged_at is None)
     index = reading.pages.index(page)
@@ -143,7 +147,7 @@ def acknowledge_note(slug: str, page_slug: str) -> Response:
     reading = load_reading(slug)
     if isinstance(reading, Response):
         return reading
-    page = _find_page(reading, page_slug)
+    page = find_page(reading, page_slug)
     if not ContinueForm().validate_on_submit():
         abort(400)
     services.acknowledge_content_note(reading.enrolment, page)
@@ -158,7 +162,7 @@ def complete(slug: str, page_slug: str) -> Response:
     reading = load_reading(slug)
     if isinstance(reading, Response):
         return reading
-    page = _find_page(reading, page_slug)
+    page = find_page(reading, page_slug)
     form = CompleteForm()
     if not form.validate_on_submit():
         abort(400)
@@ -182,7 +186,7 @@ def record_time(slug: str, page_slug: str) -> tuple[str, int] | Response:
     reading = load_reading(slug)
     if isinstance(reading, Response):
         return "", 404
-    page = _find_page(reading, page_slug)
+    page = find_page(reading, page_slug)
     form = TimeForm()
     if not form.validate_on_submit():
         return "", 400

@@ -215,25 +215,3 @@ def submit_evaluation(
         raise AlreadySubmitted("You have already submitted this evaluation. Thank you!") from error
     complete_assessment(enrolment, page)
     return response
-
-
-def has_passed(user_id: int, page_id: int) -> bool:
-    """Return whether the learner has passed this quiz page."""
-    return (
-        db.session.scalar(
-            select(QuizAttempt.id)
-            .where(
-                QuizAttempt.user_id == user_id,
-                QuizAttempt.page_id == page_id,
-                QuizAttempt.passed.is_(True),
-            )
-            .limit(1)
-        )
-        is not None
-    )
-
-
-def best_score(user_id: int, page_id: int) -> Decimal | None:
-    """Return the learner's best submitted score on a quiz page, or None."""
-    scores = [a.score for a in attempts_for(user_id, page_id) if a.score is not None]
-    return max(scores) if scores else None

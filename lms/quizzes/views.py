@@ -17,19 +17,12 @@ from lms.content.model import Question
 from lms.courses.models import Course, CoursePage, CourseVersion
 from lms.courses.views import get_course_or_404
 from lms.extensions import db
-from lms.progress.views import PAGE_RENDERERS, Reading, load_reading, page_html
+from lms.progress.views import PAGE_RENDERERS, Reading, find_page, load_reading, page_html
 from lms.quizzes import analysis, grading, reports, services
 from lms.quizzes.forms import AnswerForm
 from lms.quizzes.models import QuizAttempt
 
 bp = Blueprint("quizzes", __name__)
-
-
-def _quiz_page(reading: Reading, page_slug: str, kind: str) -> CoursePage:
-    page = next((p for p in reading.pages if p.slug == page_slug and p.kind == kind), None)
-    if page is None:
-        abort(404)
-    return page
 
 
 def _rules(reading: Reading, page: CoursePage) -> services.QuizRules:
@@ -104,7 +97,7 @@ def start(slug: str, page_slug: str) -> Response:
     reading = load_reading(slug)
     if isinstance(reading, Response):
         return reading
-    page = _quiz_page(reading, page_slug, "quiz")
+    page = find_page(reading, page_slug, "quiz")
     if not AnswerForm().validate_on_submit():
         abort(400)
     try:
@@ -136,7 +129,7 @@ def attempt(slug: str, page_slug: str, attempt_id: int) -> str | Response | tupl
     reading = load_reading(slug)
     if isinstance(reading, Response):
         return reading
-    page = _quiz_page(reading, page_slug, "quiz")
+    page = find_page(reading, page_slug, "quiz")
     attempt = _load_attempt(reading, page, attempt_id)
     rules = _rules(reading, page)
     questions = services.ordered_questions(attempt, page.questions)
@@ -243,7 +236,7 @@ def submit_evaluation(slug: str, page_slug: str) -> str | Response | tuple[str, 
     reading = load_reading(slug)
     if isinstance(reading, Response):
         return reading
-    page = _quiz_page(reading, page_slug, "evaluation")
+    page = find_page(reading, page_slug, "evaluation")
     form = AnswerForm()
     if not form.validate_on_submit():
         abort(400)
