@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from lms.accounts.models import AccountToken, Role, TokenPurpose, User, new_session_token
+from lms.accounts.signals import name_changed
 from lms.database import utcnow
 from lms.extensions import db
 
@@ -191,8 +192,12 @@ def update_profile(
     abp_id: str | None,
     birth_month: int | None,
     birth_day: int | None,
-) -> None:
-    """Save the person's name, profession and credit-reporting details."""
+) -> list[str]:
+    """Save the person's name, profession and credit-reporting details.
+
+    Return what other parts of the site did about a changed name, as sentences for the person.
+    """
+    old_name = user.full_name
     user.full_name = full_name.strip()
     user.profession = profession
     user.npi = npi or None
@@ -200,6 +205,10 @@ def update_profile(
     user.birth_month = birth_month
     user.birth_day = birth_day if birth_month else None
     db.session.flush()
+    if user.full_name == old_name:
+        return []
+    replies = name_changed.send(user, old_name=old_name)
+    return [notice for _, notice in replies if notice]
 
 
 def set_role(user: User, role: Role | str) -> None:

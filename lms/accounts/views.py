@@ -28,7 +28,6 @@ from lms.accounts.forms import (
     SignupForm,
 )
 from lms.accounts.models import TokenPurpose
-from lms.certificates.services import reissue_after_name_change
 from lms.extensions import db, limiter
 
 bp = Blueprint("accounts", __name__, cli_group="users")
@@ -198,8 +197,7 @@ def profile() -> str | Response:
     """Show and edit the signed-in person's profile."""
     form = ProfileForm(obj=current_user)
     if form.validate_on_submit():
-        old_name = current_user.full_name
-        services.update_profile(
+        notices = services.update_profile(
             current_user,
             full_name=form.full_name.data,
             profession=form.profession.data,
@@ -208,18 +206,10 @@ def profile() -> str | Response:
             birth_month=form.birth_month.data,
             birth_day=form.birth_day.data,
         )
-        reissued = []
-        if current_user.full_name != old_name:
-            # Certificates print the name: a new name gets new ones; the old stay verifiable.
-            reissued = reissue_after_name_change(current_user)
         db.session.commit()
         flash("Your profile is saved.", "success")
-        if reissued:
-            flash(
-                f"{len(reissued)} certificate(s) were reissued with your new name; "
-                "the old ones stay verifiable as superseded.",
-                "info",
-            )
+        for notice in notices:
+            flash(notice, "info")
         return redirect(url_for("accounts.profile"))
     return render_template("accounts/profile.html", form=form)
 

@@ -23,7 +23,6 @@ from lms.database import utcnow
 from lms.extensions import db
 from lms.progress.models import Enrolment
 from lms.progress.services import completed_page_ids
-from lms.progress.signals import page_completed
 from lms.quizzes.models import EvaluationResponse, QuizAttempt
 
 # Crockford's base32 without I, L, O, U: no letters that read as digits or as words.
@@ -132,11 +131,6 @@ def record_completion(enrolment: Enrolment) -> Completion | None:
         # Recorded by a simultaneous request (two tabs finishing at once).
         return find_completion(enrolment.user_id, enrolment.version_id)
     return completion
-
-
-@page_completed.connect
-def _complete_when_done(enrolment: Enrolment, **_: object) -> None:
-    record_completion(enrolment)
 
 
 def profile_of(user: User) -> eligibility.LearnerProfile:

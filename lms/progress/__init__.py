@@ -1,5 +1,1 @@
 """Progress: the lesson reader, resuming, and "My learning"."""
-
-from lms.progress.views import bp
-
-__all__ = ["bp"]

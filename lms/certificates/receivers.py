@@ -1,0 +1,26 @@
+"""What certificates do when other domains announce something; connected by the app factory."""
+
+from __future__ import annotations
+
+from lms.accounts.models import User
+from lms.accounts.signals import name_changed
+from lms.certificates.services import record_completion, reissue_after_name_change
+from lms.progress.models import Enrolment
+from lms.progress.signals import page_completed
+
+
+@page_completed.connect
+def _complete_when_done(enrolment: Enrolment, **_: object) -> None:
+    record_completion(enrolment)
+
+
+@name_changed.connect
+def _reissue_in_new_name(user: User, **_: object) -> str | None:
+    # Certificates print the name: a new name gets new ones; the old stay verifiable.
+    reissued = reissue_after_name_change(user)
+    if not reissued:
+        return None
+    return (
+        f"{len(reissued)} certificate(s) were reissued with your new name; "
+        "the old ones stay verifiable as superseded."
+    )
