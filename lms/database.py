@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
+from flask import Flask, has_request_context, request
 from sqlalchemy import DateTime, MetaData, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
@@ -66,6 +69,45 @@ def _configure_sqlite(dbapi_connection: Any, connection_record: Any) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA busy_timeout=5000")
         cursor.close()
+        # pysqlite opens a transaction only before the first INSERT/UPDATE/DELETE, so a SAVEPOINT
+        # issued first runs outside any transaction and its RELEASE commits for real. Turn its
+        # own handling off and let SQLAlchemy emit BEGIN (SQLAlchemy's documented recipe for
+        # "Serializable isolation / Savepoints / Transactional DDL" with pysqlite).
+        dbapi_connection.isolation_level = None
+
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_write_lock_wanted: ContextVar[bool] = ContextVar("sqlite_write_lock_wanted", default=False)
+
+
+@contextmanager
+def writing() -> Iterator[None]:
+    """Make SQLite transactions begun inside this block take the write lock at once.
+
+    Form posts get this automatically; command-line and background work that reads and then
+    writes while other processes may write should use it too.
+    """
+    token = _write_lock_wanted.set(True)
+    try:
+        yield
+    finally:
+        _write_lock_wanted.reset(token)
+
+
+def _wants_write_lock() -> bool:
+    if _write_lock_wanted.get():
+        return True
+    return has_request_context() and request.method not in SAFE_METHODS
+
+
+@event.listens_for(Engine, "begin")
+def _begin_sqlite(connection: Connection) -> None:
+    # A deferred transaction that reads and then writes cannot wait for another writer: SQLite
+    # answers "database is locked" at once rather than let it write over a stale snapshot. So a
+    # transaction that is meant to write asks for the lock when it begins, and waits its turn
+    # (busy_timeout); reading pages keep deferred transactions and never block anyone.
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if _wants_write_lock() else "BEGIN")
 
 
 def init_app(app: Flask) -> None:

@@ -27,3 +27,27 @@ def test_sqlite_enforces_foreign_keys_and_uses_wal(app):
 def test_flask_db_check_reports_no_drift(runner):
     result = runner.invoke(args=["db", "check"])
     assert result.exit_code == 0, result.output
+
+
+def test_a_savepoint_opened_first_is_undone_by_a_rollback(app, make_user):
+    # pysqlite used to start its own transaction only at the first DML, so a SAVEPOINT issued
+    # before any other write ran outside a transaction and its RELEASE committed for real.
+    user = make_user()
+    with db.session.begin_nested():
+        user.full_name = "Written inside a savepoint"
+    db.session.rollback()
+    db.session.expire_all()
+    assert db.session.get(type(user), user.id).full_name != "Written inside a savepoint"
+
+
+def test_sqlite_reads_see_one_snapshot_per_transaction(app, make_user):
+    if db.engine.dialect.name != "sqlite":
+        return
+    name = make_user().full_name
+    with db.engine.connect() as other:
+        db.session.execute(text("SELECT 1 FROM users"))
+        other.execute(text("UPDATE users SET full_name = 'Changed elsewhere'"))
+        other.commit()
+        # The session's transaction began at its first statement, so it keeps its snapshot.
+        seen = db.session.execute(text("SELECT full_name FROM users")).scalar()
+    assert seen == name
