@@ -30,6 +30,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from lms.admin.views import bp as admin_bp
     from lms.certificates import receivers as _certificate_receivers  # noqa: F401
     from lms.certificates.views import bp as certificates_bp
+    from lms.cme import cli as _cme_cli  # noqa: F401  (`flask cme`)
+    from lms.cme.views import bp as cme_bp
     from lms.courses import cli as _courses_cli  # noqa: F401  (`flask courses`)
     from lms.courses.views import bp as courses_bp
     from lms.exports import cli as _exports_cli  # noqa: F401  (`flask export`)
@@ -49,5 +51,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(exports_bp)
     app.register_blueprint(organizations_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(cme_bp)
 
     return app

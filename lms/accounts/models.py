@@ -75,6 +75,8 @@ class User(UserMixin, db.Model):
     abp_id: Mapped[str | None] = mapped_column(String(20))
     birth_month: Mapped[int | None] = mapped_column(Integer)
     birth_day: Mapped[int | None] = mapped_column(Integer)
+    # Set while the learner has withdrawn consent to report their credit to boards (PARS).
+    board_consent_withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

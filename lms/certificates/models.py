@@ -86,6 +86,12 @@ class Certificate(db.Model):
     amount: Mapped[Decimal] = mapped_column(Numeric(6, 2))
     accreditation: Mapped[str | None] = mapped_column(Text)
     provider_name: Mapped[str] = mapped_column(String(200))
+    # Accreditation details printed since CME compliance; None on older certificates.
+    learning_format: Mapped[str | None] = mapped_column(String(40))
+    provider_address: Mapped[str | None] = mapped_column(Text)
+    abp_id: Mapped[str | None] = mapped_column(String(20))
+    pars_activity_id: Mapped[str | None] = mapped_column(String(40))
+    moc_statement: Mapped[str | None] = mapped_column(Text)
 
     claim: Mapped[CreditClaim] = relationship(back_populates="certificates")
     user: Mapped[User] = relationship()

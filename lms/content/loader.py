@@ -23,19 +23,25 @@ from urllib.parse import unquote, urlsplit
 
 import yaml
 
+from lms.content import compliance
 from lms.content.markdown import images_missing_alt, render_inline, render_markdown
 from lms.content.model import (
     AUDIENCES,
     CREDIT_TYPES,
+    DISCLOSURE_ROLES,
+    LEARNING_FORMATS,
     PAGE_KINDS,
     QUIZ_ROLES,
     Course,
     Credit,
     Diagnostic,
+    Disclosure,
     MediaFile,
     Option,
     Page,
+    Person,
     Question,
+    Relationship,
     Severity,
 )
 
@@ -63,7 +69,20 @@ COURSE_KEYS = (
     "disclosures",
     "passing_score",
     "content_note",
+    # Accreditation keys (see docs/cme.md); the compliance rules decide which are required.
+    "designation",
+    "moc_statement",
+    "ancc_statement",
+    "pars_activity_id",
+    "target_audience",
+    "review_date",
+    "learning_format",
+    "requirements",
+    "bibliography",
 )
+DISCLOSURE_KEYS = ("people", "mitigation", "commercial_support", "notes")
+PERSON_KEYS = ("name", "credentials", "roles", "relationships")
+RELATIONSHIP_KEYS = ("company", "nature")
 PAGE_KEYS = (
     "title",
     "kind",
@@ -87,6 +106,9 @@ _OPTION_RE = re.compile(r"^[-*+][ \t]+(?P<marker>\([ xX]\)|\[[ xX]\]|=)(?:[ \t]+
 _BULLET_RE = re.compile(r"^[-*+][ \t]")
 _QUOTE_RE = re.compile(r"^ {0,3}> ?")
 _OPTION_IDS = string.ascii_lowercase
+# An evaluation question whose heading ends like this must be answered.
+_REQUIRED_RE = re.compile(r"[ \t]*\(required\)[ \t]*$", re.IGNORECASE)
+_PARS_ID_RE = re.compile(r"[A-Za-z0-9-]{1,40}")
 
 
 def default_media_url(course_slug: str, relpath: str, sha256: str) -> str:
@@ -582,6 +604,14 @@ def _compile_question(
     if not raw.title:
         file.error(raw.line, "question heading has no text")
         return None
+    title = raw.title
+    required = False
+    if page_kind == "evaluation" and _REQUIRED_RE.search(title):
+        title = _REQUIRED_RE.sub("", title)
+        required = True
+        if not title:
+            file.error(raw.line, "question heading has no text")
+            return None
 
     markers = {"(": "single", "[": "multiple", "=": "short"}
     kind = markers[items[0].marker[0]] if items else "text"
@@ -648,13 +678,14 @@ def _compile_question(
     return Question(
         id=f"q{number}",
         kind=kind,
-        title=raw.title,
-        title_html=renderer.inline(raw.title, source, raw.line),
+        title=title,
+        title_html=renderer.inline(title, source, raw.line),
         stem_html=renderer.markdown(stem_text, source, stem_start),
         options=tuple(options),
         answers=tuple(answers),
         explanation_html=explanation_html or None,
         line=raw.line,
+        required=required,
     )
 
 
@@ -763,7 +794,9 @@ def _compile_page(
 # --------------------------------------------------------------------------- course
 
 
-def _read_credits(fields: _Fields, file: _FileReport) -> list[Credit]:
+def _read_credits(
+    fields: _Fields, file: _FileReport, lines: dict[str, int] | None = None
+) -> list[Credit]:
     credits: list[Credit] = []
     seen: set[str] = set()
     for node, _value in fields.items("credits") or []:
@@ -786,6 +819,8 @@ def _read_credits(fields: _Fields, file: _FileReport) -> list[Credit]:
             file.error(credit.line("type"), f"credits: type '{credit_type}' is listed twice")
             continue
         seen.add(credit_type)
+        if lines is not None:
+            lines[f"credit:{credit_type}"] = _line(node)
         if maximum is not None:
             credits.append(Credit(credit_type, maximum))
     return credits
@@ -814,7 +849,27 @@ def _read_course_fields(fields: _Fields, file: _FileReport) -> dict[str, Any]:
         "accreditation": fields.text("accreditation"),
         "content_note": fields.text("content_note"),
         "passing_score": fields.integer("passing_score", low=0, high=100),
+        "designation": fields.text("designation"),
+        "moc_statement": fields.text("moc_statement"),
+        "ancc_statement": fields.text("ancc_statement"),
+        "target_audience": fields.text("target_audience"),
+        "review_date": fields.day("review_date"),
+        "requirements": fields.text("requirements"),
+        "learning_format": fields.choice("learning_format", tuple(LEARNING_FORMATS))
+        or "enduring-material",
+        "pars_activity_id": None,
+        "lines": {key: fields.key_line(key) for key in fields.keys},
     }
+    pars_id = fields.raw("pars_activity_id")
+    if pars_id is not _MISSING:
+        text = str(pars_id).strip() if isinstance(pars_id, int | str) else ""
+        if isinstance(pars_id, bool) or not _PARS_ID_RE.fullmatch(text):
+            file.error(
+                fields.line("pars_activity_id"),
+                "pars_activity_id: must be the activity's PARS ID, such as 201234567",
+            )
+        else:
+            values["pars_activity_id"] = text
     language = fields.text("language")
     if language is not None:
         if _LANGUAGE_RE.fullmatch(language):
@@ -839,12 +894,104 @@ def _read_course_fields(fields: _Fields, file: _FileReport) -> dict[str, Any]:
         else:
             file.error(_line(node), "objectives: each objective must be text")
     values["objectives"] = tuple(objectives)
-    values["credits"] = tuple(_read_credits(fields, file))
+    values["credits"] = tuple(_read_credits(fields, file, values["lines"]))
 
     release, expiration = values["release_date"], values["expiration_date"]
     if release is not None and expiration is not None and expiration <= release:
         file.error(fields.line("expiration_date"), "expiration_date: must be after release_date")
+    review = values["review_date"]
+    if review is not None and release is not None and review < release:
+        file.error(fields.line("review_date"), "review_date: must be on or after release_date")
+    if review is not None and expiration is not None and expiration <= review:
+        file.error(fields.line("expiration_date"), "expiration_date: must be after review_date")
     return values
+
+
+def _read_disclosure(
+    node: yaml.MappingNode, file: _FileReport, lines: dict[str, int]
+) -> tuple[Disclosure, str | None, int]:
+    """Read structured disclosures; return them, their notes (Markdown) and the notes' line."""
+    fields = _Fields(node, DISCLOSURE_KEYS, file)
+    people: list[Person] = []
+    for index, (item, _value) in enumerate(fields.items("people") or []):
+        lines[f"person:{index}"] = _line(item)
+        if not isinstance(item, yaml.MappingNode):
+            file.error(
+                _line(item), "people: each person needs name, credentials, roles and relationships"
+            )
+            continue
+        person = _Fields(item, PERSON_KEYS, file)
+        name = person.text("name", required=False)
+        if name is None and "name" not in person:
+            file.error(_line(item), "people: missing required key 'name'")
+        credentials = person.text("credentials") or ""
+        roles: list[str] = []
+        role_items = person.items("roles")
+        for role_node, value in role_items or []:
+            role = _check_choice(value, "roles", DISCLOSURE_ROLES, _line(role_node), file)
+            if role is not None and role not in roles:
+                roles.append(role)
+        if "roles" not in person or (role_items is not None and not role_items):
+            file.error(
+                _line(item),
+                f"people: list the roles of {name or 'this person'} "
+                "(planner, author, reviewer or faculty)",
+            )
+        relationships: list[Relationship] = []
+        if "relationships" not in person:
+            file.error(
+                _line(item),
+                f"people: {name or 'this person'} needs 'relationships', "
+                "a list of companies or 'none'",
+            )
+            lines[f"person:{index}:missing"] = _line(item)
+        else:
+            raw = person.raw("relationships")
+            if isinstance(raw, str) and raw.strip().lower() == "none":
+                pass
+            elif isinstance(person.values["relationships"], yaml.SequenceNode):
+                for rel_node, _v in person.items("relationships") or []:
+                    if not isinstance(rel_node, yaml.MappingNode):
+                        file.error(
+                            _line(rel_node), "relationships: each needs 'company' and 'nature'"
+                        )
+                        continue
+                    rel = _Fields(rel_node, RELATIONSHIP_KEYS, file)
+                    company = rel.text("company", required=False)
+                    nature = rel.text("nature", required=False)
+                    if company is None or nature is None:
+                        file.error(
+                            _line(rel_node), "relationships: each needs 'company' and 'nature'"
+                        )
+                        continue
+                    lines[f"person:{index}:company:{len(relationships)}"] = rel.line("company")
+                    relationships.append(Relationship(company, nature))
+                if not relationships and not (person.items("relationships") or []):
+                    file.error(
+                        person.line("relationships"),
+                        "relationships: write 'none' rather than an empty list",
+                    )
+            else:
+                file.error(
+                    person.line("relationships"),
+                    "relationships: must be a list of companies or 'none'",
+                )
+        if name is not None:
+            people.append(Person(name, credentials, tuple(roles), tuple(relationships)))
+    if "people" not in fields:
+        file.error(
+            _line(node), "disclosures: list the planners, authors and reviewers under 'people'"
+        )
+    for key in ("mitigation", "commercial_support", "notes", "people"):
+        if key in fields:
+            lines[f"disclosures.{key}"] = fields.key_line(key)
+    disclosure = Disclosure(
+        people=tuple(people),
+        mitigation=fields.text("mitigation"),
+        commercial_support=fields.text("commercial_support"),
+    )
+    notes = fields.text("notes")
+    return disclosure, notes, fields.line("notes") if notes is not None else 1
 
 
 def _media_files(course_dir: Path, files: Sequence[str]) -> dict[str, MediaFile]:
@@ -866,8 +1013,13 @@ def load_course(
     root: str | Path | None = None,
     media_url: MediaUrl = default_media_url,
     page_url: PageUrl = default_page_url,
+    provider_name: str | None = None,
 ) -> tuple[Course | None, list[Diagnostic]]:
-    """Check and compile one course folder; the course is None if any error was found."""
+    """Check and compile one course folder; the course is None if any error was found.
+
+    `provider_name` is the accredited provider the credit statements must name (the site's
+    LMS_PROVIDER_NAME); None skips that one check.
+    """
     course_dir = Path(course_dir)
     root = Path(root) if root is not None else course_dir.parent
     try:
@@ -913,14 +1065,29 @@ def load_course(
     course_source = _read_source(course_dir / COURSE_FILE, course_file.path, report)
     values: dict[str, Any] = {}
     overview_html = disclosures_html = ""
+    disclosure: Disclosure | None = None
+    bibliography: list[str] = []
+    lines: dict[str, int] = {}
     if course_source is not None:
         fields = _Fields(course_source.front, COURSE_KEYS, course_file)
         values = _read_course_fields(fields, course_file)
-        disclosures = fields.text("disclosures")
-        if disclosures is not None:
-            disclosures_html = renderer.markdown(
-                disclosures, course_source, fields.line("disclosures")
-            )
+        lines = values.pop("lines")
+        disclosures_node = fields.values.get("disclosures")
+        if isinstance(disclosures_node, yaml.MappingNode):
+            disclosure, notes, notes_line = _read_disclosure(disclosures_node, course_file, lines)
+            if notes is not None:
+                disclosures_html = renderer.markdown(notes, course_source, notes_line)
+        else:
+            disclosures = fields.text("disclosures")
+            if disclosures is not None:
+                disclosures_html = renderer.markdown(
+                    disclosures, course_source, fields.line("disclosures")
+                )
+        for node, value in fields.items("bibliography") or []:
+            if isinstance(value, str) and value.strip():
+                bibliography.append(renderer.inline(value.strip(), course_source, _line(node)))
+            else:
+                course_file.error(_line(node), "bibliography: each source must be text")
         overview_html = renderer.markdown(
             course_source.body, course_source, course_source.body_line
         )
@@ -954,6 +1121,41 @@ def load_course(
         if page is not None:
             pages.append(page)
 
+    if course_source is not None:
+        candidate = Course(
+            slug=slug,
+            title=values["title"] or "",
+            summary=values["summary"] or "",
+            estimated_minutes=values["estimated_minutes"],
+            release_date=values["release_date"],
+            expiration_date=values["expiration_date"],
+            objectives=values["objectives"],
+            credits=values["credits"],
+            accreditation=values["accreditation"],
+            passing_score=passing_score,
+            pages=tuple(pages),
+            designation=values["designation"],
+            moc_statement=values["moc_statement"],
+            ancc_statement=values["ancc_statement"],
+            pars_activity_id=values["pars_activity_id"],
+            target_audience=values["target_audience"],
+            review_date=values["review_date"],
+            learning_format=values["learning_format"],
+            requirements=values["requirements"],
+            bibliography_html=tuple(bibliography),
+            disclosure=disclosure,
+        )
+        # Accreditors' rules, for courses that offer continuing-education credit.
+        report.items.extend(
+            compliance.check_course(
+                candidate,
+                course_path=course_file.path,
+                prefix=prefix,
+                lines=lines,
+                provider_name=provider_name,
+            )
+        )
+
     diagnostics = report.sorted()
     if report.has_errors or course_source is None:
         return None, diagnostics
@@ -976,6 +1178,16 @@ def load_course(
         pages=tuple(pages),
         media=media,
         content_hash=compute_content_hash(course_dir),
+        designation=values["designation"],
+        moc_statement=values["moc_statement"],
+        ancc_statement=values["ancc_statement"],
+        pars_activity_id=values["pars_activity_id"],
+        target_audience=values["target_audience"],
+        review_date=values["review_date"],
+        learning_format=values["learning_format"],
+        requirements=values["requirements"],
+        bibliography_html=tuple(bibliography),
+        disclosure=disclosure,
     )
     return course, diagnostics
 
@@ -986,6 +1198,7 @@ def check_courses(
     media_url: MediaUrl = default_media_url,
     page_url: PageUrl = default_page_url,
     skip: Container[str] = (),
+    provider_name: str | None = None,
 ) -> tuple[list[Course], list[Diagnostic]]:
     """Check and compile every course folder under root, skipping names starting . or _.
 
@@ -1012,7 +1225,9 @@ def check_courses(
         if name in skip and key not in seen:
             seen[key] = name
             continue
-        course, found = load_course(folder, root=root, media_url=media_url, page_url=page_url)
+        course, found = load_course(
+            folder, root=root, media_url=media_url, page_url=page_url, provider_name=provider_name
+        )
         diagnostics.extend(found)
         if key in seen:
             diagnostics.append(

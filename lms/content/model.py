@@ -20,6 +20,14 @@ AUDIENCES: tuple[str, ...] = ("trainee", "clinic-staff", "self-directed")
 PAGE_KINDS: tuple[str, ...] = ("lesson", "quiz", "evaluation")
 QUIZ_ROLES: tuple[str, ...] = ("pretest", "posttest")
 CREDIT_TYPES: tuple[str, ...] = ("ama-pra-1", "abp-moc-2", "ancc-contact-hours", "participation")
+# Continuing-education credit: a course offering any of these must meet the accreditors' rules.
+CME_CREDIT_TYPES: tuple[str, ...] = ("ama-pra-1", "abp-moc-2", "ancc-contact-hours")
+# The AMA's learning formats this LMS delivers; the designation statement names the format.
+LEARNING_FORMATS: dict[str, str] = {
+    "enduring-material": "enduring material",
+    "live-activity": "live activity",
+}
+DISCLOSURE_ROLES: tuple[str, ...] = ("planner", "author", "reviewer", "faculty")
 
 # Bumped whenever the stored JSON shape changes, so old rows can be recognised.
 FORMAT_VERSION = 1
@@ -105,6 +113,7 @@ class Question:
     answers: tuple[str, ...] = ()  # accepted short answers, as written
     explanation_html: str | None = None
     line: int = 1  # line of the "## " heading in the page file
+    required: bool = False  # evaluation questions only: must be answered to submit
 
     def accepts(self, answer: str) -> bool:
         """Tell whether a short answer matches, ignoring case and surrounding space."""
@@ -123,6 +132,7 @@ class Question:
             "answers": list(self.answers),
             "explanation_html": self.explanation_html,
             "line": self.line,
+            "required": self.required,
         }
 
     @classmethod
@@ -138,6 +148,7 @@ class Question:
             answers=tuple(data["answers"]),
             explanation_html=data.get("explanation_html"),
             line=data["line"],
+            required=data.get("required", False),
         )
 
 
@@ -221,6 +232,86 @@ class Credit:
 
 
 @dataclass(frozen=True)
+class Relationship:
+    """A financial relationship with an ineligible company, named in plain text."""
+
+    company: str
+    nature: str  # employee, consultant, speaker, ...
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-safe dict."""
+        return {"company": self.company, "nature": self.nature}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Relationship:
+        """Build from ``to_dict()`` output."""
+        return cls(data["company"], data["nature"])
+
+
+@dataclass(frozen=True)
+class Person:
+    """Someone in control of content, with their financial relationships of the prior 24 months.
+
+    An empty `relationships` means the person declared none ("relationships: none").
+    """
+
+    name: str
+    credentials: str
+    roles: tuple[str, ...]
+    relationships: tuple[Relationship, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-safe dict."""
+        return {
+            "name": self.name,
+            "credentials": self.credentials,
+            "roles": list(self.roles),
+            "relationships": [item.to_dict() for item in self.relationships],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Person:
+        """Build from ``to_dict()`` output."""
+        return cls(
+            name=data["name"],
+            credentials=data.get("credentials", ""),
+            roles=tuple(data.get("roles", ())),
+            relationships=tuple(Relationship.from_dict(r) for r in data.get("relationships", ())),
+        )
+
+
+@dataclass(frozen=True)
+class Disclosure:
+    """The structured disclosure of everyone in control of a course's content."""
+
+    people: tuple[Person, ...] = ()
+    mitigation: str | None = None  # how relevant relationships were mitigated
+    commercial_support: str | None = None  # "none", or who supported the activity
+
+    @property
+    def has_relationships(self) -> bool:
+        """Return whether anyone listed a relevant financial relationship."""
+        return any(person.relationships for person in self.people)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-safe dict."""
+        return {
+            "people": [person.to_dict() for person in self.people],
+            "mitigation": self.mitigation,
+            "commercial_support": self.commercial_support,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Disclosure:
+        """Build from ``to_dict()`` output."""
+        return cls(
+            people=tuple(Person.from_dict(item) for item in data.get("people", ())),
+            mitigation=data.get("mitigation"),
+            commercial_support=data.get("commercial_support"),
+        )
+
+
+@dataclass(frozen=True)
 class MediaFile:
     """A file under the course's media/ folder."""
 
@@ -266,6 +357,17 @@ class Course:
     pages: tuple[Page, ...] = ()
     media: dict[str, MediaFile] = field(default_factory=dict)
     content_hash: str = ""
+    # Accreditation: statements shown before starting and printed on certificates.
+    designation: str | None = None  # the AMA credit designation statement
+    moc_statement: str | None = None  # the ABP MOC Part 2 statement
+    ancc_statement: str | None = None  # the provider's ANCC accreditation statement
+    pars_activity_id: str | None = None  # the activity's ID in ACCME's PARS
+    target_audience: str | None = None
+    review_date: date | None = None  # date of the most recent content review
+    learning_format: str = "enduring-material"
+    requirements: str | None = None  # hardware and software needed
+    bibliography_html: tuple[str, ...] = ()
+    disclosure: Disclosure | None = None
 
     def page(self, slug: str) -> Page | None:
         """Return the page with this slug, or None."""
@@ -293,6 +395,16 @@ class Course:
             "pages": [page.to_dict() for page in self.pages],
             "media": {path: media.to_dict() for path, media in sorted(self.media.items())},
             "content_hash": self.content_hash,
+            "designation": self.designation,
+            "moc_statement": self.moc_statement,
+            "ancc_statement": self.ancc_statement,
+            "pars_activity_id": self.pars_activity_id,
+            "target_audience": self.target_audience,
+            "review_date": _iso(self.review_date),
+            "learning_format": self.learning_format,
+            "requirements": self.requirements,
+            "bibliography_html": list(self.bibliography_html),
+            "disclosure": self.disclosure.to_dict() if self.disclosure else None,
         }
 
     @classmethod
@@ -320,4 +432,15 @@ class Course:
             pages=tuple(Page.from_dict(item) for item in data["pages"]),
             media={path: MediaFile.from_dict(item) for path, item in data["media"].items()},
             content_hash=data["content_hash"],
+            # Added later: versions published before them have none of these keys.
+            designation=data.get("designation"),
+            moc_statement=data.get("moc_statement"),
+            ancc_statement=data.get("ancc_statement"),
+            pars_activity_id=data.get("pars_activity_id"),
+            target_audience=data.get("target_audience"),
+            review_date=_from_iso(data.get("review_date")),
+            learning_format=data.get("learning_format", "enduring-material"),
+            requirements=data.get("requirements"),
+            bibliography_html=tuple(data.get("bibliography_html", ())),
+            disclosure=Disclosure.from_dict(data["disclosure"]) if data.get("disclosure") else None,
         )

@@ -30,7 +30,7 @@ def _directory(directory: Path | None) -> Path:
 def check_command(directory: Path | None) -> None:
     """Check every course under DIRECTORY (default: LMS_COURSES_DIR) and print each problem."""
     root = _directory(directory)
-    _, diagnostics = check_courses(root)
+    _, diagnostics = check_courses(root, provider_name=current_app.config["PROVIDER_NAME"])
     for diagnostic in diagnostics:
         click.echo(str(diagnostic), err=diagnostic.severity == "error")
     errors = sum(d.severity == "error" for d in diagnostics)
@@ -43,7 +43,9 @@ def check_command(directory: Path | None) -> None:
 
 def _publish(root: Path) -> services.PublishReport:
     report = services.publish_courses(
-        root, max_media_bytes=int(current_app.config["MAX_MEDIA_BYTES"])
+        root,
+        max_media_bytes=int(current_app.config["MAX_MEDIA_BYTES"]),
+        provider_name=current_app.config["PROVIDER_NAME"],
     )
     db.session.commit()
     for diagnostic in report.diagnostics:

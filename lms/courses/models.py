@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     Date,
     ForeignKey,
     Integer,
@@ -18,7 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lms.content.model import Credit, Question
+from lms.content.model import Credit, Disclosure, Question
 from lms.database import UTCDateTime, utcnow
 from lms.extensions import db
 
@@ -71,6 +72,10 @@ class CourseVersion(db.Model):
     release_date: Mapped[date | None] = mapped_column(Date)
     expiration_date: Mapped[date | None] = mapped_column(Date)
     passing_score: Mapped[int] = mapped_column(Integer)
+    # Provenance: the git commit of the courses folder at publish (None outside a checkout),
+    # and whether the course's folder had uncommitted changes then.
+    source_commit: Mapped[str | None] = mapped_column(String(40))
+    source_dirty: Mapped[bool | None] = mapped_column(Boolean)
     # Course-level compiled data (objectives, credits, statements, overview HTML); page bodies
     # live in course_pages. Deferred: the catalog and reader never need it.
     compiled: Mapped[dict[str, Any]] = mapped_column(JSONType, deferred=True)
@@ -113,6 +118,68 @@ class CourseVersion(db.Model):
         """Return the overview from course.md, as sanitised HTML."""
         return self.compiled.get("overview_html", "")
 
+    @property
+    def designation(self) -> str | None:
+        """Return the AMA credit designation statement, if any."""
+        return self.compiled.get("designation")
+
+    @property
+    def moc_statement(self) -> str | None:
+        """Return the ABP MOC Part 2 statement, if any."""
+        return self.compiled.get("moc_statement")
+
+    @property
+    def ancc_statement(self) -> str | None:
+        """Return the provider's ANCC statement, if any."""
+        return self.compiled.get("ancc_statement")
+
+    @property
+    def pars_activity_id(self) -> str | None:
+        """Return the activity's ID in ACCME's PARS, if any."""
+        return self.compiled.get("pars_activity_id")
+
+    @property
+    def target_audience(self) -> str | None:
+        """Return who the activity is for, in the author's words."""
+        return self.compiled.get("target_audience")
+
+    @property
+    def review_date(self) -> date | None:
+        """Return the date of the most recent content review, if given."""
+        value = self.compiled.get("review_date")
+        return date.fromisoformat(value) if value else None
+
+    @property
+    def learning_format(self) -> str:
+        """Return the AMA learning format, such as "enduring-material"."""
+        return self.compiled.get("learning_format") or "enduring-material"
+
+    @property
+    def requirements(self) -> str | None:
+        """Return the hardware and software requirements, if given."""
+        return self.compiled.get("requirements")
+
+    @property
+    def bibliography_html(self) -> list[str]:
+        """Return the bibliography entries as inline HTML."""
+        return list(self.compiled.get("bibliography_html", []))
+
+    @property
+    def disclosure(self) -> Disclosure | None:
+        """Return the structured disclosure of everyone in control of content, if given."""
+        data = self.compiled.get("disclosure")
+        return Disclosure.from_dict(data) if data else None
+
+    @property
+    def provenance(self) -> dict[str, object]:
+        """Return where this version's content came from, for records and exports."""
+        return {
+            "course_version": self.number,
+            "content_hash": self.content_hash,
+            "source_commit": self.source_commit,
+            "source_dirty": self.source_dirty,
+        }
+
 
 class CoursePage(db.Model):
     """A lesson, quiz or evaluation page of one course version, compiled at publish time."""
@@ -152,6 +219,18 @@ class CoursePage(db.Model):
     def is_lesson(self) -> bool:
         """Return whether the page is read rather than answered."""
         return self.kind == "lesson"
+
+
+class CourseVersionSource(db.Model):
+    """A source file (course.md, a page) of a course version, kept for the activity file."""
+
+    __tablename__ = "course_version_sources"
+
+    version_id: Mapped[int] = mapped_column(
+        ForeignKey("course_versions.id", ondelete="CASCADE"), primary_key=True
+    )
+    path: Mapped[str] = mapped_column(String(500), primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
 
 
 class MediaBlob(db.Model):

@@ -9,10 +9,18 @@ from typing import Literal
 
 from sqlalchemy import select
 
-from lms.content.loader import check_courses, compute_content_hash
+from lms.content.loader import COURSE_FILE, PAGE_FILE_RE, check_courses, compute_content_hash
 from lms.content.model import Course as CompiledCourse
 from lms.content.model import Diagnostic
-from lms.courses.models import Course, CoursePage, CourseVersion, MediaBlob, VersionMedia
+from lms.courses.models import (
+    Course,
+    CoursePage,
+    CourseVersion,
+    CourseVersionSource,
+    MediaBlob,
+    VersionMedia,
+)
+from lms.courses.provenance import git_provenance
 from lms.database import utcnow
 from lms.extensions import db
 
@@ -57,8 +65,13 @@ def course_folders(root: Path) -> list[Path]:
     return sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith((".", "_")))
 
 
-def publish_courses(root: Path, *, max_media_bytes: int) -> PublishReport:
-    """Publish every course folder under `root` whose content changed; skip broken ones."""
+def publish_courses(
+    root: Path, *, max_media_bytes: int, provider_name: str | None = None
+) -> PublishReport:
+    """Publish every course folder under `root` whose content changed; skip broken ones.
+
+    `provider_name` is the accredited provider that credit statements must name.
+    """
     # Hash first: compiling is the expensive part, and courses whose content is live need none.
     live = {
         slug: (content_hash, number)
@@ -75,7 +88,7 @@ def publish_courses(root: Path, *, max_media_bytes: int) -> PublishReport:
     }
     # Checking all folders together also catches problems between courses (duplicate slugs).
     compiled_courses, diagnostics = check_courses(
-        root, media_url=media_url, page_url=page_url, skip=unchanged
+        root, media_url=media_url, page_url=page_url, skip=unchanged, provider_name=provider_name
     )
     compiled_by_slug = {course.slug: course for course in compiled_courses}
     errors_by_folder: dict[str, list[Diagnostic]] = defaultdict(list)
@@ -145,10 +158,13 @@ def _oversized_media(
 def _create_version(
     course: Course, compiled: CompiledCourse, folder: Path, number: int
 ) -> CourseVersion:
+    provenance = git_provenance(folder)
     version = CourseVersion(
         course=course,
         number=number,
         content_hash=compiled.content_hash,
+        source_commit=provenance.commit,
+        source_dirty=provenance.dirty,
         published_at=utcnow(),
         title=compiled.title,
         summary=compiled.summary,
@@ -194,8 +210,18 @@ def _create_version(
                 )
             )
         db.session.add(VersionMedia(version_id=version.id, path=media.path, sha256=media.sha256))
+    # The Markdown sources too, so an auditor's activity file holds exactly what was published.
+    for path in sorted(folder.iterdir()):
+        if path.is_file() and not path.is_symlink() and _is_source(path.name):
+            db.session.add(
+                CourseVersionSource(version_id=version.id, path=path.name, data=path.read_bytes())
+            )
     db.session.flush()
     return version
+
+
+def _is_source(name: str) -> bool:
+    return name == COURSE_FILE or PAGE_FILE_RE.fullmatch(name) is not None
 
 
 def withdraw_course(slug: str) -> Course:

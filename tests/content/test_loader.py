@@ -81,11 +81,9 @@ def test_a_complete_course_compiles_without_diagnostics(tmp_path):
                   - Describe the four Fs
                   - Offer choice to patients
                 credits:
-                  - type: ama-pra-1
-                    max: 0.75
                   - type: participation
-                    max: 1
-                accreditation: This activity has been approved for credit.
+                    max: 0.75
+                accreditation: Certificate of participation; not CME.
                 disclosures: |
                   Planners have **nothing** to disclose.
                 passing_score: 70
@@ -113,10 +111,7 @@ def test_a_complete_course_compiles_without_diagnostics(tmp_path):
     assert loaded.release_date == date(2024, 1, 15)
     assert loaded.expiration_date == date(2026, 1, 15)
     assert loaded.objectives == ("Describe the four Fs", "Offer choice to patients")
-    assert [(c.type, c.max) for c in loaded.credits] == [
-        ("ama-pra-1", Decimal("0.75")),
-        ("participation", Decimal("1")),
-    ]
+    assert [(c.type, c.max) for c in loaded.credits] == [("participation", Decimal("0.75"))]
     assert loaded.disclosures_html == "<p>Planners have <strong>nothing</strong> to disclose.</p>"
     assert loaded.passing_score == 70
     assert '<h2 id="overview">Overview</h2>' in loaded.overview_html
@@ -153,7 +148,7 @@ def test_compiled_course_round_trips_through_json(tmp_path):
         {
             "course.md": COURSE_MD.replace(
                 "---\nWelcome",
-                "release_date: 2024-01-15\ncredits: [{type: abp-moc-2, max: 2.5}]\n"
+                "release_date: 2024-01-15\ncredits: [{type: participation, max: 2.5}]\n"
                 "---\nWelcome ![Map](media/map.png)",
             ),
             "media/map.png": b"\x89PNG",
@@ -162,7 +157,7 @@ def test_compiled_course_round_trips_through_json(tmp_path):
     )
     stored = json.loads(json.dumps(loaded.to_dict()))
     assert stored["release_date"] == "2024-01-15"
-    assert stored["credits"] == [{"type": "abp-moc-2", "max": "2.5"}]
+    assert stored["credits"] == [{"type": "participation", "max": "2.5"}]
     assert Course.from_dict(stored) == loaded
 
 

@@ -1,0 +1,1 @@
+"""Continuing-education compliance: board reporting, provenance, audit files, outside credit."""
