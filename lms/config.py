@@ -18,6 +18,11 @@ class Defaults:
     ENV_NAME = "development"
     SITE_NAME = "Trauma-Informed Care Learning"
     PROVIDER_NAME = "Example Pediatric Education Institute"
+    # Printed on certificates, as accreditors ask; one line, or several separated by "; ".
+    PROVIDER_ADDRESS = "100 Example Avenue, Chicago, IL 60601, United States"
+    # Largest certificate PDF a learner may attach to credit earned elsewhere (under the
+    # request limit, MAX_CONTENT_LENGTH).
+    EXTERNAL_CERTIFICATE_MAX_BYTES = 1024 * 1024
     SUPPORT_EMAIL = "support@example.org"
     # Public address used in certificate verification links (empty: the address of the request).
     BASE_URL = ""

@@ -361,7 +361,23 @@ def test_evaluation_shows_likert_choices_as_radio_buttons(client, enrolled):
     page = quiz_page(kind="evaluation")
     html = client.get(f"/courses/{CME}/learn/{page.slug}").data.decode()
     assert 'type="radio"' in html and "<textarea" in html
-    assert "Every question is optional." in html
+    assert "Questions marked required must be answered; the others are optional." in html
+
+
+def test_an_evaluation_missing_required_answers_is_refused_and_named(client, enrolled):
+    page = quiz_page(kind="evaluation")
+    html = client.get(f"/courses/{CME}/learn/{page.slug}").data.decode()
+    required = [q for q in page.questions if q.required]
+    assert required and html.count("(required)") >= len(required)
+    url = f"/courses/{CME}/evaluation/{page.slug}"
+    empty = client.post(url, data={})
+    assert empty.status_code == 400
+    assert "Please answer the questions marked required" in empty.data.decode()
+    partial = {k: v for k, v in evaluation_answers(page).items() if k != f"q-{required[0].id}"}
+    refused = client.post(url, data=partial)
+    assert refused.status_code == 400 and required[0].title in refused.data.decode()
+    assert db.session.scalar(select(EvaluationResponse)) is None
+    assert client.post(url, data=evaluation_answers(page)).status_code == 302
 
 
 # --- cost per page --------------------------------------------------------------------------

@@ -19,6 +19,10 @@ CREDIT_LABELS: dict[str, str] = {
 # Continuing education credit: learners claim it in proportion to how much they took part.
 CME_CREDIT_TYPES = frozenset({"ama-pra-1", "abp-moc-2", "ancc-contact-hours"})
 STATUSES = ("valid", "superseded", "revoked")
+LEARNING_FORMAT_LABELS: dict[str, str] = {
+    "enduring-material": "Enduring material",
+    "live-activity": "Live activity",
+}
 CREDIT_STEP = Decimal("0.25")
 
 # Spelled out rather than strftime("%B"), which follows the process locale.
@@ -52,6 +56,11 @@ class CertificateDocument:
     provider_name: str
     verification_url: str
     status: str = "valid"
+    learning_format: str | None = None  # "enduring-material", "live-activity"
+    provider_address: str | None = None
+    abp_id: str | None = None  # MOC certificates only, as the four below
+    pars_activity_id: str | None = None
+    moc_statement: str | None = None
 
     def __post_init__(self) -> None:
         # Checked here so a bad snapshot fails before anything is printed with it.
@@ -67,6 +76,16 @@ class CertificateDocument:
     def is_cme(self) -> bool:
         """Return whether this is continuing education credit rather than participation."""
         return self.credit_type in CME_CREDIT_TYPES
+
+    @property
+    def is_moc(self) -> bool:
+        """Return whether this certificate reports ABP MOC Part 2 points."""
+        return self.credit_type == "abp-moc-2"
+
+    @property
+    def learning_format_label(self) -> str | None:
+        """Return the learning format as printed: "Enduring material"."""
+        return LEARNING_FORMAT_LABELS.get(self.learning_format or "")
 
 
 @dataclass(frozen=True)

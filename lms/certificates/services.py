@@ -18,6 +18,7 @@ from lms.accounts.models import User
 from lms.audit.services import record_event
 from lms.certificates import eligibility
 from lms.certificates.models import Certificate, Completion, CreditClaim
+from lms.cme.services import ReportingError, give_consent, record_moc_day
 from lms.courses.models import CoursePage, CourseVersion
 from lms.database import utcnow
 from lms.extensions import db
@@ -155,6 +156,7 @@ def claim_credit(
     *,
     today: date,
     provider_name: str,
+    provider_address: str | None = None,
 ) -> Certificate:
     """Claim credit for a completed course version and issue its certificate."""
     version = enrolment.version
@@ -201,13 +203,38 @@ def claim_credit(
             "You have already claimed this credit for this course. A claim cannot be changed "
             "or raised later."
         ) from error
-    return issue_certificate(claim, holder_name=user.full_name, provider_name=provider_name)
+    if request.credit_type == "abp-moc-2":
+        # The ABP gives MOC credit for an activity at most once per day per diplomate.
+        try:
+            record_moc_day(claim, version.pars_activity_id, completion.completed_at.date())
+        except ReportingError as error:
+            raise CertificateError(str(error)) from error
+    if request.consent_to_report and user.board_consent_withdrawn_at is not None:
+        # Ticking the box again on a claim is giving consent again.
+        give_consent(user)
+    return issue_certificate(
+        claim,
+        holder_name=user.full_name,
+        provider_name=provider_name,
+        provider_address=provider_address,
+    )
 
 
-def issue_certificate(claim: CreditClaim, *, holder_name: str, provider_name: str) -> Certificate:
+def issue_certificate(
+    claim: CreditClaim,
+    *,
+    holder_name: str,
+    provider_name: str,
+    provider_address: str | None = None,
+) -> Certificate:
     """Issue a certificate for a claim, storing everything it prints."""
     completion = claim.completion
     version = completion.version
+    accreditation = version.accreditation
+    moc = claim.credit_type == "abp-moc-2"
+    if claim.credit_type == "ama-pra-1" and version.designation:
+        # An AMA certificate carries the designation statement with the accreditation one.
+        accreditation = "\n\n".join(s for s in (accreditation, version.designation) if s)
     certificate = Certificate(
         public_id=new_public_id(),
         claim_id=claim.id,
@@ -221,8 +248,13 @@ def issue_certificate(claim: CreditClaim, *, holder_name: str, provider_name: st
         completion_date=completion.completed_at.date(),
         credit_type=claim.credit_type,
         amount=claim.amount,
-        accreditation=version.accreditation,
+        accreditation=accreditation,
         provider_name=provider_name,
+        learning_format=version.learning_format,
+        provider_address=provider_address,
+        abp_id=claim.user.abp_id if moc else None,
+        pars_activity_id=version.pars_activity_id if moc else None,
+        moc_statement=version.moc_statement if moc else None,
     )
     db.session.add(certificate)
     db.session.flush()
@@ -248,6 +280,7 @@ def reissue(certificate: Certificate, *, actor: User | None, reason: str) -> Cer
         certificate.claim,
         holder_name=certificate.user.full_name,
         provider_name=certificate.provider_name,
+        provider_address=certificate.provider_address,
     )
     certificate.status = "superseded"
     certificate.superseded_by_id = replacement.id

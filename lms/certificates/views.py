@@ -61,6 +61,11 @@ def document_for(certificate: Certificate) -> CertificateDocument:
         provider_name=certificate.provider_name,
         verification_url=verification_url(certificate.public_id),
         status=certificate.status,
+        learning_format=certificate.learning_format,
+        provider_address=certificate.provider_address,
+        abp_id=certificate.abp_id,
+        pars_activity_id=certificate.pars_activity_id,
+        moc_statement=certificate.moc_statement,
     )
 
 
@@ -112,6 +117,7 @@ def claim(slug: str) -> str | Response:
                 request_,
                 today=date.today(),
                 provider_name=current_app.config["PROVIDER_NAME"],
+                provider_address=current_app.config["PROVIDER_ADDRESS"] or None,
             )
         except services.CertificateError as error:
             db.session.rollback()

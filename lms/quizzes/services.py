@@ -199,6 +199,17 @@ def submit_evaluation(
             ):
                 raise QuizError(f"Question “{question.title}” has no such choice.")
             clean[qid] = chosen
+    # An evaluation submitted empty does not count: required questions must be answered,
+    # and an evaluation with none marked needs at least one answer.
+    missing = [q for q in page.questions if q.required and not clean.get(q.id)]
+    if missing:
+        raise QuizError(
+            "Please answer the questions marked required: "
+            + "; ".join(f"“{q.title}”" for q in missing)
+            + "."
+        )
+    if not any(clean.values()):
+        raise QuizError("Please answer at least one question before submitting the evaluation.")
     if evaluation_for(enrolment.user_id, page.id) is not None:
         raise AlreadySubmitted("You have already submitted this evaluation. Thank you!")
     response = EvaluationResponse(
