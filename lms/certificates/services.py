@@ -332,6 +332,8 @@ class TranscriptLine:
     credit_type: str | None
     amount: Decimal | None
     certificate: Certificate | None
+    content_hash: str | None = None  # provenance of the version taken
+    source_commit: str | None = None
 
 
 def transcript_lines(user: User) -> list[TranscriptLine]:
@@ -345,7 +347,14 @@ def transcript_lines(user: User) -> list[TranscriptLine]:
         if not completion.claims:
             lines.append(
                 TranscriptLine(
-                    completion.completed_at, title, completion.version.number, None, None, None
+                    completion.completed_at,
+                    title,
+                    completion.version.number,
+                    None,
+                    None,
+                    None,
+                    completion.version.content_hash,
+                    completion.version.source_commit,
                 )
             )
         for claim in completion.claims:
@@ -360,6 +369,8 @@ def transcript_lines(user: User) -> list[TranscriptLine]:
                     claim.credit_type,
                     claim.amount,
                     current or (claim.certificates[-1] if claim.certificates else None),
+                    completion.version.content_hash,
+                    completion.version.source_commit,
                 )
             )
     return lines

@@ -33,6 +33,7 @@ from lms.certificates.documents import (
 from lms.certificates.forms import ClaimForm, ReissueForm, RevokeForm
 from lms.certificates.models import Certificate
 from lms.certificates.pdf import render_certificate_pdf, render_transcript_pdf
+from lms.cme.services import EXTERNAL_TYPES, external_credits
 from lms.exports.cells import text_cell
 from lms.extensions import db, limiter
 from lms.progress.views import load_reading
@@ -199,6 +200,8 @@ def _public_record(certificate: Certificate) -> dict[str, object]:
         "provider": certificate.provider_name,
         "superseded_by": certificate.superseded_by.public_id if certificate.superseded_by else None,
         "revoked_on": certificate.revoked_at.date().isoformat() if certificate.revoked_at else None,
+        # Which version of the course was taken, and where its content came from.
+        "provenance": certificate.claim.completion.version.provenance,
     }
 
 
@@ -253,7 +256,11 @@ def transcript() -> str:
     """Show every completion, claim and certificate, with totals by credit type and year."""
     lines = services.transcript_lines(current_user)
     return render_template(
-        "certificates/transcript.html", lines=lines, totals=services.transcript_totals(lines)
+        "certificates/transcript.html",
+        lines=lines,
+        totals=services.transcript_totals(lines),
+        external=external_credits(current_user),
+        external_types=EXTERNAL_TYPES,
     )
 
 
@@ -270,7 +277,7 @@ def transcript_pdf() -> Response:
 
 TRANSCRIPT_COLUMNS = [
     "completed_at", "course_title", "course_version", "credit_type", "credits_claimed",
-    "certificate_id", "certificate_status",
+    "certificate_id", "certificate_status", "content_hash", "source_commit",
 ]  # fmt: skip
 
 
@@ -291,6 +298,8 @@ def transcript_csv() -> Response:
                 text_cell(line.amount),
                 text_cell(line.certificate.public_id if line.certificate else None),
                 text_cell(line.certificate.status if line.certificate else None),
+                text_cell(line.content_hash),
+                text_cell(line.source_commit),
             ]
         )
     return Response(

@@ -1,5 +1,108 @@
-"""`flask cme ...`: board-reporting deadlines and activity files for auditors."""
+"""`flask cme ...`: board-reporting deadlines, report batches and activity files."""
 
 from __future__ import annotations
 
-from lms.cme.views import bp  # noqa: F401
+import os
+import tempfile
+from datetime import date
+from pathlib import Path
+
+import click
+from flask import render_template
+from sqlalchemy import select
+
+from lms.cme import archive, pars, services
+from lms.cme.views import bp
+from lms.courses.models import Course, CourseVersion
+from lms.extensions import db
+
+
+@bp.cli.command("due")
+@click.option("--today", "today_text", metavar="YYYY-MM-DD", hidden=True, help="Pretend date.")
+def due_command(today_text: str | None) -> None:
+    """Print MOC completions whose PARS reporting deadline is within a week or past.
+
+    Exits 1 when any are overdue, so cron can alert. Deadlines: 30 days after completion,
+    and December 1 of the completion year.
+    """
+    today = date.fromisoformat(today_text) if today_text else date.today()
+    due = services.due_reports(today)
+    for item in due:
+        state = "OVERDUE" if item.overdue else "due"
+        click.echo(
+            f"{state} {item.deadline.isoformat()}: {item.full_name}, {item.course_slug}, "
+            f"completed {item.completed_on.isoformat()} (claim {item.claim_id})"
+        )
+    overdue = sum(item.overdue for item in due)
+    click.echo(
+        f"{len(due)} unreported MOC completion(s) due within a week or overdue; {overdue} overdue.",
+        err=True,
+    )
+    if overdue:
+        raise SystemExit(1)
+
+
+@bp.cli.command("report")
+@click.argument("layout_key", type=click.Choice(sorted(pars.LAYOUTS)))
+@click.option(
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="Where to write the tab-delimited file for PARS.",
+)
+def report_command(layout_key: str, output: Path) -> None:
+    """Make the next PARS batch of LAYOUT_KEY (only records not reported yet) and write it."""
+    layout = pars.LAYOUTS[layout_key]
+    try:
+        batch = services.create_batch(layout, None, today=date.today())
+    except services.ReportingError as error:
+        raise click.ClickException(str(error)) from error
+    data = batch.data
+    _write_atomically(output, data)
+    db.session.commit()
+    click.echo(f"Batch {batch.id}: {batch.row_count} record(s), sha256 {batch.sha256}.", err=True)
+
+
+@bp.cli.command("activity-file")
+@click.argument("slug")
+@click.option("--version", "number", type=int, default=None, help="Version number (default: live).")
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    default=None,
+    help="ZIP file to write (default: SLUG-vN-activity.zip).",
+)
+def activity_file_command(slug: str, number: int | None, output: Path | None) -> None:
+    """Write an auditor's ZIP for a course version: sources, disclosures, evaluation, numbers."""
+    course = db.session.scalar(select(Course).where(Course.slug == slug))
+    if course is None:
+        raise click.ClickException(f"No course has the slug {slug!r}.")
+    if number is None:
+        version = course.current_version
+    else:
+        version = db.session.scalar(
+            select(CourseVersion).where(
+                CourseVersion.course_id == course.id, CourseVersion.number == number
+            )
+        )
+    if version is None:
+        raise click.ClickException(f"{slug} has no version {number}.")
+    disclosures = render_template("cme/activity_disclosures.html", version=version)
+    data = archive.activity_file(version, disclosures)
+    target = output or Path(f"{slug}-v{version.number}-activity.zip")
+    _write_atomically(target, data)
+    click.echo(f"Wrote {target} ({len(data):,} bytes) for {slug} version {version.number}.")
+
+
+def _write_atomically(target: Path, data: bytes) -> None:
+    folder = target.resolve().parent
+    if not folder.is_dir():
+        raise click.ClickException(f"{folder} is not a folder.")
+    handle, partial = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial", dir=folder)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+        os.replace(partial, target)
+    finally:
+        if os.path.exists(partial):
+            os.unlink(partial)

@@ -1,9 +1,310 @@
-"""Board reporting, certificate archives and credit earned elsewhere."""
+"""Board reporting, certificate archives, credit earned elsewhere, and course-page facts."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+import hashlib
+from datetime import UTC, date, datetime, time, timedelta
 
-from lms.cme import models as _models  # noqa: F401  (the tables these pages use)
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from lms.accounts.access import role_required
+from lms.accounts.models import Role
+from lms.audit.services import record_event
+from lms.certificates.eligibility import parse_amount
+from lms.certificates.models import Certificate, CreditClaim
+from lms.cme import archive, pars, services
+from lms.cme.course_info import course_info
+from lms.cme.forms import ArchiveForm, ConfirmForm, CorrectionForm, ExternalCreditForm
+from lms.cme.models import ExternalCredit, ReportBatch
+from lms.courses.models import Course, CourseVersion
+from lms.extensions import db
 
 bp = Blueprint("cme", __name__, cli_group="cme")
+
+# Downloads of stored files: never cached, never sniffed into something a browser would run.
+_DOWNLOAD_HEADERS = {
+    "Cache-Control": "no-store",
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": "default-src 'none'; sandbox",
+}
+
+
+@bp.app_template_global("cme_course_info")
+def cme_course_info(version: object, pages: object) -> object:
+    """Return the pass mark and steps to credit of a course version, for templates."""
+    return course_info(version, pages)  # type: ignore[arg-type]
+
+
+@bp.app_template_global("cme_due_reports")
+def cme_due_reports() -> list[object]:
+    """Return MOC completions whose reporting deadline is near or past, for the dashboard."""
+    return services.due_reports(date.today())  # type: ignore[return-value]
+
+
+# --- consent to board reporting (the learner's profile) ------------------------------------
+
+
+@bp.post("/account/board-reporting")
+@login_required
+def board_consent() -> Response:
+    """Withdraw or give again the learner's consent to report their credit to boards."""
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    choice = request.form.get("consent")
+    if choice == "withdraw":
+        changed = services.withdraw_consent(current_user)
+        message = "You have withdrawn consent. We will not report your credit to boards."
+    elif choice == "give":
+        changed = services.give_consent(current_user)
+        message = "Thank you. We will report your credit to boards again."
+    else:
+        abort(400)
+    db.session.commit()
+    if changed:
+        flash(message, "success")
+    return redirect(url_for("accounts.profile") + "#board-reporting")
+
+
+# --- board reporting (administrators) -------------------------------------------------------
+
+
+def _layout_or_404(key: str) -> pars.Layout:
+    layout = pars.LAYOUTS.get(key)
+    if layout is None:
+        abort(404)
+    return layout
+
+
+@bp.get("/admin/reporting")
+@role_required(Role.ADMIN)
+def reporting() -> str:
+    """Show each board report's next batch (rows and skipped claims) and every past batch."""
+    previews = [services.preview_batch(layout) for layout in pars.LAYOUTS.values()]
+    return render_template(
+        "cme/reporting.html",
+        previews=previews,
+        batches=services.batches(),
+        due=services.due_reports(date.today()),
+        today=date.today(),
+        form=ConfirmForm(),
+        archive_form=_archive_form(),
+    )
+
+
+@bp.post("/admin/reporting/<layout_key>/batches")
+@role_required(Role.ADMIN)
+def create_batch(layout_key: str) -> Response:
+    """Make the next batch of a board report: only records not reported before."""
+    layout = _layout_or_404(layout_key)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        batch = services.create_batch(layout, current_user, today=date.today())
+    except services.ReportingError as error:
+        db.session.rollback()
+        flash(str(error), "info")
+        return redirect(url_for("cme.reporting"))
+    db.session.commit()
+    flash(f"Batch {batch.id} is ready: {batch.row_count} record(s). Download it below.", "success")
+    return redirect(url_for("cme.reporting") + f"#batch-{batch.id}")
+
+
+@bp.get("/admin/reporting/batches/<int:batch_id>.txt")
+@role_required(Role.ADMIN)
+def download_batch(batch_id: int) -> Response:
+    """Download a batch exactly as it was made (byte for byte), for upload to PARS."""
+    batch = db.session.get(ReportBatch, batch_id)
+    if batch is None:
+        abort(404)
+    return Response(
+        batch.data,
+        mimetype="text/plain",
+        headers={
+            "Content-Disposition": f'attachment; filename="{batch.filename}"',
+            "X-Content-SHA256": batch.sha256,
+            **_DOWNLOAD_HEADERS,
+        },
+    )
+
+
+@bp.route("/admin/reporting/<layout_key>/claims/<int:claim_id>/correct", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def correct(layout_key: str, claim_id: int) -> str | Response:
+    """Ask for a reported record to be reported again in the next batch, with the reason."""
+    layout = _layout_or_404(layout_key)
+    claim = db.session.get(CreditClaim, claim_id)
+    if claim is None or claim.credit_type != layout.credit_type:
+        abort(404)
+    form = CorrectionForm()
+    if form.validate_on_submit():
+        try:
+            services.request_correction(claim, layout, current_user, form.reason.data)
+        except services.ReportingError as error:
+            db.session.rollback()
+            form.reason.errors = [*form.reason.errors, str(error)]
+        else:
+            db.session.commit()
+            flash("The corrected record will be in the next batch.", "success")
+            return redirect(url_for("cme.reporting"))
+    return render_template(
+        "cme/correct.html",
+        layout=layout,
+        claim=claim,
+        batches=services.reported_in([claim.id])[claim.id],
+        form=form,
+    )
+
+
+# --- all certificates of a course or a date range, as one ZIP -------------------------------
+
+
+def _archive_form() -> ArchiveForm:
+    form = ArchiveForm(request.args)
+    courses = db.session.execute(
+        select(Course.slug, CourseVersion.title)
+        .outerjoin(CourseVersion, CourseVersion.id == Course.current_version_id)
+        .order_by(Course.slug)
+    ).all()
+    form.course.choices = [("", "Any course")] + [(s, f"{t or s} ({s})") for s, t in courses]
+    return form
+
+
+@bp.get("/admin/certificates/archive.zip")
+@role_required(Role.ADMIN)
+def certificates_archive() -> Response | tuple[str, int]:
+    """Download every certificate issued for a course and/or a date range, streamed as a ZIP."""
+    form = _archive_form()
+    if not form.validate():
+        return render_template("cme/archive_error.html", form=form), 400
+    query = select(Certificate.id).order_by(Certificate.issued_at, Certificate.id)
+    if form.course.data:
+        query = query.where(Certificate.course_slug == form.course.data)
+    if form.since.data:
+        query = query.where(Certificate.issued_at >= datetime.combine(form.since.data, time(), UTC))
+    if form.until.data:
+        end = datetime.combine(form.until.data + timedelta(days=1), time(), UTC)
+        query = query.where(Certificate.issued_at < end)
+    ids = list(db.session.scalars(query))
+    services_record = {
+        "course": form.course.data or None,
+        "since": form.since.data.isoformat() if form.since.data else None,
+        "until": form.until.data.isoformat() if form.until.data else None,
+    }
+    record_event(current_user, "certificates.archived", "certificates", len(ids), **services_record)
+    db.session.commit()
+    name = f"certificates-{form.course.data or 'all'}-{date.today().isoformat()}.zip"
+    return Response(
+        stream_with_context(archive.certificate_zip_chunks(ids, _render_certificate)),
+        mimetype="application/zip",
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+def _render_certificate(certificate: Certificate) -> bytes:
+    # The web layer owns the verification URL; the archive only asks for bytes.
+    from lms.certificates.pdf import render_certificate_pdf
+    from lms.certificates.views import document_for
+
+    return render_certificate_pdf(document_for(certificate))
+
+
+# --- credit earned elsewhere (the learner's transcript) -------------------------------------
+
+
+@bp.route("/transcript/external/new", methods=["GET", "POST"])
+@login_required
+def add_external() -> str | Response | tuple[str, int]:
+    """Record credit earned elsewhere, with its certificate PDF when the learner has one."""
+    form = ExternalCreditForm()
+    limit = int(current_app.config["EXTERNAL_CERTIFICATE_MAX_BYTES"])
+    if form.validate_on_submit():
+        upload = form.certificate.data
+        data = None
+        filename = None
+        if upload is not None and getattr(upload, "filename", ""):
+            data = upload.read(limit + 1)
+            filename = upload.filename
+            if len(data) > limit:
+                form.certificate.errors = [
+                    f"The file is larger than {limit // 1024:,} KB. Attach a smaller PDF."
+                ]
+                return render_template("cme/external_form.html", form=form, limit=limit), 400
+            if not data:
+                data = None
+        try:
+            services.add_external_credit(
+                current_user,
+                title=form.title.data,
+                provider=form.provider.data,
+                completed_on=form.completed_on.data,
+                credit_type=form.credit_type.data,
+                amount=parse_amount(form.amount.data),
+                pdf=data,
+                filename=filename,
+            )
+        except services.ReportingError as error:
+            db.session.rollback()
+            form.certificate.errors = [str(error)]
+            return render_template("cme/external_form.html", form=form, limit=limit), 400
+        db.session.commit()
+        flash("Added to your transcript as self-reported credit.", "success")
+        return redirect(url_for("certificates.transcript") + "#self-reported")
+    status = 400 if request.method == "POST" else 200
+    return render_template("cme/external_form.html", form=form, limit=limit), status
+
+
+def _own_external(credit_id: int) -> ExternalCredit:
+    credit = db.session.get(ExternalCredit, credit_id)
+    if credit is None or credit.user_id != current_user.id:
+        abort(404)
+    return credit
+
+
+@bp.post("/transcript/external/<int:credit_id>/delete")
+@login_required
+def delete_external(credit_id: int) -> Response:
+    """Delete one of the learner's self-reported entries."""
+    credit = _own_external(credit_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    services.delete_external_credit(credit, current_user)
+    db.session.commit()
+    flash("The self-reported entry is deleted.", "success")
+    return redirect(url_for("certificates.transcript") + "#self-reported")
+
+
+@bp.get("/transcript/external/<int:credit_id>.pdf")
+@login_required
+def external_certificate(credit_id: int) -> Response:
+    """Download the certificate PDF a learner attached to self-reported credit."""
+    credit = _own_external(credit_id)
+    if credit.certificate_pdf is None:
+        abort(404)
+    data = credit.certificate_pdf
+    if hashlib.sha256(data).hexdigest() != credit.certificate_sha256:
+        abort(404)
+    return Response(
+        data,
+        mimetype="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="{credit.certificate_filename}"',
+            **_DOWNLOAD_HEADERS,
+        },
+    )

@@ -28,6 +28,9 @@ COLUMNS: tuple[str, ...] = (
     "credit_type",
     "credits_claimed",
     "certificate_id",
+    # Provenance: which content the learner took, years later.
+    "content_hash",
+    "source_commit",
 )
 
 PARS_COLUMNS: tuple[str, ...] = (
@@ -113,6 +116,8 @@ class CompletionRow:
     credit_type: str | None
     credits_claimed: Decimal | None
     certificate_id: str | None
+    content_hash: str | None = None
+    source_commit: str | None = None
 
     def values(self) -> tuple[object, ...]:
         """Return the cells in `COLUMNS` order."""
@@ -133,6 +138,8 @@ class CompletionRow:
             self.credit_type,
             self.credits_claimed,
             self.certificate_id,
+            self.content_hash,
+            self.source_commit,
         )
 
 

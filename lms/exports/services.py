@@ -140,6 +140,8 @@ def _rows_statement(conditions: Sequence[ColumnElement[bool]], after: int, batch
             CreditClaim.credit_type,
             CreditClaim.amount,
             _current_certificate(),
+            CourseVersion.content_hash,
+            CourseVersion.source_commit,
         )
         .select_from(Completion)
         .join(User, User.id == Completion.user_id)
@@ -194,6 +196,8 @@ def iter_completion_rows(
                 credit_type,
                 amount,
                 certificate_id,
+                content_hash,
+                source_commit,
             ) = record
             yield CompletionRow(
                 learner_id=learner_id,
@@ -211,6 +215,8 @@ def iter_completion_rows(
                 credit_type=credit_type,
                 credits_claimed=amount,
                 certificate_id=certificate_id,
+                content_hash=content_hash,
+                source_commit=source_commit,
             )
         after = records[-1][0]
         # A short window means the last completions were just read: skip the empty query.

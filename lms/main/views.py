@@ -27,6 +27,12 @@ def support() -> str:
     return render_template("main/support.html")
 
 
+@bp.get("/privacy")
+def privacy() -> str:
+    """Show the site's privacy policy: what is collected, why, who sees it, and choices."""
+    return render_template("main/privacy.html")
+
+
 @bp.get("/healthz")
 def healthz() -> tuple[dict[str, str], int]:
     """Answer load balancers' liveness checks."""

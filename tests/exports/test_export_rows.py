@@ -87,6 +87,8 @@ def test_columns_are_the_issues_columns_in_order():
         "course_version, started_at, completed_at, quiz_score, passed, credit_type, "
         "credits_claimed, certificate_id"
     )
+    # Issue 12 adds the version's provenance at the end.
+    issue += ", content_hash, source_commit"
     assert COLUMNS == tuple(issue.split(", "))
     row = a_row()
     assert row.values() == tuple(getattr(row, name) for name in COLUMNS)
@@ -189,6 +191,8 @@ def test_csv_has_the_header_then_iso_utc_times_and_plain_numbers():
         "ama-pra-1",
         "0.75",
         "K7M3-Q9XD-2FHP-V8RA",
+        "",
+        "",
     ]
     assert rows[2][12:14] == ["", ""]
 

@@ -166,6 +166,8 @@ def expected_row(user, credit_type: str | None) -> list[str]:
         credit_type or "",
         amount,
         certificate_id,
+        completion.version.content_hash,
+        completion.version.source_commit or "",
     ]
 
 

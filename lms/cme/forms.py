@@ -1,0 +1,77 @@
+"""Forms for board reporting, consent, certificate archives and credit earned elsewhere."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import DateField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from lms.certificates.eligibility import is_quarter_step, parse_amount
+from lms.cme.services import EXTERNAL_TYPES
+
+
+class ConfirmForm(FlaskForm):
+    """A CSRF-protected button."""
+
+
+class CorrectionForm(FlaskForm):
+    reason = TextAreaField(
+        "What was corrected",
+        validators=[DataRequired("Say what was corrected."), Length(max=500)],
+    )
+
+
+class ArchiveForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET download that only reads
+
+    course = SelectField("Course", choices=[], default="", validators=[Optional()])
+    since = DateField("Issued on or after", validators=[Optional()])
+    until = DateField("Issued on or before", validators=[Optional()])
+
+    def validate_until(self, field: DateField) -> None:
+        if self.since.data and field.data and field.data < self.since.data:
+            raise ValidationError("Choose a date on or after the first date.")
+
+
+def _amount(form: FlaskForm, field: StringField) -> None:
+    amount = parse_amount(field.data or "")
+    if amount is None:
+        raise ValidationError("Enter the amount as a number, such as 1.5.")
+    if amount <= 0 or amount > 1000:
+        raise ValidationError("Enter an amount greater than 0 and at most 1000.")
+    if not is_quarter_step(amount):
+        raise ValidationError("Enter the amount in steps of 0.25, such as 0.5 or 0.75.")
+
+
+class ExternalCreditForm(FlaskForm):
+    title = StringField(
+        "Activity title",
+        validators=[DataRequired("Enter the activity's title."), Length(max=300)],
+    )
+    provider = StringField(
+        "Provider",
+        validators=[DataRequired("Enter who provided the activity."), Length(max=200)],
+        description="The organisation named on your certificate.",
+    )
+    completed_on = DateField(
+        "Date completed",
+        validators=[DataRequired("Enter the date you completed it, such as 2026-03-31.")],
+    )
+    credit_type = SelectField(
+        "Kind of credit",
+        choices=[("", "Choose the kind of credit")] + list(EXTERNAL_TYPES.items()),
+        validators=[DataRequired("Choose the kind of credit.")],
+    )
+    amount = StringField(
+        "Amount",
+        validators=[DataRequired("Enter the amount of credit."), _amount],
+        description="As printed on your certificate, such as 1.5.",
+        render_kw={"inputmode": "decimal"},
+    )
+    certificate = FileField(
+        "Certificate (optional, PDF)",
+        description="A PDF of the certificate the provider gave you.",
+        render_kw={"accept": "application/pdf,.pdf"},
+    )
