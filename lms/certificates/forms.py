@@ -21,8 +21,9 @@ class ClaimForm(FlaskForm):
         "I claim only the credit commensurate with the extent of my participation in the activity."
     )
     consent = BooleanField(
-        "For ABP MOC Part 2: I agree that my completion may be reported to the American Board of "
-        "Pediatrics with my ABP ID and birth month and day."
+        "I agree that my completion may be reported through ACCME's PARS to the American Board "
+        "of Pediatrics and to state medical boards, with my board ID, NPI and birth month and "
+        "day. This is required for ABP MOC Part 2 points, and I can withdraw it in my profile."
     )
 
 

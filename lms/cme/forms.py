@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import DateField, SelectField, StringField, TextAreaField
+from wtforms import DateField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from lms.certificates.eligibility import is_quarter_step, parse_amount
@@ -61,7 +61,8 @@ class ExternalCreditForm(FlaskForm):
     )
     credit_type = SelectField(
         "Kind of credit",
-        choices=[("", "Choose the kind of credit")] + list(EXTERNAL_TYPES.items()),
+        choices=[SelectChoice("", "Choose the kind of credit")]
+        + [SelectChoice(value, label) for value, label in EXTERNAL_TYPES.items()],
         validators=[DataRequired("Choose the kind of credit.")],
     )
     amount = StringField(

@@ -88,7 +88,7 @@ def credit_steps(rules: CreditRules) -> list[str]:
     if rules.lessons == 1:
         steps.append("Read the lesson.")
     elif rules.lessons:
-        steps.append(f"Read all {rules.lessons} required lessons, in any order and at your pace.")
+        steps.append(f"Read all {rules.lessons} required lessons.")
     for title, score, attempts in rules.post_tests:
         if attempts is None:
             steps.append(

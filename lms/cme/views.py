@@ -19,6 +19,7 @@ from flask import (
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.wrappers import Response
+from wtforms import SelectChoice
 
 from lms.accounts.access import role_required
 from lms.accounts.models import Role
@@ -179,7 +180,9 @@ def _archive_form() -> ArchiveForm:
         .outerjoin(CourseVersion, CourseVersion.id == Course.current_version_id)
         .order_by(Course.slug)
     ).all()
-    form.course.choices = [("", "Any course")] + [(s, f"{t or s} ({s})") for s, t in courses]
+    form.course.choices = [SelectChoice("", "Any course")] + [
+        SelectChoice(slug, f"{title or slug} ({slug})") for slug, title in courses
+    ]
     return form
 
 
@@ -239,7 +242,10 @@ def add_external() -> str | Response | tuple[str, int]:
         data = None
         filename = None
         if upload is not None and getattr(upload, "filename", ""):
-            data = upload.read(limit + 1)
+            try:
+                data = upload.read(limit + 1)
+            finally:
+                upload.close()  # a large upload sits in a temporary file until closed
             filename = upload.filename
             if len(data) > limit:
                 form.certificate.errors = [
