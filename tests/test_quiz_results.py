@@ -82,9 +82,10 @@ def test_evaluation_summary_lists_answers_without_names(client, auth, make_user,
         user = make_user(name=name)
         auth.login_as(user)
         client.post(f"/courses/{CME}/start")
+        required = {f"q-{q.id}": [q.options[0].id] for q in evaluation.questions if q.required}
         client.post(
             f"/courses/{CME}/evaluation/{evaluation.slug}",
-            data={f"q-{likert.id}": [likert.options[0].id], f"q-{text.id}": comment},
+            data={**required, f"q-{likert.id}": [likert.options[0].id], f"q-{text.id}": comment},
         )
         auth.logout()
 

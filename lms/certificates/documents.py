@@ -102,6 +102,17 @@ class TranscriptRow:
 
 
 @dataclass(frozen=True)
+class SelfReportedRow:
+    """Credit the learner earned elsewhere and recorded themselves; this site did not issue it."""
+
+    completed_on: date
+    title: str
+    provider: str
+    credit_label: str
+    amount: Decimal
+
+
+@dataclass(frozen=True)
 class TranscriptDocument:
     """A learner's record of completions and credit, with totals per credit type and year."""
 
@@ -109,6 +120,7 @@ class TranscriptDocument:
     generated_on: date
     rows: tuple[TranscriptRow, ...]
     totals: tuple[tuple[str, int, Decimal], ...]
+    self_reported: tuple[SelfReportedRow, ...] = ()
 
 
 def format_amount(amount: Decimal) -> str:

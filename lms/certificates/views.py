@@ -26,6 +26,7 @@ from lms.certificates import eligibility, services
 from lms.certificates.documents import (
     CREDIT_LABELS,
     CertificateDocument,
+    SelfReportedRow,
     TranscriptDocument,
     TranscriptRow,
     credit_line,
@@ -247,6 +248,16 @@ def _transcript_document() -> TranscriptDocument:
             for line in lines
         ),
         totals=tuple(services.transcript_totals(lines)),
+        self_reported=tuple(
+            SelfReportedRow(
+                completed_on=credit.completed_on,
+                title=credit.title,
+                provider=credit.provider,
+                credit_label=EXTERNAL_TYPES.get(credit.credit_type, credit.credit_type),
+                amount=credit.amount,
+            )
+            for credit in external_credits(current_user)
+        ),
     )
 
 

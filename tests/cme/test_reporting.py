@@ -499,6 +499,9 @@ def test_self_reported_credit_is_kept_apart_on_the_transcript(app, publish, make
     assert "Pediatric Grand Rounds: Sleep" in section and "(self-reported)" in section
     assert "Pediatric Grand Rounds" not in transcript[: transcript.index('id="self-reported"')]
 
+    text, _pages = pdf_text(client.get("/transcript.pdf").data)
+    assert "Credit earned elsewhere (self-reported)" in text and "Grand Rounds: Sleep" in text
+
     link = section.split('href="/transcript/external/')[1].split('"')[0]
     download = client.get(f"/transcript/external/{link}")
     assert download.data == pdf and "attachment" in download.headers["Content-Disposition"]
