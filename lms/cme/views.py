@@ -43,6 +43,21 @@ _DOWNLOAD_HEADERS = {
 }
 
 
+# Ids beyond a 32-bit integer name nothing (and PostgreSQL would refuse to compare them).
+_MAX_ID = 2**31 - 1
+
+
+def _get_or_404(model: type, ident: int) -> object:
+    """Return the row with this primary key.
+
+    :raise 404: when there is none, or the id is out of range.
+    """
+    row = db.session.get(model, ident) if 0 < ident <= _MAX_ID else None
+    if row is None:
+        abort(404)
+    return row
+
+
 @bp.app_template_global("cme_course_info")
 def cme_course_info(version: object, pages: object) -> object:
     """Return the pass mark and steps to credit of a course version, for templates."""
@@ -128,9 +143,7 @@ def create_batch(layout_key: str) -> Response:
 @role_required(Role.ADMIN)
 def download_batch(batch_id: int) -> Response:
     """Download a batch exactly as it was made (byte for byte), for upload to PARS."""
-    batch = db.session.get(ReportBatch, batch_id)
-    if batch is None:
-        abort(404)
+    batch = _get_or_404(ReportBatch, batch_id)
     return Response(
         batch.data,
         mimetype="text/plain",
@@ -147,8 +160,8 @@ def download_batch(batch_id: int) -> Response:
 def correct(layout_key: str, claim_id: int) -> str | Response:
     """Ask for a reported record to be reported again in the next batch, with the reason."""
     layout = _layout_or_404(layout_key)
-    claim = db.session.get(CreditClaim, claim_id)
-    if claim is None or claim.credit_type != layout.credit_type:
+    claim = _get_or_404(CreditClaim, claim_id)
+    if claim.credit_type != layout.credit_type:
         abort(404)
     form = CorrectionForm()
     if form.validate_on_submit():
@@ -277,8 +290,8 @@ def add_external() -> str | Response | tuple[str, int]:
 
 
 def _own_external(credit_id: int) -> ExternalCredit:
-    credit = db.session.get(ExternalCredit, credit_id)
-    if credit is None or credit.user_id != current_user.id:
+    credit = _get_or_404(ExternalCredit, credit_id)
+    if credit.user_id != current_user.id:
         abort(404)
     return credit
 

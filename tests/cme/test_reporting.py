@@ -151,9 +151,12 @@ def test_a_corrected_record_is_reported_again_deliberately(
     assert "nothing new" in make_batch(admin_client).data.decode()
 
 
-def test_unknown_layouts_and_batches_are_404(admin_client):
+def test_unknown_layouts_batches_and_claims_are_404(admin_client):
     assert admin_client.post("/admin/reporting/nope/batches").status_code == 404
-    assert admin_client.get("/admin/reporting/batches/999.txt").status_code == 404
+    for batch in ("999", "0", "9" * 30):
+        assert admin_client.get(f"/admin/reporting/batches/{batch}.txt").status_code == 404
+    huge = "9" * 30
+    assert admin_client.get(f"/admin/reporting/abp-moc/claims/{huge}/correct").status_code == 404
 
 
 def test_learners_cannot_reach_board_reporting(app, publish, make_physician):
