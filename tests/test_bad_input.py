@@ -169,3 +169,71 @@ def test_reminders_still_go_out_with_the_default_window(
     auth.login_as(clinic_with_assignment["manager"])
     response = client.post(f"/organizations/{organization.id}/reminders")
     assert response.status_code == 302
+
+
+# --- short answers and board ids ------------------------------------------------------------
+
+
+def test_a_short_answer_longer_than_the_limit_is_refused_and_the_attempt_stays_open(
+    client, auth, make_user, publish
+):
+    from lms.quizzes.grading import MAX_SHORT_ANSWER
+    from lms.quizzes.models import AttemptAnswer, QuizAttempt
+    from tests.test_quizzes import CME, quiz_page, right_answers
+
+    publish()
+    auth.login_as(make_user())
+    client.post(f"/courses/{CME}/start")
+    page = quiz_page()
+    client.post(f"/courses/{CME}/learn/{page.slug}/continue")
+    client.post(f"/courses/{CME}/quiz/{page.slug}/start")
+    attempt = db.session.scalar(select(QuizAttempt))
+    url = f"/courses/{CME}/quiz/{page.slug}/attempts/{attempt.id}"
+    data = right_answers(page)
+    short = next(q for q in page.questions if q.kind == "short")
+    data[f"q-{short.id}"] = "x" * (MAX_SHORT_ANSWER + 1)
+
+    response = client.post(url, data=data)
+
+    assert response.status_code == 400
+    assert f"under {MAX_SHORT_ANSWER:,} characters" in response.get_data(as_text=True)
+    db.session.refresh(attempt)
+    assert attempt.submitted_at is None and count(AttemptAnswer) == 0
+    data[f"q-{short.id}"] = short.answers[0]
+    assert client.post(url, data=data).status_code == 302
+    db.session.refresh(attempt)
+    assert attempt.passed
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("npi", "１２３４５６７８９３", "An NPI is 10 digits."),
+        ("npi", "١٢٣٤٥٦٧٨٩٣", "An NPI is 10 digits."),
+        ("abp_id", "１２３４５", "An ABP ID is 4 to 10 digits."),
+        ("abp_id", "12345\n", "An ABP ID is 4 to 10 digits."),
+    ],
+)
+def test_board_ids_take_only_ascii_digits(client, auth, make_user, field, value, message):
+    user = make_user()
+    auth.login_as(user)
+    data = {"full_name": "New Name", "profession": "physician", field: value}
+    response = client.post("/account", data=data)
+    assert response.status_code == 200
+    assert message in response.get_data(as_text=True)
+    db.session.refresh(user)
+    assert (user.npi, user.abp_id) == (None, None)
+
+
+@pytest.mark.parametrize("board_id", ["１２３４５", "١٢٣٤٥", "12a45", "123"])
+def test_a_stored_board_id_that_is_not_ascii_digits_is_never_sent_to_the_board(board_id):
+    from lms.cme import pars
+    from lms.exports.rows import SKIP_BAD_BOARD_ID, pars_record
+    from tests.cme.test_pars import claim
+    from tests.exports.test_export_rows import moc
+
+    assert pars.skip_reason(claim(board_id=board_id), pars.LAYOUTS["abp-moc"]) == (
+        SKIP_BAD_BOARD_ID
+    )
+    assert pars_record(moc(board_id=board_id)).reason == SKIP_BAD_BOARD_ID
+    assert pars.skip_reason(claim(board_id=" 12345 "), pars.LAYOUTS["abp-moc"]) is None
