@@ -186,6 +186,7 @@ class Battery:
             )
         except Exception as error:  # noqa: BLE001  (a crash in the app is a finding here)
             self.failures.append(f"{method.upper()} {url[:120]}: raised {error!r}"[:300])
+            db.session.rollback()  # the request shared this session; a real one ends its own
             return None
 
     def check(self, method: str, url: str, body: str | None, what: str) -> None:
