@@ -237,3 +237,17 @@ def test_a_stored_board_id_that_is_not_ascii_digits_is_never_sent_to_the_board(b
     )
     assert pars_record(moc(board_id=board_id)).reason == SKIP_BAD_BOARD_ID
     assert pars.skip_reason(claim(board_id=" 12345 "), pars.LAYOUTS["abp-moc"]) is None
+
+
+def test_every_numeric_id_in_a_route_is_bounded_to_the_database_range(app):
+    from lms.input_guard import MAX_ID, IdConverter
+
+    numeric = [
+        (rule.rule, converter)
+        for rule in app.url_map.iter_rules()
+        for converter in rule._converters.values()  # noqa: SLF001  (no public accessor)
+        if "Integer" in type(converter).__name__ or isinstance(converter, IdConverter)
+    ]
+    assert len(numeric) >= 10
+    for rule, converter in numeric:
+        assert isinstance(converter, IdConverter) and converter.max == MAX_ID, rule
