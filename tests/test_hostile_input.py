@@ -59,7 +59,13 @@ ADDRESS_HOSTILE = {
 # A path segment is a name: these are the values that could confuse a lookup.
 PATH_HOSTILE = {k: HOSTILE[k] for k in ("nul", "bad_utf8", "dot_dot", "sql", "emoji")}
 # Query parameters read by pages even when no form on them names them.
-EXTRA_QUERY = {"accounts.login": ("next",)}
+DATES = ("since", "until", "course", "organization")
+EXTRA_QUERY = {
+    "accounts.login": ("next",),
+    # Downloads are links, not forms: they repeat the report screen's filters.
+    "exports.download": DATES,
+    "cme.certificates_archive": DATES,
+}
 PAGED = ("page",)
 # Roles whose view of every route is fuzzed through its path (the others add nothing new).
 PATH_ROLES = ("physician", "admin")
@@ -180,10 +186,15 @@ class Battery:
         self.requests += 1
         try:
             if method == "get":
-                return self.client.get(url)
-            return self.client.post(
-                url, data=body, content_type="application/x-www-form-urlencoded", csrf=False
-            )
+                response = self.client.get(url)
+            else:
+                response = self.client.post(
+                    url, data=body, content_type="application/x-www-form-urlencoded", csrf=False
+                )
+            # Read streamed downloads to the end, then close them (an XLSX is a temporary file).
+            response.get_data()
+            response.close()
+            return response
         except Exception as error:  # noqa: BLE001  (a crash in the app is a finding here)
             self.failures.append(f"{method.upper()} {url[:120]}: raised {error!r}"[:300])
             db.session.rollback()  # the request shared this session; a real one ends its own
@@ -335,9 +346,9 @@ def run_battery(
     for rule in get_rules(app):
         url = build(rule, values)
         if url:
-            pages.setdefault(rule.endpoint, url)
+            pages.setdefault(url, rule.endpoint)
     forms: dict[tuple[str, str, tuple[str, ...]], Form] = {}
-    for endpoint, url in pages.items():
+    for url, endpoint in pages.items():
         response = battery.send("get", url)
         if response is None:
             continue
@@ -355,9 +366,12 @@ def run_battery(
                 if key not in seen:
                     seen.add(key)
                     forms[key] = form
-            if endpoint not in seen:
-                seen.add(endpoint)
-                battery.fuzz_query(url, {*PAGED, *EXTRA_QUERY.get(endpoint, ())})
+        params = set(EXTRA_QUERY.get(endpoint, ()))
+        if response.mimetype == "text/html":
+            params |= set(PAGED)  # downloads (PDFs) are not paged: not worth rendering each
+        if response.status_code == 200 and url not in seen:
+            seen.add(url)
+            battery.fuzz_query(url, params)
     for form in forms.values():
         battery.fuzz_form(form)
     for template, names in SCRIPTED_FORMS:
