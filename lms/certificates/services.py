@@ -330,7 +330,9 @@ def reissue_after_name_change(user: User) -> list[Certificate]:
     return [reissue(c, actor=user, reason="name changed") for c in stale]
 
 
-def revoke(certificate: Certificate, *, actor: User, reason: str) -> None:
+def revoke(
+    certificate: Certificate, *, actor: User, reason: str, show_reason: bool = False
+) -> None:
     """Revoke a certificate with a reason; it stays verifiable, as revoked."""
     reason = reason.strip()
     if not reason:
@@ -340,7 +342,15 @@ def revoke(certificate: Certificate, *, actor: User, reason: str) -> None:
     certificate.status = "revoked"
     certificate.revoked_at = utcnow()
     certificate.revoked_reason = reason
-    record_event(actor, "certificate.revoked", "certificate", certificate.public_id, reason=reason)
+    certificate.revoked_reason_shown = show_reason
+    record_event(
+        actor,
+        "certificate.revoked",
+        "certificate",
+        certificate.public_id,
+        reason=reason,
+        shown_to_learner=show_reason,
+    )
     db.session.flush()
 
 

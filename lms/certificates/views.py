@@ -371,7 +371,12 @@ def admin_revoke(public_id: str) -> str | Response:
     form = RevokeForm()
     if form.validate_on_submit():
         try:
-            services.revoke(certificate, actor=current_user, reason=form.reason.data)
+            services.revoke(
+                certificate,
+                actor=current_user,
+                reason=form.reason.data,
+                show_reason=form.show_reason.data,
+            )
         except services.CertificateError as error:
             flash(str(error), "error")
         else:
