@@ -218,6 +218,64 @@ def test_a_broken_edit_is_not_published_and_the_previous_version_stays_live(runn
     assert course_named(CME).current_version.number == 2
 
 
+def test_a_course_the_database_refuses_does_not_take_the_others_down(runner, courses, monkeypatch):
+    # Whatever the checker misses, the database may still refuse (a full disk, a limit no
+    # one foresaw): that course fails alone, the rest go live, and the author is told.
+    from lms.courses import services
+
+    create_version = services._create_version
+
+    def refuse_the_front_desk(course, compiled, folder, number):
+        version = create_version(course, compiled, folder, number)
+        if compiled.slug == FRONT_DESK:
+            page = version.pages[0]
+            db.session.add(
+                CoursePage(
+                    version_id=version.id,
+                    position=page.position,
+                    slug="x",
+                    title="x",
+                    kind="lesson",
+                    html="",
+                    settings={},
+                )
+            )
+            db.session.flush()
+        return version
+
+    monkeypatch.setattr(services, "_create_version", refuse_the_front_desk)
+    result = publish(runner)
+
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    assert f"{CME}: published version 1" in result.output
+    assert f"{FRONT_DESK}/course.md:1: error: the database refused this course" in result.output
+    assert f"{FRONT_DESK}: NOT published" in result.output
+    assert version_numbers(CME) == [1]
+    assert version_numbers(FRONT_DESK) == []
+    assert count(CoursePage) == len(page_files(courses / CME))
+
+    monkeypatch.undo()
+    result = published(runner)
+    assert f"{FRONT_DESK}: published version 1" in result.output
+    assert f"{CME}: unchanged (version 1 is live)" in result.output
+
+
+def test_a_title_with_a_nul_character_is_a_checker_error_not_a_database_crash(runner, courses):
+    edit(
+        courses / FRONT_DESK / "course.md",
+        'title: "Trauma-Informed Care at the Front Desk"',
+        'title: "Trauma-Informed Care\\0 at the Front Desk"',
+    )
+    result = publish(runner)
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    assert f"{FRONT_DESK}/course.md:2: error: title: must not contain control characters" in (
+        result.output
+    )
+    assert f"{CME}: published version 1" in result.output
+
+
 def test_old_versions_stay_readable_after_republishing(runner, courses):
     published(runner)
     v1 = course_named(FRONT_DESK).current_version
@@ -294,6 +352,41 @@ def test_a_withdrawn_course_leaves_the_catalog_but_enrolled_learners_keep_it(
     assert detail.status_code == 200
     assert FRONT_DESK_TITLE in detail.get_data(as_text=True)
     assert ORIGINAL_SENTENCE in read(client, FRONT_DESK, WELCOME_SLUG)
+
+
+def test_publishing_an_edit_keeps_a_withdrawn_course_withdrawn_until_reinstated(
+    runner, courses, client
+):
+    published(runner)
+    runner.invoke(args=["courses", "withdraw", FRONT_DESK])
+    edit(courses / FRONT_DESK / WELCOME, ORIGINAL_SENTENCE, REVISED_SENTENCE)
+
+    result = published(runner)
+
+    assert f"{FRONT_DESK}: published version 2" in result.output
+    assert f"{FRONT_DESK} stays withdrawn from the catalog" in result.output
+    assert f"flask courses reinstate {FRONT_DESK}" in result.output
+    assert course_named(FRONT_DESK).withdrawn_at is not None
+    assert FRONT_DESK_TITLE not in client.get("/courses").get_data(as_text=True)
+    assert client.get(f"/courses/{FRONT_DESK}").status_code == 404
+
+    result = runner.invoke(args=["courses", "reinstate", FRONT_DESK])
+
+    assert result.exit_code == 0, result.output
+    assert f"{FRONT_DESK}: back in the catalog (version 2)." in result.output
+    assert course_named(FRONT_DESK).withdrawn_at is None
+    assert FRONT_DESK_TITLE in client.get("/courses").get_data(as_text=True)
+    assert client.get(f"/courses/{FRONT_DESK}").status_code == 200
+
+
+def test_reinstating_a_course_that_is_not_withdrawn_is_an_error(runner):
+    published(runner)
+    result = runner.invoke(args=["courses", "reinstate", FRONT_DESK])
+    assert result.exit_code == 1
+    assert f"{FRONT_DESK} is not withdrawn" in result.output
+    result = runner.invoke(args=["courses", "reinstate", "no-such-course"])
+    assert result.exit_code == 1
+    assert "no published course is called 'no-such-course'" in result.output
 
 
 def test_withdrawing_a_course_that_was_never_published_is_an_error(runner):

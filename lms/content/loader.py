@@ -109,6 +109,8 @@ _OPTION_IDS = string.ascii_lowercase
 # An evaluation question whose heading ends like this must be answered.
 _REQUIRED_RE = re.compile(r"[ \t]*\(required\)[ \t]*$", re.IGNORECASE)
 _PARS_ID_RE = re.compile(r"[A-Za-z0-9-]{1,40}")
+# PostgreSQL stores no NUL in text, and no other C0 control belongs in course text either.
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 # Limits (documented in docs/authoring.md). Those marked (db) are the sizes of the database
 # columns the value lands in; the others keep one course from swamping the site or a learner.
@@ -262,6 +264,11 @@ def _read_source(path: Path, relpath: str, report: _Report) -> _Source | None:
         return None
     text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     lines = text.split("\n")
+    control = _CONTROL_RE.search(text)
+    if control is not None:
+        line = text.count("\n", 0, control.start()) + 1
+        file.error(line, f"file contains a control character ({control.group()!r}); remove it")
+        return None
     if lines[0].rstrip() != "---":
         file.error(1, "missing front matter: start the file with a line of three dashes (---)")
         return None
@@ -283,7 +290,30 @@ def _read_source(path: Path, relpath: str, report: _Report) -> _Source | None:
     if node is not None and not isinstance(node, yaml.MappingNode):
         file.error(_line(node), "front matter must be a list of 'key: value' lines")
         return None
+    if node is not None and not _check_controls(node, "front matter", file):
+        return None
     return _Source(relpath, lines, node, "\n".join(lines[end + 1 :]), end + 2)
+
+
+def _check_controls(node: yaml.Node, key: str, file: _FileReport) -> bool:
+    """Report text values holding control characters (written as YAML escapes like "\\0")."""
+    if isinstance(node, yaml.ScalarNode):
+        if _CONTROL_RE.search(node.value):
+            file.error(_line(node), f"{key}: must not contain control characters such as \\0")
+            return False
+        return True
+    if isinstance(node, yaml.MappingNode):
+        pairs = node.value
+        return all(
+            [
+                _check_controls(value, k.value if isinstance(k, yaml.ScalarNode) else key, file)
+                and _check_controls(k, key, file)
+                for k, value in pairs
+            ]
+        )
+    if isinstance(node, yaml.SequenceNode):
+        return all([_check_controls(item, key, file) for item in node.value])
+    return True
 
 
 def _line(node: yaml.Node) -> int:
