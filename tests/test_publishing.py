@@ -507,3 +507,78 @@ def test_watch_publishes_at_once_and_not_again_while_nothing_changes(runner, cou
     assert result.exit_code == 0, result.output
     assert result.output.count("published version 1") == 2  # both courses, once
     assert "unchanged" not in result.output  # the second look found nothing to do
+
+
+# --- two publishes at once ------------------------------------------------------------------
+
+
+def publish_in_parallel(database_url: str, courses: Path, processes: int = 2) -> list:
+    """Run `flask courses publish` in several real processes started together."""
+    import os
+    import subprocess
+    import sys
+
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": "test-secret-key-not-for-production",
+        "LMS_ENV": "development",
+    }
+    env.pop("FLASK_APP", None)
+    command = [sys.executable, "-m", "flask", "--app", "wsgi", "courses", "publish", str(courses)]
+    running = [
+        subprocess.Popen(  # noqa: S603 (our own interpreter and code)
+            command,
+            cwd=SAMPLES.parent,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        for _ in range(processes)
+    ]
+    outputs = [process.communicate(timeout=120)[0] for process in running]
+    return [(process.returncode, output) for process, output in zip(running, outputs, strict=True)]
+
+
+def test_two_publishes_at_once_take_turns_and_publish_each_version_once(app, database_url, courses):
+    db.session.remove()  # hold no connection while the other processes write
+    lesson = courses / FRONT_DESK / WELCOME
+    for round_number in (1, 2):
+        if round_number > 1:
+            lesson.write_text(lesson.read_text() + f"\nRound {round_number}.\n")
+        outcomes = publish_in_parallel(database_url, courses)
+
+        outputs = "\n".join(output for _, output in outcomes)
+        assert [status for status, _ in outcomes] == [0, 0], outputs
+        assert "Traceback" not in outputs
+        assert outputs.count(f"{FRONT_DESK}: published version {round_number}") == 1, outputs
+        assert outputs.count(f"{FRONT_DESK}: unchanged (version {round_number} is live)") == 1
+        assert version_numbers(FRONT_DESK) == list(range(1, round_number + 1))
+        assert version_numbers(CME) == [1]
+        db.session.remove()
+
+
+def test_a_publish_that_cannot_get_its_turn_says_so_and_writes_nothing(app, runner):
+    from sqlalchemy import create_engine, text
+
+    from lms.courses.services import _PUBLISH_LOCK_KEY
+
+    other = create_engine(db.engine.url)
+    with other.connect() as holder:
+        # Another publish, or any long write, holds the lock.
+        if other.dialect.name == "postgresql":
+            holder.execute(text("SELECT pg_advisory_lock(:key)"), {"key": _PUBLISH_LOCK_KEY})
+        else:
+            from lms.database import writing
+
+            with writing():
+                holder.exec_driver_sql("SELECT 1")  # begins with BEGIN IMMEDIATE
+        result = runner.invoke(args=["courses", "publish", "--wait", "0.5"])
+        holder.rollback()
+    other.dispose()
+
+    assert result.exit_code == 1, result.output
+    assert "another publish is running" in result.output
+    assert "nothing was published" in result.output
+    assert count(CourseVersion) == 0
