@@ -438,6 +438,15 @@ def test_a_media_file_over_the_size_limit_fails_that_courses_publish(runner, cou
     assert count(MediaBlob) == 0
 
 
+@pytest.mark.parametrize("config_overrides", [{"MAX_MEDIA_BYTES": 10_000}])
+def test_checking_reports_a_media_file_over_the_size_limit_like_publishing(runner, courses):
+    (courses / CME / "media" / "big.bin").write_bytes(b"\0" * 10_001)
+    result = runner.invoke(args=["courses", "check"])
+    assert result.exit_code == 1, result.output
+    assert f"{CME}/media/big.bin:1: error: media file is 10,001 bytes" in result.output
+    assert "2 course(s) checked: 1 error(s)" in result.output
+
+
 @pytest.mark.parametrize(
     ("page_slug", "filename", "content_type"),
     [

@@ -31,7 +31,12 @@ def _directory(directory: Path | None) -> Path:
 def check_command(directory: Path | None) -> None:
     """Check every course under DIRECTORY (default: LMS_COURSES_DIR) and print each problem."""
     root = _directory(directory)
-    _, diagnostics = check_courses(root, provider_name=current_app.config["PROVIDER_NAME"])
+    courses, diagnostics = check_courses(root, provider_name=current_app.config["PROVIDER_NAME"])
+    # The media limit is the site's setting; check it here too so check and publish agree.
+    limit = int(current_app.config["MAX_MEDIA_BYTES"])
+    for course in courses:
+        folder = root / course.slug
+        diagnostics += services.oversized_media(course, root, folder, limit)
     for diagnostic in diagnostics:
         click.echo(str(diagnostic), err=diagnostic.severity == "error")
     errors = sum(d.severity == "error" for d in diagnostics)

@@ -117,7 +117,7 @@ def prepare_publish(
         compiled = compiled_by_slug.get(folder.name)
         problems = list(errors_by_folder.get(folder.name, []))
         if compiled is not None:
-            problems += _oversized_media(compiled, root, folder, max_media_bytes)
+            problems += oversized_media(compiled, root, folder, max_media_bytes)
         if problems or compiled is None:
             # A folder name that is not UTF-8 is reported by the checker; print it safely.
             name = folder.name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
@@ -234,9 +234,10 @@ def _latest_version(course: Course) -> CourseVersion | None:
     )
 
 
-def _oversized_media(
+def oversized_media(
     compiled: CompiledCourse, root: Path, folder: Path, limit: int
 ) -> list[Diagnostic]:
+    """Return an error for each media file of the course larger than `limit` bytes."""
     return [
         Diagnostic(
             f"{folder.relative_to(root).as_posix()}/{media.path}",
