@@ -89,9 +89,12 @@ def test_a_downgrade_that_would_drop_records_refuses_and_keeps_them(scratch):
 
 def test_a_one_step_downgrade_that_drops_a_column_with_values_refuses(scratch):
     add_records()
-    result = downgrade(scratch)  # 0006 drops columns of course_versions' neighbours and users
+    result = downgrade(scratch)  # one step: 0006 drops columns that hold values
     assert result.exit_code == 1, result.output
     assert "Refusing to downgrade" in result.output
+    assert "course_version_sources: 15 row(s)" in result.output
+    assert "course_versions.source_commit: 2 value(s)" in result.output
+    assert "course_version_sources" in tables()
 
 
 def test_a_forced_downgrade_of_an_empty_database_drops_everything(scratch):
