@@ -1,0 +1,115 @@
+"""Records survive real parallel requests to the app served by gunicorn, on both databases.
+
+Each test sets the scene in the database, fires pairs of requests at the same instant from
+separate signed-in browsers, then checks what people would see and the records' invariants.
+"""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from lms.accounts.models import Role
+from lms.certificates.models import Certificate
+from lms.extensions import db
+from lms.integrity import find_violations
+from tests.served import run_together
+from tests.test_integrity import certify
+
+PAIRS = 10
+
+
+def fresh() -> None:
+    """Forget what the test's session cached, so it reads what the server committed."""
+    db.session.rollback()
+    db.session.expire_all()
+
+
+@pytest.fixture()
+def certificates(make_user, publish) -> list[str]:
+    publish()
+    return [certify(make_user(profession="physician")).public_id for _ in range(PAIRS)]
+
+
+@pytest.fixture()
+def admins(served, make_user):
+    """Return a factory of browsers signed in as one of two administrators."""
+    people = [make_user(role=Role.ADMIN), make_user(role=Role.ADMIN)]
+
+    def browser(n: int):
+        tab = served.browser()
+        tab.login(people[n % 2].email)
+        return tab
+
+    return browser
+
+
+def test_two_admins_reissuing_one_certificate_at_once_leave_one_valid(certificates, admins):
+    calls = []
+    for public_id in certificates:
+        for n in range(2):
+            tab = admins(n)
+            url = f"/admin/certificates/{public_id}/reissue"
+            calls.append(lambda tab=tab, url=url: tab.post(url, {"reason": "typo in name"}))
+    responses = run_together(calls)
+
+    assert [r.status_code for r in responses] == [302] * len(calls)
+    fresh()
+    for public_id in certificates:
+        original = db.session.scalar(select(Certificate).where(Certificate.public_id == public_id))
+        siblings = original.claim.certificates
+        assert [c.status for c in siblings].count("valid") == 1, public_id
+        assert len(siblings) == 2, "one reissue wins, the other is refused"
+    assert find_violations() == []
+
+
+def test_the_admin_who_lost_the_reissue_race_is_told_so(certificates, admins):
+    first, second = admins(0), admins(1)
+    url = f"/admin/certificates/{certificates[0]}/reissue"
+    winner = first.post(url, {"reason": "typo"})
+    loser = second.post(url, {"reason": "typo"})
+    assert winner.status_code == loser.status_code == 302
+    page = second.get(loser.headers["Location"]).text
+    assert "already replaced by a newer one" in page
+
+
+def test_revoking_while_another_admin_reissues_never_undoes_the_revocation(
+    certificates, admins, served
+):
+    calls = []
+    for public_id in certificates:
+        revoker, reissuer = admins(0), admins(1)
+        base = f"/admin/certificates/{public_id}"
+        calls.append(lambda t=revoker, b=base: t.post(f"{b}/revoke", {"reason": "fraud"}))
+        calls.append(lambda t=reissuer, b=base: t.post(f"{b}/reissue", {"reason": "typo"}))
+    responses = run_together(calls)
+
+    assert [r.status_code for r in responses] == [302] * len(calls)
+    fresh()
+    public = served.browser()
+    for public_id in certificates:
+        original = db.session.scalar(select(Certificate).where(Certificate.public_id == public_id))
+        statuses = sorted(c.status for c in original.claim.certificates)
+        # Either the revocation came first and the reissue was refused, or the reissue came
+        # first and the revocation (of a replaced certificate) was refused.
+        assert statuses in (["revoked"], ["superseded", "valid"]), (public_id, statuses)
+        for certificate in original.claim.certificates:
+            record = public.get(f"/verify/{certificate.public_id}.json").json()
+            assert not (record["revoked_on"] and record["superseded_by"]), record
+            assert (record["status"] == "revoked") == bool(record["revoked_on"]), record
+    assert find_violations() == []
+
+
+def test_revoking_a_replaced_certificate_is_refused_with_a_pointer_to_the_current_one(
+    certificates, admins
+):
+    tab = admins(0)
+    base = f"/admin/certificates/{certificates[0]}"
+    replacement = tab.post(f"{base}/reissue", {"reason": "typo"}).headers["Location"]
+    response = tab.post(f"{base}/revoke", {"reason": "fraud"})
+    assert response.status_code == 302
+    page = tab.get(response.headers["Location"]).text
+    new_id = replacement.rsplit("/", 1)[-1]
+    assert f"was replaced by {new_id}" in page
+    fresh()
+    assert find_violations() == []
