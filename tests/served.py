@@ -82,6 +82,13 @@ class Browser:
         kwargs.setdefault("timeout", 30)
         return self.session.post(self.url(path), data=fields, **kwargs)
 
+    def tab(self) -> Browser:
+        """Return another tab of this browser: same cookies, its own connection."""
+        other = Browser(self.base_url)
+        other.session.cookies.update(self.session.cookies)
+        other._token = self._token
+        return other
+
     def csrf_token(self) -> str:
         """Return a CSRF token of this session, reading it from a page if none is known yet."""
         if self._token is None:

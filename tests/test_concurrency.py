@@ -6,21 +6,32 @@ separate signed-in browsers, then checks what people would see and the records' 
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import select
 
 from lms.accounts.models import Role
-from lms.certificates.models import Certificate
+from lms.certificates.models import Certificate, Completion
+from lms.courses.models import Course
+from lms.database import utcnow
 from lms.extensions import db
 from lms.integrity import find_violations
+from lms.progress import services as progress_services
+from lms.quizzes.models import EvaluationResponse, QuizAttempt
 from tests.served import run_together
 from tests.test_integrity import certify
+from tests.test_quizzes import CME, quiz_page
 
 PAIRS = 10
 
 
 def fresh() -> None:
-    """Forget what the test's session cached, so it reads what the server committed."""
+    """End the test's transaction and forget its cache, to read what the server committed.
+
+    On SQLite a read transaction left open would also stop the test writing after the server
+    wrote ("database is locked"): its snapshot would be out of date.
+    """
     db.session.rollback()
     db.session.expire_all()
 
@@ -112,4 +123,74 @@ def test_revoking_a_replaced_certificate_is_refused_with_a_pointer_to_the_curren
     new_id = replacement.rsplit("/", 1)[-1]
     assert f"was replaced by {new_id}" in page
     fresh()
+    assert find_violations() == []
+
+
+# --- the last lesson and the evaluation sent at the same moment ------------------------------
+
+
+def nearly_done(user) -> tuple[str, str]:
+    """Bring a learner to one lesson and the evaluation short of completion; return their URLs."""
+    course = db.session.scalar(select(Course).where(Course.slug == CME))
+    version = course.current_version
+    enrolment = progress_services.enrol(user, course, version)
+    lessons = [p for p in version.pages if p.kind == "lesson"]
+    for lesson in lessons[:-1]:
+        progress_services.complete_page(enrolment, lesson)
+    quiz = quiz_page()
+    db.session.add(
+        QuizAttempt(
+            user_id=user.id,
+            enrolment_id=enrolment.id,
+            page_id=quiz.id,
+            number=1,
+            started_at=utcnow(),
+            submitted_at=utcnow(),
+            score=100,
+            passed=True,
+            question_order=[],
+            option_order={},
+        )
+    )
+    progress_services.complete_assessment(enrolment, quiz)
+    db.session.commit()
+    evaluation = quiz_page(kind="evaluation")
+    return (
+        f"/courses/{CME}/learn/{lessons[-1].slug}/complete",
+        f"/courses/{CME}/evaluation/{evaluation.slug}",
+    )
+
+
+def test_the_last_lesson_and_the_evaluation_at_once_complete_the_course(served, make_user, publish):
+    publish()
+    evaluation = quiz_page(kind="evaluation")
+    answers = {f"q-{q.id}": [q.options[0].id] for q in evaluation.questions if q.options}
+    learners = []
+    for _ in range(PAIRS):
+        learner = make_user(profession="physician")
+        learners.append((learner.id, learner.email, *nearly_done(learner)))
+    fresh()  # the server writes next (sign-in): hold no snapshot it would invalidate
+    calls = []
+    for _, email, lesson_url, evaluation_url in learners:
+        tab = served.browser()
+        tab.login(email)
+        other = tab.tab()
+        calls.append(lambda t=tab, u=lesson_url: t.post(u))
+        calls.append(lambda t=other, u=evaluation_url: t.post(u, answers))
+    responses = run_together(calls)
+
+    assert [r.status_code for r in responses] == [302] * len(calls)
+    fresh()
+    for user_id, *_ in learners:
+        completion = db.session.scalar(select(Completion).where(Completion.user_id == user_id))
+        assert completion is not None, f"learner {user_id} met every requirement, no completion"
+        enrolment = completion.enrolment
+        last_met = max(
+            max(row.completed_at for row in enrolment.page_progress if row.completed_at),
+            db.session.scalar(
+                select(EvaluationResponse.submitted_at).where(EvaluationResponse.user_id == user_id)
+            ),
+        )
+        # Dated when the last requirement was met, by the request that met it.
+        assert last_met <= completion.completed_at < last_met + timedelta(seconds=5)
     assert find_violations() == []

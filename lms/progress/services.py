@@ -133,11 +133,29 @@ def add_time(enrolment: Enrolment, page: CoursePage, seconds: int) -> None:
     row.seconds_spent += max(0, min(int(seconds), MAX_SECONDS_PER_REPORT))
 
 
+def lock_enrolment(enrolment: Enrolment) -> None:
+    """Hold the learner's enrolment row until commit, so completion is judged one at a time.
+
+    The last lesson and the evaluation sent at the same moment are two transactions, and on
+    PostgreSQL neither sees the other's uncommitted page: both would judge the course
+    unfinished and no completion would be recorded. With the row locked (FOR NO KEY UPDATE,
+    which leaves inserts that merely reference the enrolment alone), the second waits for the
+    first to commit and then sees its work. SQLite already runs form posts one at a time.
+    """
+    db.session.scalars(
+        select(Enrolment)
+        .where(Enrolment.id == enrolment.id)
+        .with_for_update(key_share=True)
+        .execution_options(populate_existing=True)
+    ).one()
+
+
 def complete_page(enrolment: Enrolment, page: CoursePage, seconds: int = 0) -> None:
     """Mark a lesson complete (once) and add the time spent on it."""
     _check_page(enrolment, page)
     if not page.is_lesson:
         raise ProgressError("Quizzes and evaluations are completed by submitting them.")
+    lock_enrolment(enrolment)
     add_time(enrolment, page, seconds)
     row = _ensure_progress(enrolment, page)
     if row.completed_at is None:
@@ -151,6 +169,7 @@ def complete_page(enrolment: Enrolment, page: CoursePage, seconds: int = 0) -> N
 def complete_assessment(enrolment: Enrolment, page: CoursePage) -> None:
     """Mark a quiz (passed) or evaluation (submitted) page complete in the learner's progress."""
     _check_page(enrolment, page)
+    lock_enrolment(enrolment)
     row = _ensure_progress(enrolment, page)
     if row.completed_at is None:
         row.completed_at = utcnow()
