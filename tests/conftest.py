@@ -314,7 +314,8 @@ def served(
     """Serve the app with gunicorn (2 workers x 4 threads) on the test database; see served.py."""
     from tests.served import serve
 
-    config = _base_config(database_url, tmp_path_factory.mktemp("served"))
+    folder = tmp_path_factory.mktemp("served")
+    config = _base_config(database_url, folder)
     config.update({"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": smtp_sink[1]})
-    with serve(config, free_port()) as server:
+    with serve(config, free_port(), folder / "gunicorn.log") as server:
         yield server

@@ -56,6 +56,9 @@ class Browser:
     def __init__(self, base_url: str) -> None:
         self.base_url = base_url
         self.session = requests.Session()
+        # A new connection per request: gunicorn drops idle keep-alive connections after two
+        # seconds, and a request sent on one as it closes fails with "connection reset".
+        self.session.headers["Connection"] = "close"
         self._token: str | None = None
 
     def url(self, path: str) -> str:
@@ -125,9 +128,12 @@ class ServedApp:
 
 @contextmanager
 def serve(
-    config: dict[str, Any], port: int, *, workers: int = 2, threads: int = 4
+    config: dict[str, Any], port: int, log: Path, *, workers: int = 2, threads: int = 4
 ) -> Iterator[ServedApp]:
-    """Run gunicorn with this app configuration on 127.0.0.1:`port` until the block ends."""
+    """Run gunicorn with this app configuration on 127.0.0.1:`port` until the block ends.
+
+    Its errors (tracebacks of 500s) go to the file `log`.
+    """
     config = {**config, "RATELIMIT_ENABLED": False}
     env = {**os.environ, CONFIG_VARIABLE: json.dumps(config)}
     command = [
@@ -144,6 +150,8 @@ def serve(
         str(ROOT),
         "--log-level",
         "warning",
+        "--error-logfile",
+        str(log),
         "--graceful-timeout",
         "5",
         # Import the app once, before forking: half the start-up time on a small machine.

@@ -18,6 +18,7 @@ from lms.database import utcnow
 from lms.extensions import db
 from lms.integrity import find_violations
 from lms.progress import services as progress_services
+from lms.progress.models import Enrolment, PageProgress
 from lms.quizzes.models import EvaluationResponse, QuizAttempt
 from tests.served import run_together
 from tests.test_integrity import certify
@@ -193,4 +194,40 @@ def test_the_last_lesson_and_the_evaluation_at_once_complete_the_course(served, 
         )
         # Dated when the last requirement was met, by the request that met it.
         assert last_met <= completion.completed_at < last_met + timedelta(seconds=5)
+    assert find_violations() == []
+
+
+# --- two tabs opening a page for the first time ---------------------------------------------
+
+
+def test_two_tabs_opening_a_page_for_the_first_time_both_show_it(served, make_user, publish):
+    publish()
+    course = db.session.scalar(select(Course).where(Course.slug == CME))
+    version = course.current_version
+    page = next(p for p in version.pages if p.kind == "lesson")
+    page_id, url = page.id, f"/courses/{CME}/learn/{page.slug}"
+    learners = []
+    for _ in range(PAIRS):
+        learner = make_user(profession="physician")
+        progress_services.enrol(learner, course, version)
+        db.session.commit()
+        learners.append((learner.id, learner.email))
+    fresh()
+    calls = []
+    for _, email in learners:
+        tab = served.browser()
+        tab.login(email)
+        for other in (tab, tab.tab()):
+            calls.append(lambda t=other: t.get(url))
+    responses = run_together(calls)
+
+    assert [r.status_code for r in responses] == [200] * len(calls)
+    fresh()
+    for user_id, _ in learners:
+        rows = db.session.scalars(
+            select(PageProgress)
+            .join(Enrolment)
+            .where(Enrolment.user_id == user_id, PageProgress.page_id == page_id)
+        ).all()
+        assert len(rows) == 1
     assert find_violations() == []

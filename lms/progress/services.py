@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from lms.accounts.models import User
@@ -93,12 +94,29 @@ def page_progress(enrolment: Enrolment, page: CoursePage) -> PageProgress | None
     )
 
 
+def _insert_progress(enrolment_id: int, page_id: int) -> None:
+    # Two tabs opening a page for the first time both find no row: insert-or-nothing lets the
+    # second quietly use the first's, where a plain INSERT broke the unique constraint (a 500).
+    insert = (
+        postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    )
+    db.session.execute(
+        insert(PageProgress)
+        .values(enrolment_id=enrolment_id, page_id=page_id, first_viewed_at=utcnow())
+        .on_conflict_do_nothing(index_elements=["enrolment_id", "page_id"])
+    )
+
+
 def _ensure_progress(enrolment: Enrolment, page: CoursePage) -> PageProgress:
     row = page_progress(enrolment, page)
     if row is None:
-        row = PageProgress(enrolment_id=enrolment.id, page_id=page.id, first_viewed_at=utcnow())
-        db.session.add(row)
-        db.session.flush()
+        _insert_progress(enrolment.id, page.id)
+        # Inserted now or by a simultaneous request: there either way.
+        row = db.session.scalars(
+            select(PageProgress).where(
+                PageProgress.enrolment_id == enrolment.id, PageProgress.page_id == page.id
+            )
+        ).one()
     return row
 
 
@@ -107,15 +125,20 @@ def _check_page(enrolment: Enrolment, page: CoursePage) -> None:
         raise ProgressError("That page belongs to another version of the course.")
 
 
-def visit_page(
-    enrolment: Enrolment, page: CoursePage, row: PageProgress | None = None
-) -> PageProgress:
-    """Remember that the learner opened a page, so they can resume there."""
-    _check_page(enrolment, page)
-    row = row or _ensure_progress(enrolment, page)
-    enrolment.last_page_id = page.id
-    enrolment.last_visited_at = utcnow()
-    return row
+def visit_page(enrolment_id: int, page_id: int, *, first_visit: bool) -> None:
+    """Remember that the learner opened a page of their course version, to resume there.
+
+    Takes ids, not objects: the reader calls it in a short transaction of its own, after the
+    page is rendered, with nothing left to reload.
+    """
+    if first_visit:
+        _insert_progress(enrolment_id, page_id)
+    db.session.execute(
+        update(Enrolment)
+        .where(Enrolment.id == enrolment_id)
+        .values(last_page_id=page_id, last_visited_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
 
 
 def acknowledge_content_note(enrolment: Enrolment, page: CoursePage) -> None:
