@@ -90,13 +90,17 @@ def test_revoking_while_another_admin_reissues_never_undoes_the_revocation(
 ):
     calls = []
     for public_id in certificates:
-        revoker, reissuer = admins(0), admins(1)
+        revoker, reissuer, checker = admins(0), admins(1), served.browser()
         base = f"/admin/certificates/{public_id}"
         calls.append(lambda t=revoker, b=base: t.post(f"{b}/revoke", {"reason": "fraud"}))
         calls.append(lambda t=reissuer, b=base: t.post(f"{b}/reissue", {"reason": "typo"}))
+        # Someone checks the certificate while the admins act.
+        calls.append(lambda t=checker, p=public_id: t.get(f"/verify/{p}.json"))
     responses = run_together(calls)
 
-    assert [r.status_code for r in responses] == [302] * len(calls)
+    assert [r.status_code for r in responses] == [302, 302, 200] * len(certificates)
+    for record in (r.json() for r in responses[2::3]):
+        assert not (record["revoked_on"] and record["superseded_by"]), record
     fresh()
     public = served.browser()
     for public_id in certificates:
