@@ -37,6 +37,7 @@ from lms.certificates.pdf import render_certificate_pdf, render_transcript_pdf
 from lms.cme.services import EXTERNAL_TYPES, external_credits
 from lms.exports.cells import text_cell
 from lms.extensions import db, limiter
+from lms.links import external_url
 from lms.progress.views import load_reading
 
 bp = Blueprint("certificates", __name__)
@@ -44,10 +45,7 @@ bp = Blueprint("certificates", __name__)
 
 def verification_url(public_id: str) -> str:
     """Return the public URL that verifies a certificate."""
-    base = current_app.config.get("BASE_URL")
-    if base:
-        return base.rstrip("/") + url_for("certificates.verify", public_id=public_id)
-    return url_for("certificates.verify", public_id=public_id, _external=True)
+    return external_url("certificates.verify", public_id=public_id)
 
 
 def document_for(certificate: Certificate) -> CertificateDocument:

@@ -1,0 +1,42 @@
+"""Links that leave the site (emails, certificates, QR codes) built from configuration.
+
+A request's Host and X-Forwarded-Host headers are chosen by whoever sends the request, so a
+link built from them can point a password-reset token at an attacker's site.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, current_app, url_for
+from werkzeug.exceptions import SecurityError
+
+
+def external_url(endpoint: str, **values: Any) -> str:
+    """Return the absolute URL of `endpoint`, on the site's configured public address.
+
+    Without `BASE_URL` (development only), fall back to the request's host, which Flask
+    checks against `TRUSTED_HOSTS`.
+    """
+    base = (current_app.config.get("BASE_URL") or "").rstrip("/")
+    if not base:
+        return url_for(endpoint, _external=True, **values)
+    # Bound to a placeholder host: only the path is used, so no request (or header) is needed.
+    adapter = current_app.url_map.bind("base-url.invalid", script_name="/")
+    return base + adapter.build(endpoint, values)
+
+
+def init_app(app: Flask) -> None:
+    """Let templates build external links with `external_url(...)`."""
+    app.jinja_env.globals["external_url"] = external_url
+    app.register_error_handler(SecurityError, _refuse_unknown_host)
+
+
+def _refuse_unknown_host(error: SecurityError) -> tuple[str, int, dict[str, str]]:
+    # Plain text: the site's error page builds URLs, which need a host it trusts.
+    return (
+        "400 Bad Request: this site does not answer to that host name. "
+        "Administrators: list it in LMS_ALLOWED_HOSTS or set LMS_BASE_URL.\n",
+        400,
+        {"Content-Type": "text/plain; charset=utf-8"},
+    )
