@@ -7,6 +7,7 @@ link built from them can point a password-reset token at an attacker's site.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 from flask import Flask, current_app, url_for
 from werkzeug.exceptions import SecurityError
@@ -24,6 +25,29 @@ def external_url(endpoint: str, **values: Any) -> str:
     # Bound to a placeholder host: only the path is used, so no request (or header) is needed.
     adapter = current_app.url_map.bind("base-url.invalid", script_name="/")
     return base + adapter.build(endpoint, values)
+
+
+def local_redirect_target(target: str | None) -> str | None:
+    """Return `target` as a path on this site to redirect to, or None if it may lead elsewhere.
+
+    Browsers read `\\` as `/`, drop tabs and newlines, and some proxies decode `%2F`, so each
+    of those is checked on the raw and on the fully percent-decoded address.
+    """
+    if not target or len(target) > 2048:
+        return None
+    decoded = target
+    for _ in range(3):  # %252F -> %2F -> /
+        decoded = unquote(decoded)
+    for candidate in (target, decoded):
+        if "\\" in candidate or any(ord(char) < 0x20 or ord(char) == 0x7F for char in candidate):
+            return None
+        if not candidate.startswith("/") or candidate.startswith("//"):
+            return None
+        parts = urlsplit(candidate)
+        if parts.scheme or parts.netloc or parts.path.startswith("//"):
+            return None
+    parts = urlsplit(target)
+    return urlunsplit(("", "", parts.path, parts.query, parts.fragment))
 
 
 def init_app(app: Flask) -> None:

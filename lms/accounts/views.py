@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
@@ -29,6 +28,7 @@ from lms.accounts.forms import (
 )
 from lms.accounts.models import TokenPurpose
 from lms.extensions import db, limiter
+from lms.links import local_redirect_target
 
 bp = Blueprint("accounts", __name__, cli_group="users")
 
@@ -39,11 +39,7 @@ def _hash_method() -> str:
 
 def _safe_next(target: str | None) -> str:
     """Return `target` if it is a path on this site, else the home page."""
-    if target:
-        parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and target.startswith("/") and "\\" not in target:
-            return target
-    return url_for("main.index")
+    return local_redirect_target(target) or url_for("main.index")
 
 
 def _login_account_key() -> str:
