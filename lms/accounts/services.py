@@ -178,7 +178,12 @@ def change_password(user: User, current: str, new_password: str, *, hash_method:
 
 def _set_password(user: User, password: str, hash_method: str) -> None:
     user.set_password(password, method=hash_method)
-    # Signs out every other session and remember-me cookie.
+    end_sessions(user)
+
+
+def end_sessions(user: User) -> None:
+    """Make every session and remember-me cookie of `user` worthless, wherever it was copied."""
+    # Sessions carry this token rather than the user id; a new one matches none of them.
     user.session_token = new_session_token()
     db.session.flush()
 

@@ -147,8 +147,12 @@ def login() -> str | Response:
 def logout() -> Response:
     """Sign out."""
     if current_user.is_authenticated:
+        # Clearing the cookie is not enough: a copy of it (or of the remember-me cookie) would
+        # still open the account, so the server forgets the token both carry.
+        services.end_sessions(current_user)
+        db.session.commit()
         logout_user()
-        flash("You are signed out. Take care.", "info")
+        flash("You are signed out on this and your other devices. Take care.", "info")
     return redirect(url_for("main.index"))
 
 
