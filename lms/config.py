@@ -44,8 +44,12 @@ class Defaults:
 
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
-    LOGIN_RATE_LIMIT_IP = "20 per minute;100 per hour"
+    # Per address: a clinic's staff share one address, so 25 must sign in within a minute.
+    # Guessing one person's password is held back by the per-account limit instead.
+    LOGIN_RATE_LIMIT_IP = "60 per minute;600 per hour"
     LOGIN_RATE_LIMIT_ACCOUNT = "5 per minute;30 per hour"
+    # Public certificate checks per address (an employer's system may check a whole staff list).
+    VERIFY_RATE_LIMIT = "60 per minute;1000 per hour"
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

@@ -205,7 +205,7 @@ def _public_record(certificate: Certificate) -> dict[str, object]:
 
 
 @bp.get("/verify/<public_id>")
-@limiter.limit("60 per minute")
+@limiter.limit(lambda: current_app.config["VERIFY_RATE_LIMIT"])
 def verify(public_id: str) -> str | Response:
     """Show anyone whether a certificate is genuine, with no other personal data."""
     if public_id.endswith(".json"):
