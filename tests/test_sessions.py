@@ -49,3 +49,40 @@ def test_signing_out_then_in_again_works(client, auth, make_user):
     assert client.get("/account").status_code == 302
     assert auth.login(user.email, TEST_PASSWORD).status_code == 302
     assert client.get("/account").status_code == 200
+
+
+def test_a_form_token_from_before_sign_in_is_refused_after_it(client, auth, make_user):
+    user = make_user()
+    before = client.csrf_token()  # what a page opened before signing in carries
+    auth.login_as(user)
+    form = {
+        "current": TEST_PASSWORD,
+        "password": "a brand new phrase",
+        "confirm": "a brand new phrase",
+    }
+    stale = client.post("/account/password", data={**form, "csrf_token": before})
+    assert stale.status_code == 400
+    fresh = client.post("/account/password", data=form)
+    assert fresh.status_code == 302
+
+
+def test_a_reset_link_sent_before_a_password_change_stops_working(client, auth, make_user, mailbox):
+    user = make_user("sam@example.org")
+    client.post("/reset", data={"email": "sam@example.org"})
+    path = mailbox.last_link("sam@example.org").split("localhost", 1)[1]
+
+    auth.login_as(user)
+    changed = client.post(
+        "/account/password",
+        data={
+            "current": TEST_PASSWORD,
+            "password": "a brand new phrase",
+            "confirm": "a brand new phrase",
+        },
+    )
+    assert changed.status_code == 302
+    auth.logout()
+
+    response = client.get(path)
+    assert response.status_code == 400
+    assert b"already been used or is not valid" in response.data

@@ -8,9 +8,11 @@ from flask import (
     Blueprint,
     current_app,
     flash,
+    g,
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask_login import current_user, login_required, login_user, logout_user
@@ -26,7 +28,7 @@ from lms.accounts.forms import (
     ResetPasswordForm,
     SignupForm,
 )
-from lms.accounts.models import TokenPurpose
+from lms.accounts.models import TokenPurpose, User
 from lms.extensions import db, limiter
 from lms.links import local_redirect_target
 
@@ -40,6 +42,17 @@ def _hash_method() -> str:
 def _safe_next(target: str | None) -> str:
     """Return `target` if it is a path on this site, else the home page."""
     return local_redirect_target(target) or url_for("main.index")
+
+
+def _sign_in(user: User, *, remember: bool = False) -> None:
+    """Start a signed-in session with a fresh CSRF token.
+
+    A token handed out before sign-in (perhaps planted by someone else on a shared computer)
+    must not be valid for the account.
+    """
+    login_user(user, remember=remember)
+    session.pop("csrf_token", None)
+    g.pop("csrf_token", None)
 
 
 def _login_account_key() -> str:
@@ -98,7 +111,7 @@ def confirm(token: str) -> str | Response | tuple[str, int]:
         user = services.confirm_email(token)
         services.record_login(user)
         db.session.commit()
-        login_user(user)
+        _sign_in(user)
         flash("Your email address is confirmed. Welcome!", "success")
         return redirect(url_for("main.index"))
     return render_template("accounts/confirm.html", form=form, user=user)
@@ -138,7 +151,7 @@ def login() -> str | Response:
         else:
             services.record_login(user)
             db.session.commit()
-            login_user(user, remember=form.remember.data)
+            _sign_in(user, remember=form.remember.data)
             return redirect(_safe_next(request.args.get("next")))
     return render_template("accounts/login.html", form=form)
 
@@ -229,7 +242,7 @@ def change_password() -> str | Response:
         else:
             db.session.commit()
             # The session token changed, which signed out every other device; keep this one.
-            login_user(current_user._get_current_object())
+            _sign_in(current_user._get_current_object())
             flash("Your password has been changed. Other devices have been signed out.", "success")
             return redirect(url_for("accounts.profile"))
     return render_template("accounts/change_password.html", form=form)
