@@ -39,6 +39,7 @@ from lms.exports.cells import text_cell
 from lms.extensions import db, limiter
 from lms.links import external_url
 from lms.progress.views import load_reading
+from lms.security import personal_data
 
 bp = Blueprint("certificates", __name__)
 
@@ -174,6 +175,7 @@ def show(public_id: str) -> str:
 
 @bp.get("/certificates/<public_id>.pdf")
 @login_required
+@personal_data
 def download(public_id: str) -> Response:
     """Download a certificate as PDF, printed from what was stored when it was issued."""
     certificate = _own_certificate(public_id)
@@ -275,6 +277,7 @@ def transcript() -> str:
 
 @bp.get("/transcript.pdf")
 @login_required
+@personal_data
 def transcript_pdf() -> Response:
     """Download the transcript as PDF."""
     return Response(
@@ -292,6 +295,7 @@ TRANSCRIPT_COLUMNS = [
 
 @bp.get("/transcript.csv")
 @login_required
+@personal_data
 def transcript_csv() -> Response:
     """Download the transcript as CSV."""
     buffer = io.StringIO()
