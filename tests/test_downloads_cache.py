@@ -32,7 +32,11 @@ def test_a_learners_certificate_and_transcripts_are_not_cached(client, certifica
 
 @pytest.mark.parametrize(
     "path",
-    ["/admin/exports/completions.csv", "/admin/exports/completions.xlsx", "/admin/exports/pars.csv"],
+    [
+        "/admin/exports/completions.csv",
+        "/admin/exports/completions.xlsx",
+        "/admin/exports/pars.csv",
+    ],
 )
 def test_admin_exports_are_not_cached(client, auth, make_user, path):
     auth.login_as(make_user(role="admin"))
