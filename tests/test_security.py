@@ -96,6 +96,8 @@ ROUTES = [
     ("GET", "/admin/reporting/abp-moc/claims/999999/correct", "admin"),
     ("POST", "/admin/reporting/abp-moc/claims/999999/correct", "admin"),
     ("GET", "/admin/reporting/batches/999999.txt", "admin"),
+    ("GET", "/authoring", "author"),
+    ("GET", "/authoring/guide", "author"),
 ]
 RANK = {"anonymous": -1, "learner": 0, "author": 1, "admin": 2}
 NEEDS_RANK = {"anyone": -1, "learner": 0, "author": 1, "manager": 2, "admin": 2}
