@@ -9,8 +9,10 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import unquote, urlsplit, urlunsplit
 
-from flask import Flask, current_app, url_for
+from flask import Flask, current_app, has_request_context, url_for
 from werkzeug.exceptions import SecurityError
+
+DEVELOPMENT_BASE_URL = "http://127.0.0.1:5000"
 
 
 def external_url(endpoint: str, **values: Any) -> str:
@@ -20,8 +22,10 @@ def external_url(endpoint: str, **values: Any) -> str:
     checks against `TRUSTED_HOSTS`.
     """
     base = (current_app.config.get("BASE_URL") or "").rstrip("/")
-    if not base:
+    if not base and has_request_context():
         return url_for(endpoint, _external=True, **values)
+    # Outside a request (a command or a background job) in development: the dev server.
+    base = base or DEVELOPMENT_BASE_URL
     # Bound to a placeholder host: only the path is used, so no request (or header) is needed.
     adapter = current_app.url_map.bind("base-url.invalid", script_name="/")
     return base + adapter.build(endpoint, values)

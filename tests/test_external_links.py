@@ -100,3 +100,12 @@ def test_allowed_hosts_come_from_the_environment(monkeypatch, tmp_path):
     assert client.get("/login", headers={"Host": "lms.clinic.test"}).status_code == 200
     assert client.get("/login", headers={"Host": "10.0.0.5:8000"}).status_code == 200
     assert client.get("/login", headers={"Host": "localhost"}).status_code == 400
+
+
+def test_links_built_outside_a_request_use_the_base_url(app):
+    # Emails sent from a command or a background job have no request to take a host from.
+    from lms.links import external_url
+
+    assert external_url("accounts.reset", token="abc") == f"{BASE}/reset/abc"
+    app.config["BASE_URL"] = ""
+    assert external_url("accounts.login") == "http://127.0.0.1:5000/login"
