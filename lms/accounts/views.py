@@ -165,7 +165,7 @@ def logout() -> Response:
         services.end_sessions(current_user)
         db.session.commit()
         logout_user()
-        flash("You are signed out on this and your other devices. Take care.", "info")
+        flash("You are signed out. Your other devices are signed out too. Take care.", "info")
     return redirect(url_for("main.index"))
 
 
