@@ -1,7 +1,7 @@
 """Record which organisation made each assignment
 
 Revision ID: 0009_assignment_owner
-Revises: 0006_cme_compliance
+Revises: 0008_publish_runs
 Create Date: 2026-11-30 10:10:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0009_assignment_owner'
-down_revision = '0006_cme_compliance'
+down_revision = '0008_publish_runs'
 branch_labels = None
 depends_on = None
 
