@@ -56,4 +56,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(cme_bp)
     app.register_blueprint(authoring_bp)
 
+    # `flask db verify`: the records' invariants, next to Flask-Migrate's own `db` commands.
+    from flask_migrate.cli import db as db_cli
+
+    from lms.integrity import verify_command
+
+    db_cli.add_command(verify_command)
+
     return app
