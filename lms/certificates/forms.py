@@ -31,6 +31,7 @@ class RevokeForm(FlaskForm):
     reason = TextAreaField(
         "Reason for revoking",
         validators=[DataRequired("Give a reason; it is kept in the audit log."), Length(max=1000)],
+        id="revoke-reason",  # the reissue form on the same page also has a reason
     )
 
 
@@ -38,4 +39,5 @@ class ReissueForm(FlaskForm):
     reason = StringField(
         "Reason for reissuing",
         validators=[DataRequired("Give a reason; it is kept in the audit log."), Length(max=500)],
+        id="reissue-reason",
     )
