@@ -28,6 +28,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from lms.accounts import cli as _accounts_cli  # noqa: F401  (`flask users`)
     from lms.accounts.views import bp as accounts_bp
     from lms.admin.views import bp as admin_bp
+    from lms.authoring.views import bp as authoring_bp
     from lms.certificates import receivers as _certificate_receivers  # noqa: F401
     from lms.certificates.views import bp as certificates_bp
     from lms.cme import cli as _cme_cli  # noqa: F401  (`flask cme`)
@@ -52,6 +53,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(organizations_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(cme_bp)
+    app.register_blueprint(authoring_bp)
+
+    # `flask db verify`: the records' invariants, next to Flask-Migrate's own `db` commands.
+    from flask_migrate.cli import db as db_cli
+
+    from lms.integrity import verify_command
+
+    db_cli.add_command(verify_command)
     app.cli.add_command(_organizations_cli.organizations_cli)
 
     return app

@@ -33,6 +33,8 @@ class RevokeForm(FlaskForm):
         validators=[DataRequired("Give a reason; it is kept in the audit log."), Length(max=1000)],
         id="revoke-reason",  # the reissue form on the same page also has a reason
     )
+    # Unticked by default: a reason may hold what the learner should not read.
+    show_reason = BooleanField("Show this reason to the learner")
 
 
 class ReissueForm(FlaskForm):
