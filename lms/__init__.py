@@ -40,7 +40,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from lms.exports import cli as _exports_cli  # noqa: F401  (`flask export`)
     from lms.exports.views import bp as exports_bp
     from lms.main.views import bp as main_bp
-    from lms.organizations import cli as _organizations_cli  # noqa: F401  (`flask reminders`)
+    from lms.organizations import cli as _organizations_cli  # `flask reminders`, `organizations`
     from lms.organizations.views import bp as organizations_bp
     from lms.progress.views import bp as progress_bp
     from lms.quizzes.views import bp as quizzes_bp
@@ -63,5 +63,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from lms.integrity import verify_command
 
     db_cli.add_command(verify_command)
+    app.cli.add_command(_organizations_cli.organizations_cli)
 
     return app

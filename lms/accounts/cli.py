@@ -10,6 +10,7 @@ from flask import current_app
 
 from lms.accounts import services
 from lms.accounts.models import Profession, Role
+from lms.accounts.passwords import password_problem
 from lms.accounts.views import bp
 from lms.database import utcnow
 from lms.extensions import db
@@ -41,6 +42,9 @@ def create_command(email: str, name: str, role: str, profession: str) -> None:
     minimum = current_app.config["PASSWORD_MIN_LENGTH"]
     if len(password) < minimum:
         raise click.ClickException(f"The password must be at least {minimum} characters.")
+    problem = password_problem(password, [email, name])
+    if problem:
+        raise click.ClickException(problem)
     try:
         user = services.create_user(
             email,

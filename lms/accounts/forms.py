@@ -16,6 +16,7 @@ from wtforms.validators import (
 )
 
 from lms.accounts.models import PROFESSION_LABELS
+from lms.accounts.passwords import password_problem
 
 PROFESSION_CHOICES = [SelectChoice("", "Choose your profession")] + [
     SelectChoice(profession.value, label) for profession, label in PROFESSION_LABELS.items()
@@ -47,6 +48,11 @@ def _password_length(form: FlaskForm, field: PasswordField) -> None:
         raise ValidationError(f"Use at least {minimum} characters.")
     if len(field.data) > 256:
         raise ValidationError("Use at most 256 characters.")
+    # The person's own details are the first guesses an attacker tries.
+    context = [getattr(form, name).data for name in ("email", "full_name") if hasattr(form, name)]
+    problem = password_problem(field.data, [c for c in context if isinstance(c, str)])
+    if problem:
+        raise ValidationError(problem)
 
 
 NEW_PASSWORD = [DataRequired("Choose a password."), _password_length]
@@ -71,7 +77,10 @@ class SignupForm(FlaskForm):
     password = PasswordField(
         "Password",
         validators=NEW_PASSWORD,
-        description="At least 10 characters. A short phrase is easy to remember.",
+        description=(
+            "At least 10 characters, not a common or leaked password. "
+            "A short phrase is easy to remember."
+        ),
         render_kw={"autocomplete": "new-password"},
     )
 
@@ -98,7 +107,7 @@ class ResetPasswordForm(FlaskForm):
     password = PasswordField(
         "New password",
         validators=NEW_PASSWORD,
-        description="At least 10 characters.",
+        description="At least 10 characters, not a common or leaked password.",
         render_kw={"autocomplete": "new-password"},
     )
     confirm = PasswordField(

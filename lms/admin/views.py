@@ -18,6 +18,7 @@ from lms.admin.forms import (
     RoleForm,
     UserSearchForm,
 )
+from lms.audit import sentences
 from lms.charts import Bar, column_chart, horizontal_bar_chart
 from lms.extensions import db
 from lms.input_guard import page_arg
@@ -173,4 +174,6 @@ def audit() -> str:
         actor_email=form.actor.data if valid else None,
     )
     page = db.paginate(query, page=page_arg(), per_page=PAGE_SIZE, error_out=False)
-    return render_template("admin/audit.html", form=form, page=page)
+    names = sentences.names_for(page.items)
+    described = [(event, sentences.describe(event, names)) for event in page.items]
+    return render_template("admin/audit.html", form=form, page=page, described=described)

@@ -31,6 +31,7 @@ class RevokeForm(FlaskForm):
     reason = TextAreaField(
         "Reason for revoking",
         validators=[DataRequired("Give a reason; it is kept in the audit log."), Length(max=1000)],
+        id="revoke-reason",  # the reissue form on the same page also has a reason
     )
     # Unticked by default: a reason may hold what the learner should not read.
     show_reason = BooleanField("Show this reason to the learner")
@@ -40,4 +41,5 @@ class ReissueForm(FlaskForm):
     reason = StringField(
         "Reason for reissuing",
         validators=[DataRequired("Give a reason; it is kept in the audit log."), Length(max=500)],
+        id="reissue-reason",
     )

@@ -54,7 +54,7 @@ class ExternalCreditForm(FlaskForm):
     provider = StringField(
         "Provider",
         validators=[DataRequired("Enter who provided the activity."), Length(max=200)],
-        description="The organisation named on your certificate.",
+        description="The organization named on your certificate.",
     )
     completed_on = DateField(
         "Date completed",

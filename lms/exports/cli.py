@@ -118,7 +118,7 @@ def _write_stdout(export_format: str, filters: ExportFilters) -> tuple[int, list
     help="The file to write, replaced only once complete; - for standard output.",
 )
 @click.option("--course", "course_slug", metavar="SLUG", help="Only this course.")
-@click.option("--organization", metavar="NAME", help="Only members of this organisation.")
+@click.option("--organization", metavar="NAME", help="Only members of this organization.")
 @click.option("--since", callback=_date, metavar="YYYY-MM-DD", help="Completed on or after (UTC).")
 @click.option("--until", callback=_date, metavar="YYYY-MM-DD", help="Completed on or before (UTC).")
 def completions_command(

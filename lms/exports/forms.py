@@ -15,7 +15,7 @@ class ExportFilterForm(FlaskForm):
         csrf = False  # a GET form that only reads: nothing to forge
 
     course = SelectField("Course", choices=[], default="", validators=[Optional()])
-    organization = SelectField("Organisation", choices=[], default="", validators=[Optional()])
+    organization = SelectField("Organization", choices=[], default="", validators=[Optional()])
     since = DateField(
         "Completed on or after",
         validators=[Optional(), sane_date],
@@ -32,7 +32,7 @@ class ExportFilterForm(FlaskForm):
         self.course.choices = [("", "Any course")] + [
             (slug, f"{title} ({slug})") for slug, title in courses
         ]
-        self.organization.choices = [("", "Any organisation")] + [
+        self.organization.choices = [("", "Any organization")] + [
             (name, name) for name in organizations
         ]
 

@@ -63,7 +63,7 @@ def check_filters(filters: ExportFilters) -> None:
         db.session.scalar(select(Organization.id).where(Organization.name == filters.organization))
         is None
     ):
-        raise UnknownFilter(f"No organisation is named {filters.organization!r}.")
+        raise UnknownFilter(f"No organization is named {filters.organization!r}.")
 
 
 def filter_choices() -> tuple[list[tuple[str, str]], list[str]]:

@@ -1,4 +1,4 @@
-"""`flask reminders send`: email learners about assignments due soon or overdue."""
+"""`flask reminders send` and `flask organizations create`: run organizations from a shell."""
 
 from __future__ import annotations
 
@@ -6,10 +6,13 @@ from datetime import date
 
 import click
 from flask import current_app
+from flask.cli import AppGroup
 
+from lms.accounts.services import find_user_by_email
 from lms.extensions import db
 from lms.organizations import services
 from lms.organizations.emails import send_reminder
+from lms.organizations.models import ORGANIZATION_KINDS
 from lms.organizations.views import bp
 
 
@@ -45,3 +48,55 @@ def send_command(within_days: int, period_days: int, today: object) -> None:
         )
     db.session.commit()
     click.echo(f"{sent} reminder(s) sent; {skipped} already sent this period.")
+
+
+organizations_cli = AppGroup("organizations", help="Set up organizations from the command line.")
+
+
+@organizations_cli.command("create")
+@click.argument("name")
+@click.option(
+    "--kind",
+    type=click.Choice(list(ORGANIZATION_KINDS)),
+    default="clinic",
+    show_default=True,
+    help="What sort of organization it is.",
+)
+@click.option(
+    "--manager",
+    "managers",
+    multiple=True,
+    metavar="EMAIL",
+    help="Make this existing account a manager (repeat for more).",
+)
+@click.option(
+    "--member",
+    "members",
+    multiple=True,
+    metavar="EMAIL",
+    help="Add this existing account as a member (repeat for more).",
+)
+def create_command(
+    name: str, kind: str, managers: tuple[str, ...], members: tuple[str, ...]
+) -> None:
+    """Create an organization, optionally with its managers and members."""
+    people = []
+    for role, emails in (("manager", managers), ("member", members)):
+        for email in emails:
+            user = find_user_by_email(email)
+            if user is None:
+                raise click.ClickException(
+                    f"No account has the email address {email}. "
+                    "Create it first with `flask users create`."
+                )
+            people.append((user, role))
+    try:
+        organization = services.create_organization(name, kind, actor=None)
+    except services.OrganizationError as error:
+        raise click.ClickException(str(error)) from error
+    for user, role in people:
+        services.add_member(organization, user, role, actor=None)
+    db.session.commit()
+    click.echo(f"Created {organization.name} (id {organization.id}, {kind}).")
+    for user, role in people:
+        click.echo(f"  {user.email}: {role}")

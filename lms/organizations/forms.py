@@ -1,4 +1,4 @@
-"""Forms for organisations, members and assignments."""
+"""Forms for organizations, members and assignments."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from lms.organizations.models import ORGANIZATION_KINDS
 class OrganizationForm(FlaskForm):
     name = StringField(
         "Name",
-        validators=[DataRequired("Give the organisation a name."), Length(max=200)],
+        validators=[DataRequired("Give the organization a name."), Length(max=200)],
     )
     kind = SelectField(
         "Kind", choices=[SelectChoice(value, label) for value, label in ORGANIZATION_KINDS.items()]
@@ -31,7 +31,7 @@ class MemberForm(FlaskForm):
         filters=[lambda value: value.strip() if isinstance(value, str) else value],
     )
     role = SelectField(
-        "Role in the organisation",
+        "Role in the organization",
         choices=[SelectChoice("member", "Member"), SelectChoice("manager", "Manager")],
     )
 
@@ -41,7 +41,7 @@ class AssignmentForm(FlaskForm):
     assignee = SelectField(
         "Assign to",
         validators=[DataRequired("Choose everyone or one person.")],
-        description="Everyone includes people who join the organisation later.",
+        description="Everyone includes people who join the organization later.",
     )
     due_date = DateField(
         "Due date",

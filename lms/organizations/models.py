@@ -1,4 +1,4 @@
-"""Organisations (clinics, residency programmes), their members and managers, and assignments."""
+"""Organizations (clinics, residency programs), their members and managers, and assignments."""
 
 from __future__ import annotations
 
@@ -14,13 +14,13 @@ from lms.extensions import db
 
 ORGANIZATION_KINDS = {
     "clinic": "Clinic",
-    "residency-program": "Residency programme",
-    "other": "Other organisation",
+    "residency-program": "Residency program",
+    "other": "Other organization",
 }
 
 
 class Organization(db.Model):
-    """A clinic or programme whose people learn together and whose managers follow progress."""
+    """A clinic or program whose people learn together and whose managers follow progress."""
 
     __tablename__ = "organizations"
 
@@ -35,7 +35,7 @@ class Organization(db.Model):
 
 
 class Membership(db.Model):
-    """A person's place in an organisation: member or manager."""
+    """A person's place in an organization: member or manager."""
 
     __tablename__ = "memberships"
     __table_args__ = (UniqueConstraint("organization_id", "user_id"),)
@@ -53,12 +53,12 @@ class Membership(db.Model):
 
     @property
     def is_manager(self) -> bool:
-        """Return whether this member manages the organisation."""
+        """Return whether this member manages the organization."""
         return self.role == "manager"
 
 
 class Assignment(db.Model):
-    """A course assigned to one person or to everyone in an organisation, due by a date."""
+    """A course assigned to one person or to everyone in an organization, due by a date."""
 
     __tablename__ = "assignments"
     __table_args__ = (

@@ -1,4 +1,4 @@
-"""Organisation verbs: members and managers, assignments, statuses and reminders.
+"""Organization verbs: members and managers, assignments, statuses and reminders.
 
 Every function takes explicit arguments, flushes, and leaves the commit to the caller, except
 `send_reminders`, which commits after each email so a failure never causes a duplicate.
@@ -27,16 +27,16 @@ from lms.progress.services import Progress, progress_for_enrolments
 
 
 class OrganizationError(Exception):
-    """An organisation action that cannot be carried out, with a message for the person."""
+    """An organization action that cannot be carried out, with a message for the person."""
 
 
 def create_organization(name: str, kind: str, *, actor: User | None) -> Organization:
-    """Create an organisation with a unique name."""
+    """Create an organization with a unique name."""
     name = " ".join(name.split())
     if db.session.scalar(
         select(Organization.id).where(func.lower(Organization.name) == name.lower())
     ):
-        raise OrganizationError(f"An organisation called {name} already exists.")
+        raise OrganizationError(f"An organization called {name} already exists.")
     organization = Organization(name=name, kind=kind)
     db.session.add(organization)
     db.session.flush()
@@ -47,7 +47,7 @@ def create_organization(name: str, kind: str, *, actor: User | None) -> Organiza
 def add_member(
     organization: Organization, user: User, role: str, *, actor: User | None
 ) -> Membership:
-    """Add a person to an organisation as a member or manager (or change their role there)."""
+    """Add a person to an organization as a member or manager (or change their role there)."""
     membership = db.session.scalar(
         select(Membership).where(
             Membership.organization_id == organization.id, Membership.user_id == user.id
@@ -71,7 +71,7 @@ def add_member(
 
 
 def remove_member(membership: Membership, *, actor: User | None) -> None:
-    """Take a person out of an organisation; what they completed stays on their record."""
+    """Take a person out of an organization; what they completed stays on their record."""
     record_event(
         actor,
         "organization.member_removed",
@@ -84,7 +84,7 @@ def remove_member(membership: Membership, *, actor: User | None) -> None:
 
 
 def managed_organizations(user: User) -> list[Organization]:
-    """Return the organisations a person manages."""
+    """Return the organizations a person manages."""
     return list(
         db.session.scalars(
             select(Organization)
@@ -96,7 +96,7 @@ def managed_organizations(user: User) -> list[Organization]:
 
 
 def can_manage(user: User, organization: Organization) -> bool:
-    """Return whether a person may see and manage this organisation."""
+    """Return whether a person may see and manage this organization."""
     if user.has_role("admin"):
         return True
     return any(o.id == organization.id for o in managed_organizations(user))
@@ -112,12 +112,12 @@ def assign_course(
     owner: Organization | None = None,
     today: date,
 ) -> Assignment:
-    """Assign a course to one person or a whole organisation, due by a date.
+    """Assign a course to one person or a whole organization, due by a date.
 
-    `owner` is the organisation making the assignment (default: the one assigned to).
+    `owner` is the organization making the assignment (default: the one assigned to).
     """
     if (organization is None) == (user is None):
-        raise OrganizationError("Assign the course to one person or to one organisation.")
+        raise OrganizationError("Assign the course to one person or to one organization.")
     if due_date < today:
         raise OrganizationError("Choose a due date today or later.")
     if course.current_version is None or course.withdrawn_at is not None:
@@ -279,7 +279,7 @@ def owned_assignments(organization: Organization) -> list[Assignment]:
 
 
 def organization_members(organization: Organization) -> list[Membership]:
-    """Return an organisation's memberships, people sorted by name."""
+    """Return an organization's memberships, people sorted by name."""
     return list(
         db.session.scalars(
             select(Membership)

@@ -1,4 +1,4 @@
-"""Organisation pages: admins set them up; managers follow their people and send reminders."""
+"""Organization pages: admins set them up; managers follow their people and send reminders."""
 
 from __future__ import annotations
 
@@ -35,9 +35,9 @@ def team_link() -> dict[str, object]:
 
 
 def get_managed_or_404(organization_id: int) -> Organization:
-    """Return an organisation the signed-in person manages (admins manage all).
+    """Return an organization the signed-in person manages (admins manage all).
 
-    :raise 404: for organisations they do not manage, so others' names are not revealed.
+    :raise 404: for organizations they do not manage, so others' names are not revealed.
     """
     organization = db.session.get(Organization, organization_id)
     if organization is None or not services.can_manage(current_user, organization):
@@ -48,7 +48,7 @@ def get_managed_or_404(organization_id: int) -> Organization:
 @bp.route("/admin/organizations", methods=["GET", "POST"])
 @role_required(Role.ADMIN)
 def admin_index() -> str | Response:
-    """List organisations and create new ones."""
+    """List organizations and create new ones."""
     form = OrganizationForm()
     if form.validate_on_submit():
         try:
@@ -73,7 +73,7 @@ def admin_index() -> str | Response:
 @bp.get("/my-team")
 @login_required
 def my_team() -> Response | str:
-    """Open the organisation the signed-in manager manages (or list them)."""
+    """Open the organization the signed-in manager manages (or list them)."""
     managed = services.managed_organizations(current_user)
     if len(managed) == 1:
         return redirect(url_for("organizations.show", organization_id=managed[0].id))
@@ -132,7 +132,7 @@ def show(organization_id: int) -> str:
 @bp.post("/organizations/<int:organization_id>/members")
 @role_required(Role.ADMIN)
 def add_member(organization_id: int) -> str | Response:
-    """Add a person (by email) to the organisation as a member or manager."""
+    """Add a person (by email) to the organization as a member or manager."""
     organization = get_managed_or_404(organization_id)
     form = MemberForm()
     if form.validate_on_submit():
@@ -150,17 +150,38 @@ def add_member(organization_id: int) -> str | Response:
     return _dashboard(organization, member_form=form)
 
 
-@bp.post("/organizations/<int:organization_id>/members/<int:membership_id>/remove")
+@bp.route(
+    "/organizations/<int:organization_id>/members/<int:membership_id>/remove",
+    methods=["GET", "POST"],
+)
 @role_required(Role.ADMIN)
-def remove_member(organization_id: int, membership_id: int) -> Response:
-    """Take a person out of the organisation."""
+def remove_member(organization_id: int, membership_id: int) -> str | Response:
+    """Ask to confirm, then take a person out of the organization."""
     organization = get_managed_or_404(organization_id)
     membership = db.session.get(Membership, membership_id)
     if membership is None or membership.organization_id != organization.id:
         abort(404)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
+    form = ConfirmForm()
     name = membership.user.full_name
+    if request.method == "GET":
+        consequences = [
+            f"{name} will no longer be in {organization.name}"
+            + (" and will no longer manage it." if membership.is_manager else "."),
+            f"Courses assigned to everyone in {organization.name} will no longer be assigned "
+            f"to {name}, and its managers will no longer see {name}'s progress.",
+            f"Nothing {name} has completed is lost: their completions and certificates stay "
+            "on their record. You can add them again at any time.",
+        ]
+        return render_template(
+            "organizations/confirm_remove.html",
+            organization=organization,
+            title=f"Remove {name} from {organization.name}?",
+            consequences=consequences,
+            button=f"Remove {name}",
+            form=form,
+        )
+    if not form.validate_on_submit():
+        abort(400)
     services.remove_member(membership, actor=current_user)
     db.session.commit()
     flash(f"{name} is no longer in {organization.name}.", "success")
@@ -170,7 +191,7 @@ def remove_member(organization_id: int, membership_id: int) -> Response:
 @bp.post("/organizations/<int:organization_id>/assignments")
 @login_required
 def assign(organization_id: int) -> str | Response:
-    """Assign a course to everyone in the organisation or to one member, with a due date."""
+    """Assign a course to everyone in the organization or to one member, with a due date."""
     organization = get_managed_or_404(organization_id)
     members = services.organization_members(organization)
     form = _assignment_form(organization, members)
@@ -202,15 +223,40 @@ def assign(organization_id: int) -> str | Response:
     return _dashboard(organization, assignment_form=form)
 
 
-@bp.post("/organizations/<int:organization_id>/assignments/<int:assignment_id>/remove")
+@bp.route(
+    "/organizations/<int:organization_id>/assignments/<int:assignment_id>/remove",
+    methods=["GET", "POST"],
+)
 @login_required
-def unassign(organization_id: int, assignment_id: int) -> Response:
-    """Remove an assignment this organisation made."""
+def unassign(organization_id: int, assignment_id: int) -> str | Response:
+    """Ask to confirm, then remove an assignment this organization made."""
     organization = get_managed_or_404(organization_id)
     assignment = db.session.get(Assignment, assignment_id)
     if assignment is None or assignment.owner_organization_id != organization.id:
         abort(404)
-    if not ConfirmForm().validate_on_submit():
+    form = ConfirmForm()
+    if request.method == "GET":
+        title = assignment.course.current_version.title
+        assignee = (
+            f"everyone in {organization.name}" if assignment.organization_id
+            else assignment.user.full_name
+        )  # fmt: skip
+        consequences = [
+            f"{title} will no longer be assigned to {assignee} "
+            f"(due {assignment.due_date.isoformat()}).",
+            "It will no longer show as due or overdue, and no more reminders will be sent "
+            "about it.",
+            "Nothing anyone completed is lost, and people who started it can still finish it.",
+        ]
+        return render_template(
+            "organizations/confirm_remove.html",
+            organization=organization,
+            title=f"Remove the assignment of {title} to {assignee}?",
+            consequences=consequences,
+            button="Remove the assignment",
+            form=form,
+        )
+    if not form.validate_on_submit():
         abort(400)
     services.remove_assignment(assignment, actor=current_user)
     db.session.commit()

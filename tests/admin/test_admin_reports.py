@@ -285,7 +285,7 @@ def test_reports_page_shows_totals_by_course_and_credit(client, auth, make_user,
     page = admin_page(client, auth, make_user, "/admin/reports")
     totals = dict(re.findall(r'<th scope="row">([^<]+)</th><td class="num">([^<]+)<', page))
     assert totals["Learners (enrolled in at least one course)"] == "4"
-    assert totals["Enrolments"] == "4"
+    assert totals["Enrollments"] == "4"
     assert totals["Completions (each learner once per course)"] == "3"
     by_course = {row[0]: row[1:] for row in table_rows(page, "courses-table")}
     cme_title = db.session.get(Course, course_id(CME)).current_version.title

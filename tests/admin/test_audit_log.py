@@ -19,7 +19,7 @@ def admin(auth, make_user):
 
 
 def actions_shown(page: str) -> list[str]:
-    return re.findall(r"<td><code>([^<]+)</code></td>", page)
+    return re.findall(r"<code>([^<]+)</code></td>", page)
 
 
 def add_event(actor, action, target_type="user", target_id=1, *, at=None, **details):
@@ -59,9 +59,11 @@ def test_events_are_listed_newest_first_with_who_what_and_when(client, admin, ma
     assert "command line" in page  # no actor: done from the command line
     assert "Bo &lt;Admin&gt;<br>bo@example.org" in page
     assert "Ada Admin<br>ada@example.org" in page
-    assert "certificate AAAA-BBBB-CCCC-DDDD" in page
-    assert "<dt>reason</dt><dd>Attendance &lt;not&gt; confirmed</dd>" in page
-    assert "<dt>old role</dt><dd>learner</dd>" in page
+    assert (
+        "Bo &lt;Admin&gt; revoked certificate AAAA-BBBB-CCCC-DDDD: "
+        "reason “Attendance &lt;not&gt; confirmed”." in page
+    )
+    assert "Ada Admin changed the role of Bo &lt;Admin&gt; from learner to admin." in page
     assert "3 entries." in page
 
 
@@ -112,7 +114,7 @@ def test_fifty_a_page_and_the_pager_keeps_the_filter(client, admin):
     assert "Page 1 of 3" in first
     assert 'href="/admin/audit?page=2&amp;action=user.&amp;actor="' in first
     last = client.get("/admin/audit?action=user.&page=3").data.decode()
-    assert len(actions_shown(last)) == 20 and "user 0<" in last
+    assert len(actions_shown(last)) == 20 and "user 0." in last
     assert "Newer entries" in last and "Older entries" not in last
 
 

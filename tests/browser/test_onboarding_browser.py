@@ -65,10 +65,10 @@ def test_assign_complete_see_and_export(
     sign_in(page, live_server, admin.email)
     page.goto(f"{live_server}/admin/organizations")
     page.get_by_label("Name", exact=True).fill("Example Valley Clinic")
-    page.get_by_role("button", name="Add organisation").click()
+    page.get_by_role("button", name="Add organization").click()
     for email, role in [(staff.email, "member"), (manager.email, "manager")]:
         page.get_by_label("Email address of the person").fill(email)
-        page.get_by_label("Role in the organisation").select_option(role)
+        page.get_by_label("Role in the organization").select_option(role)
         page.get_by_role("button", name="Add person").click()
     page.get_by_label("Course", exact=True).select_option(
         label="Trauma-Informed Care at the Front Desk"

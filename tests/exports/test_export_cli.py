@@ -155,7 +155,7 @@ def test_each_export_is_in_the_audit_log_as_the_command_line(runner, records, tm
         (["--until", "2025-02-30"], 2, "use YYYY-MM-DD"),
         (["--since", "2025-02-01", "--until", "2025-01-31"], 2, "on or after --since"),
         (["--course", "no-such-course"], 1, "No course has the slug 'no-such-course'"),
-        (["--organization", "Nowhere"], 1, "No organisation is named 'Nowhere'"),
+        (["--organization", "Nowhere"], 1, "No organization is named 'Nowhere'"),
         (["--format", "pdf"], 2, "'pdf' is not one of"),
     ],
 )

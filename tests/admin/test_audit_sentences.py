@@ -1,0 +1,87 @@
+"""Admins read the audit log as sentences, never as raw Python data."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from lms.audit.models import AuditEvent
+from lms.audit.services import record_event
+from lms.certificates.models import Certificate
+from lms.extensions import db
+from tests.test_certificates import claim, complete
+from tests.test_quizzes import CME
+
+
+def test_revoking_a_certificate_reads_as_a_sentence_naming_the_holder(
+    client, auth, make_user, publish
+):
+    publish()
+    learner = make_user(name="Sofía Ramírez", profession="physician")
+    auth.login_as(learner)
+    complete(client, CME)
+    claim(client, CME)
+    auth.logout()
+    certificate = db.session.scalar(select(Certificate))
+    auth.login_as(make_user(role="admin", name="Ana Admin"))
+    client.post(
+        f"/admin/certificates/{certificate.public_id}/revoke",
+        data={"reason": "Attendance could not be confirmed"},
+    )
+
+    page = client.get("/admin/audit").text
+    assert (
+        f"Ana Admin revoked certificate {certificate.public_id} for Sofía Ramírez: "
+        "reason “Attendance could not be confirmed”." in page
+    )
+
+
+def test_exports_assignments_and_roles_are_sentences_without_python_data(
+    client, auth, make_user, publish
+):
+    publish()
+    admin = make_user(role="admin", name="Ana Admin")
+    sam = make_user("sam@example.org", name="Sam Staff")
+    auth.login_as(admin)
+    client.post("/admin/organizations", data={"name": "Northside Clinic", "kind": "clinic"})
+    client.post("/organizations/1/members", data={"email": "sam@example.org", "role": "member"})
+    client.post(f"/admin/users/{sam.id}/role", data={"role": "author"})
+    client.get(f"/admin/exports/completions.csv?course={CME}")
+    record_event(None, "export.completions", "completions", "csv", format="csv",
+                 filters={"course": None, "organization": None, "since": None, "until": None},
+                 rows=0, source="cli")  # fmt: skip
+    db.session.commit()
+
+    page = client.get("/admin/audit").text
+    assert "Ana Admin created the organization Northside Clinic." in page
+    assert "Ana Admin made Sam Staff (sam@example.org) a member of Northside Clinic." in page
+    assert "Ana Admin changed the role of Sam Staff (sam@example.org) from learner to author." in (
+        page
+    )
+    assert (
+        "Ana Admin exported 0 rows of completions as CSV "
+        "(course Trauma-Informed Care: Essentials for Pediatric Trainees)." in page
+    )
+    assert (
+        "Someone at the command line exported 0 rows of completions as CSV "
+        "from the command line (all records)." in page
+    )
+    for raw in ("{'", "': ", "None", "[]"):
+        assert raw not in page, raw
+
+
+def test_an_unknown_action_falls_back_to_a_readable_list(client, auth, make_user):
+    admin = make_user(role="admin", name="Ana Admin")
+    filters = {"language": "es", "topic": None}
+    record_event(
+        admin, "newsletter.sent", "newsletter", 7, recipients=120, filters=filters, test_run=False
+    )
+    db.session.commit()
+    auth.login_as(admin)
+    page = client.get("/admin/audit").text
+    assert "Ana Admin: newsletter.sent on newsletter 7." in page
+    assert "<dt>recipients</dt><dd>120</dd>" in page
+    assert "<dt>filters</dt><dd>language es</dd>" in page
+    assert "<dt>test run</dt><dd>no</dd>" in page
+    assert (
+        db.session.scalar(select(AuditEvent.action).where(AuditEvent.id == 1)) == "newsletter.sent"
+    )
