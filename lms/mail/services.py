@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
-from email.utils import make_msgid
+from email.utils import parseaddr
 from typing import Any
 
 from sqlalchemy import or_, select, update
@@ -142,20 +142,28 @@ def send_outbox_email(email_id: int, config: Mapping[str, Any]) -> bool:
         email.recipient,
         email.subject,
         email.body,
-        message_id=make_msgid(f"outbox.{email.id}.{email.created_at:%Y%m%d%H%M%S}", "lms"),
+        message_id=_message_id(email, config["MAIL_SENDER"]),
     )
     try:
         deliver(message, config)
     except smtplib.SMTPRecipientsRefused as error:
-        _finish(email_id, failed_at=utcnow(), last_error=str(error)[:500])
+        _finish(email_id, failed_at=utcnow(), last_error=str(error)[:500], body="")
         return False
     except (OSError, smtplib.SMTPException) as error:
         retry_at = utcnow() + retry_delay(email.attempts, float(config["MAIL_RETRY_SECONDS"]))
         reason = f"{type(error).__name__}: {error}"[:500]
         _finish(email_id, next_attempt_at=retry_at, last_error=reason)
         raise SendFailed(reason, retry_at) from error
-    _finish(email_id, sent_at=utcnow(), last_error=None)
+    # The body goes once it is sent: it may hold a one-time link (reset, confirmation) that the
+    # database otherwise keeps only hashed.
+    _finish(email_id, sent_at=utcnow(), last_error=None, body="")
     return True
+
+
+def _message_id(email: _Claimed, sender: str) -> str:
+    # The same on every try, so a copy sent twice (see the module docstring) can be recognized.
+    domain = parseaddr(sender)[1].rpartition("@")[2] or "localhost"
+    return f"<outbox.{email.id}.{email.created_at:%Y%m%d%H%M%S}@{domain}>"
 
 
 def _finish(email_id: int, **values: Any) -> None:
