@@ -86,3 +86,26 @@ def test_a_missing_guide_says_where_to_find_it(app, client, auth, make_user, tmp
     page = client.get("/authoring/guide")
     assert page.status_code == 200
     assert "docs/authoring.md" in page.text
+
+
+def test_the_last_publish_shows_each_course_outcome_with_its_errors(
+    client, auth, make_user, runner, tmp_path
+):
+    root = tmp_path / "courses"
+    shutil.copytree(SAMPLES, root)
+    (root / "half-written").mkdir()
+    (root / "half-written" / "course.md").write_text("---\ntitle: Half written\n---\n")
+    result = runner.invoke(args=["courses", "publish", str(root)])
+    assert result.exit_code == 1
+
+    auth.login_as(make_user(role=Role.AUTHOR))
+    text = client.get("/authoring").text
+    assert "2 published,\n" in text and "1 not published." in text
+    assert "half-written (never published)" in text
+    never = text[text.index("half-written (never published)") :]
+    assert "<code>half-written/course.md:" in never and ": error: " in never
+    assert text.count("published version 1</strong>") == 2
+
+    runner.invoke(args=["courses", "publish", str(root)])
+    text = client.get("/authoring").text
+    assert text.count("Last publish: unchanged, version 1 is live.") == 2

@@ -89,8 +89,7 @@ def test_a_downgrade_that_would_drop_records_refuses_and_keeps_them(scratch):
 
 def test_a_one_step_downgrade_that_drops_a_column_with_values_refuses(scratch):
     add_records()
-    # Down to before 0006, which drops columns that hold values (later revisions, such as the
-    # empty email outbox, go first and freely).
+    # To just below 0006, which drops columns that hold values (later revisions drop none).
     result = downgrade(scratch, "0005")
     assert result.exit_code == 1, result.output
     assert "Refusing to downgrade" in result.output

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from lms.certificates.models import Completion
 from lms.content.markdown import render_markdown
-from lms.courses.models import Course, CourseVersion
+from lms.courses.models import Course, CourseVersion, PublishRun
 from lms.extensions import db
 from lms.progress.models import Enrolment
 
@@ -54,6 +54,11 @@ def summarise_courses() -> list[CourseSummary]:
         (summary for summary in summaries if summary.versions),
         key=lambda summary: summary.title.casefold(),
     )
+
+
+def last_publish_run() -> PublishRun | None:
+    """Return the most recent `flask courses publish`, or None before the first."""
+    return db.session.scalar(select(PublishRun).order_by(PublishRun.id.desc()).limit(1))
 
 
 def _count_by_version(column) -> dict[int, int]:  # noqa: ANN001 (an instrumented column)

@@ -18,7 +18,17 @@ bp = Blueprint("authoring", __name__)
 @role_required(Role.AUTHOR)
 def index() -> str:
     """List every course with its versions, learners, results and publish dates."""
-    return render_template("authoring/index.html", courses=services.summarise_courses())
+    courses = services.summarise_courses()
+    run = services.last_publish_run()
+    results = {result["slug"]: result for result in run.results} if run else {}
+    published = {summary.course.slug for summary in courses}
+    return render_template(
+        "authoring/index.html",
+        courses=courses,
+        run=run,
+        results=results,
+        never_published=[r for slug, r in results.items() if slug not in published],
+    )
 
 
 @bp.get("/authoring/guide")

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from lms.accounts.models import User
@@ -270,11 +270,29 @@ def find_certificate(public_id: str) -> Certificate | None:
     return db.session.scalar(select(Certificate).where(Certificate.public_id == formatted))
 
 
+def _leave_valid(certificate: Certificate, **values: object) -> bool:
+    """Move a valid certificate to another state; False if it was no longer valid.
+
+    The guarded UPDATE is the lock: of two admins acting on one certificate at once (or an
+    admin and a name change), only one finds it still valid; on PostgreSQL the other waits for
+    the first to commit, then matches nothing. The certificate is reloaded either way, so the
+    caller sees what happened.
+    """
+    changed = db.session.execute(
+        update(Certificate)
+        .where(Certificate.id == certificate.id, Certificate.status == "valid")
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(certificate)
+    return changed.rowcount == 1
+
+
 def reissue(certificate: Certificate, *, actor: User | None, reason: str) -> Certificate:
     """Issue a replacement with the holder's current name; the old id stays verifiable."""
-    if certificate.status == "revoked":
-        raise CertificateError("A revoked certificate cannot be reissued.")
-    if certificate.status == "superseded":
+    if not _leave_valid(certificate, status="superseded"):
+        if certificate.status == "revoked":
+            raise CertificateError("A revoked certificate cannot be reissued.")
         raise CertificateError("This certificate was already replaced by a newer one.")
     replacement = issue_certificate(
         certificate.claim,
@@ -282,7 +300,6 @@ def reissue(certificate: Certificate, *, actor: User | None, reason: str) -> Cer
         provider_name=certificate.provider_name,
         provider_address=certificate.provider_address,
     )
-    certificate.status = "superseded"
     certificate.superseded_by_id = replacement.id
     record_event(
         actor,
@@ -291,9 +308,31 @@ def reissue(certificate: Certificate, *, actor: User | None, reason: str) -> Cer
         certificate.public_id,
         replacement=replacement.public_id,
         reason=reason,
+        # The names each certificate prints: the history a renamed holder's ids keep private.
+        old_name=certificate.holder_name,
+        new_name=replacement.holder_name,
     )
     db.session.flush()
     return replacement
+
+
+def current_of(certificate: Certificate) -> Certificate:
+    """Return the newest certificate in the chain of reissues that starts at `certificate`."""
+    seen = {certificate.id}
+    while certificate.superseded_by is not None and certificate.superseded_by.id not in seen:
+        certificate = certificate.superseded_by
+        seen.add(certificate.id)
+    return certificate
+
+
+def names_successor(certificate: Certificate) -> bool:
+    """Return whether the public record may name this certificate's replacement.
+
+    Only when the replacement prints the same name: after a name change, the old id (which
+    anyone may hold) must not lead to the holder's new name.
+    """
+    successor = certificate.superseded_by
+    return successor is not None and successor.holder_name == certificate.holder_name
 
 
 def reissue_after_name_change(user: User) -> list[Certificate]:
@@ -305,20 +344,50 @@ def reissue_after_name_change(user: User) -> list[Certificate]:
             Certificate.holder_name != user.full_name,
         )
     ).all()
-    return [reissue(c, actor=user, reason="name changed") for c in stale]
+    reissued: list[Certificate] = []
+    for certificate in stale:
+        try:
+            reissued.append(reissue(certificate, actor=user, reason="name changed"))
+        except CertificateError:
+            continue  # revoked or replaced by an admin in the meantime: nothing to reissue
+    return reissued
 
 
-def revoke(certificate: Certificate, *, actor: User, reason: str) -> None:
-    """Revoke a certificate with a reason; it stays verifiable, as revoked."""
+def revoke(
+    certificate: Certificate, *, actor: User, reason: str, show_reason: bool = False
+) -> None:
+    """Revoke a valid certificate with a reason; it stays verifiable, as revoked."""
     reason = reason.strip()
     if not reason:
         raise CertificateError("Give a reason for revoking the certificate.")
-    if certificate.status == "revoked":
-        raise CertificateError("This certificate is already revoked.")
-    certificate.status = "revoked"
-    certificate.revoked_at = utcnow()
-    certificate.revoked_reason = reason
-    record_event(actor, "certificate.revoked", "certificate", certificate.public_id, reason=reason)
+    revoked = _leave_valid(
+        certificate,
+        status="revoked",
+        revoked_at=utcnow(),
+        revoked_reason=reason,
+        revoked_reason_shown=show_reason,
+    )
+    if not revoked:
+        if certificate.status == "revoked":
+            raise CertificateError("This certificate is already revoked.")
+        # Revoking a replaced certificate would leave its valid replacement behind.
+        current = current_of(certificate)
+        if current.status == "revoked":
+            raise CertificateError(
+                f"This certificate was replaced by {current.public_id}, which is revoked."
+            )
+        raise CertificateError(
+            f"This certificate was replaced by {current.public_id}; "
+            "revoke that one instead if the credit must be withdrawn."
+        )
+    record_event(
+        actor,
+        "certificate.revoked",
+        "certificate",
+        certificate.public_id,
+        reason=reason,
+        shown_to_learner=show_reason,
+    )
     db.session.flush()
 
 

@@ -32,22 +32,23 @@ from lms.certificates.documents import (
     credit_line,
 )
 from lms.certificates.forms import ClaimForm, ReissueForm, RevokeForm
+from lms.certificates.history import certificate_history
 from lms.certificates.models import Certificate
 from lms.certificates.pdf import render_certificate_pdf, render_transcript_pdf
 from lms.cme.services import EXTERNAL_TYPES, external_credits
 from lms.exports.cells import text_cell
 from lms.extensions import db, limiter
+from lms.input_guard import page_arg
+from lms.links import external_url
 from lms.progress.views import load_reading
+from lms.security import personal_data
 
 bp = Blueprint("certificates", __name__)
 
 
 def verification_url(public_id: str) -> str:
     """Return the public URL that verifies a certificate."""
-    base = current_app.config.get("BASE_URL")
-    if base:
-        return base.rstrip("/") + url_for("certificates.verify", public_id=public_id)
-    return url_for("certificates.verify", public_id=public_id, _external=True)
+    return external_url("certificates.verify", public_id=public_id)
 
 
 def document_for(certificate: Certificate) -> CertificateDocument:
@@ -176,6 +177,7 @@ def show(public_id: str) -> str:
 
 @bp.get("/certificates/<public_id>.pdf")
 @login_required
+@personal_data
 def download(public_id: str) -> Response:
     """Download a certificate as PDF, printed from what was stored when it was issued."""
     certificate = _own_certificate(public_id)
@@ -189,6 +191,7 @@ def download(public_id: str) -> Response:
 
 
 def _public_record(certificate: Certificate) -> dict[str, object]:
+    successor = certificate.superseded_by
     return {
         "certificate_id": certificate.public_id,
         "status": certificate.status,
@@ -199,7 +202,12 @@ def _public_record(certificate: Certificate) -> dict[str, object]:
         "credit": credit_line(certificate.credit_type, certificate.amount),
         "amount": str(certificate.amount),
         "provider": certificate.provider_name,
-        "superseded_by": certificate.superseded_by.public_id if certificate.superseded_by else None,
+        # A replacement in another name (the holder renamed themself) is not named here: the
+        # old id must not reveal the new name. The holder can share the new certificate.
+        "superseded_by": successor.public_id if services.names_successor(certificate) else None,
+        "reissued_on": successor.issued_at.date().isoformat() if successor else None,
+        # What became of the credit: the status of the newest certificate in the chain.
+        "current_status": services.current_of(certificate).status,
         "revoked_on": certificate.revoked_at.date().isoformat() if certificate.revoked_at else None,
         # Which version of the course was taken, and where its content came from.
         "provenance": certificate.claim.completion.version.provenance,
@@ -207,7 +215,7 @@ def _public_record(certificate: Certificate) -> dict[str, object]:
 
 
 @bp.get("/verify/<public_id>")
-@limiter.limit("60 per minute")
+@limiter.limit(lambda: current_app.config["VERIFY_RATE_LIMIT"])
 def verify(public_id: str) -> str | Response:
     """Show anyone whether a certificate is genuine, with no other personal data."""
     if public_id.endswith(".json"):
@@ -277,6 +285,7 @@ def transcript() -> str:
 
 @bp.get("/transcript.pdf")
 @login_required
+@personal_data
 def transcript_pdf() -> Response:
     """Download the transcript as PDF."""
     return Response(
@@ -294,6 +303,7 @@ TRANSCRIPT_COLUMNS = [
 
 @bp.get("/transcript.csv")
 @login_required
+@personal_data
 def transcript_csv() -> Response:
     """Download the transcript as CSV."""
     buffer = io.StringIO()
@@ -338,7 +348,7 @@ def admin_index() -> str:
                 db.func.lower(Certificate.course_title).like(pattern),
             )
         )
-    page = db.paginate(query, per_page=50, error_out=False)
+    page = db.paginate(query, page=page_arg(), per_page=50, error_out=False)
     return render_template("certificates/admin_index.html", page=page, q=q)
 
 
@@ -350,6 +360,7 @@ def admin_show(public_id: str) -> str:
     return render_template(
         "certificates/admin_show.html",
         certificate=certificate,
+        history=certificate_history(certificate),
         revoke_form=RevokeForm(),
         reissue_form=ReissueForm(),
     )
@@ -363,7 +374,12 @@ def admin_revoke(public_id: str) -> str | Response:
     form = RevokeForm()
     if form.validate_on_submit():
         try:
-            services.revoke(certificate, actor=current_user, reason=form.reason.data)
+            services.revoke(
+                certificate,
+                actor=current_user,
+                reason=form.reason.data,
+                show_reason=form.show_reason.data,
+            )
         except services.CertificateError as error:
             flash(str(error), "error")
         else:
@@ -373,6 +389,7 @@ def admin_revoke(public_id: str) -> str | Response:
     return render_template(
         "certificates/admin_show.html",
         certificate=certificate,
+        history=certificate_history(certificate),
         revoke_form=form,
         reissue_form=ReissueForm(),
     )
@@ -396,6 +413,7 @@ def admin_reissue(public_id: str) -> str | Response:
     return render_template(
         "certificates/admin_show.html",
         certificate=certificate,
+        history=certificate_history(certificate),
         revoke_form=RevokeForm(),
         reissue_form=form,
     )

@@ -69,6 +69,7 @@ def _publish(root: Path, wait: float) -> services.PublishReport:
         with writing():
             services.lock_publishing(timeout=wait)
             report = services.publish_prepared(plan)
+            services.record_publish_run(report)
             db.session.commit()
     except services.PublishingBusy as error:
         db.session.rollback()

@@ -20,6 +20,7 @@ from lms.courses.models import (
     CourseVersion,
     CourseVersionSource,
     MediaBlob,
+    PublishRun,
     VersionMedia,
 )
 from lms.courses.provenance import git_provenance
@@ -316,6 +317,39 @@ def _create_version(
 
 def _is_source(name: str) -> bool:
     return name == COURSE_FILE or PAGE_FILE_RE.fullmatch(name) is not None
+
+
+def record_publish_run(report: PublishReport) -> PublishRun:
+    """Keep what a publish did with each course, for the Authoring page."""
+    courses = {result.slug for result in report.results}
+
+    def belongs(diagnostic: Diagnostic, slug: str) -> bool:
+        return diagnostic.path == slug or diagnostic.path.startswith(f"{slug}/")
+
+    run = PublishRun(
+        results=[
+            {
+                "slug": result.slug,
+                "outcome": result.outcome,
+                "version": result.version,
+                "withdrawn": result.withdrawn,
+                "diagnostics": list(
+                    dict.fromkeys(
+                        str(d)
+                        for d in [*result.diagnostics, *report.diagnostics]
+                        if belongs(d, result.slug)
+                    )
+                ),
+            }
+            for result in report.results
+        ],
+        diagnostics=[
+            str(d) for d in report.diagnostics if not any(belongs(d, slug) for slug in courses)
+        ],
+    )
+    db.session.add(run)
+    db.session.flush()
+    return run
 
 
 def withdraw_course(slug: str) -> Course:

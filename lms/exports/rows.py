@@ -8,6 +8,7 @@ the ACCME's PARS) is made from `ParsRow`s, and every claim left out of it is a
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -31,6 +32,8 @@ COLUMNS: tuple[str, ...] = (
     # Provenance: which content the learner took, years later.
     "content_hash",
     "source_commit",
+    # valid, revoked or superseded: a revoked certificate's credit no longer stands.
+    "certificate_status",
 )
 
 PARS_COLUMNS: tuple[str, ...] = (
@@ -52,6 +55,7 @@ ORGANIZATION_SEPARATOR = "; "
 # Reasons shown to administrators; each names what to fix, and where.
 SKIP_NO_CONSENT = "did not consent to report"
 SKIP_NO_BOARD_ID = "no ABP ID in profile"
+SKIP_BAD_BOARD_ID = "ABP ID in profile is not 4 to 10 digits (0-9)"
 SKIP_NO_BIRTH_DATE = "birth month/day missing"
 SKIP_REVOKED = "certificate revoked"
 
@@ -97,8 +101,8 @@ class CompletionRow:
     (an empty cell) rather than False, which would read as a failure that never happened.
 
     `certificate_id` is the claim's current certificate: the one no reissue has superseded.
-    A revoked certificate stays current (nothing replaced it), so its id is still exported;
-    the verification page for that id says it was revoked.
+    A revoked certificate stays current (nothing replaced it), so its id is still exported,
+    with `certificate_status` "revoked": that credit no longer stands.
     """
 
     learner_id: int
@@ -118,6 +122,7 @@ class CompletionRow:
     certificate_id: str | None
     content_hash: str | None = None
     source_commit: str | None = None
+    certificate_status: str | None = None
 
     def values(self) -> tuple[object, ...]:
         """Return the cells in `COLUMNS` order."""
@@ -140,6 +145,7 @@ class CompletionRow:
             self.certificate_id,
             self.content_hash,
             self.source_commit,
+            self.certificate_status,
         )
 
 
@@ -225,6 +231,12 @@ def split_name(full_name: str) -> tuple[str, str]:
     return " ".join(words[:-1]), words[-1]
 
 
+def is_board_id(text: str) -> bool:
+    """Return whether `text` is an ABP ID the board accepts: 4 to 10 ASCII digits."""
+    # str.isdigit() and \d also take "１２３４５" and "١٢٣"; the board's file takes only 0-9.
+    return re.fullmatch(r"[0-9]{4,10}", text) is not None
+
+
 def pars_record(claim: MocClaim) -> ParsRow | SkippedLearner:
     """Return the board-report row for a MOC claim, or why it must be left out.
 
@@ -236,6 +248,8 @@ def pars_record(claim: MocClaim) -> ParsRow | SkippedLearner:
         reason = SKIP_NO_CONSENT
     elif not board_id:
         reason = SKIP_NO_BOARD_ID
+    elif not is_board_id(board_id):
+        reason = SKIP_BAD_BOARD_ID
     elif month is None or day is None:
         reason = SKIP_NO_BIRTH_DATE
     elif claim.certificate_revoked:
