@@ -1,7 +1,7 @@
 """Keep every outgoing email in an outbox until a background job has sent it
 
 Revision ID: 0007_outbox_emails
-Revises: 0006_cme_compliance
+Revises: 0009_assignment_owner
 Create Date: 2026-11-30 09:55:00
 
 """
@@ -12,7 +12,7 @@ import lms.database
 
 # revision identifiers, used by Alembic.
 revision = '0007_outbox_emails'
-down_revision = '0006_cme_compliance'
+down_revision = '0009_assignment_owner'
 branch_labels = None
 depends_on = None
 
