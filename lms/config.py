@@ -70,6 +70,13 @@ class Defaults:
     MAIL_USERNAME = ""
     MAIL_PASSWORD = ""
     MAIL_SENDER = "Trauma-Informed Care Learning <no-reply@example.org>"
+    MAIL_RETRY_SECONDS = 30  # first wait after a failed send; it doubles, up to an hour
+
+    # Background jobs (emails): empty keeps them in instance/jobs.sqlite3; redis://host:port/db
+    # in production. Either way `flask jobs worker` runs them. Immediate: run in the caller
+    # (tests only: a request would wait for the mail server again).
+    QUEUE_URL = ""
+    QUEUE_IMMEDIATE = False
 
 
 def load(app: Flask, test_config: dict[str, Any] | None = None) -> None:

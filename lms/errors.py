@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template
+from flask import Flask, current_app, g, render_template
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from lms.extensions import db, login_manager
 
 MESSAGES = {
     400: ("Something in that request did not look right", "Please go back and try again."),
@@ -24,7 +27,13 @@ MESSAGES = {
         "Something went wrong on our side",
         "Nothing you did caused this. Please try again shortly.",
     ),
+    503: (
+        "We cannot reach our records right now",
+        "Nothing you saved is lost. Please try again in a few minutes; the site recovers by "
+        "itself. If this keeps happening, email support at the address below.",
+    ),
 }
+RETRY_AFTER_SECONDS = 30
 
 
 def render_error(code: int, detail: str | None = None) -> tuple[str, int]:
@@ -35,8 +44,43 @@ def render_error(code: int, detail: str | None = None) -> tuple[str, int]:
     ), code
 
 
-def _handle_http(error: HTTPException) -> tuple[str, int]:
-    return render_error(error.code or 500)
+def database_unavailable(error: BaseException | None) -> bool:
+    """Tell whether `error` means the database cannot be reached (down, restarting, locked)."""
+    if isinstance(error, (OperationalError, InterfaceError)):
+        return True
+    return isinstance(error, DBAPIError) and error.connection_invalidated
+
+
+def _end_failed_transaction() -> None:
+    # A failed flush leaves the session unusable until rolled back, and the page's layout
+    # (the signed-in person's menu) reads from it.
+    try:
+        db.session.rollback()
+    except Exception:  # the connection itself is gone; nothing left to undo
+        current_app.logger.warning("Could not roll back after an error.", exc_info=True)
+
+
+def _forget_user() -> None:
+    # The layout would load the signed-in person from the database that just failed.
+    g._login_user = login_manager.anonymous_user()
+
+
+def _handle_http(error: HTTPException) -> tuple[str, int] | tuple[str, int, dict[str, str]]:
+    code = error.code or 500
+    if code < 500:
+        return render_error(code)
+    _end_failed_transaction()
+    if isinstance(error, InternalServerError) and database_unavailable(error.original_exception):
+        _forget_user()
+        return *render_error(503), {"Retry-After": str(RETRY_AFTER_SECONDS)}
+    try:
+        return render_error(code)
+    except Exception:
+        # The page itself needed the database (to show who is signed in): show it without.
+        current_app.logger.exception("The error page failed; showing it signed out.")
+        _end_failed_transaction()
+        _forget_user()
+        return render_error(code)
 
 
 def _handle_csrf(error: CSRFError) -> tuple[str, int]:

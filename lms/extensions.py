@@ -17,12 +17,14 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 
 from lms.database import Base
+from lms.jobs import JobQueue
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+queue = JobQueue("lms")
 
 
 def init_app(app: Flask) -> None:
@@ -31,6 +33,7 @@ def init_app(app: Flask) -> None:
     migrate.init_app(app, db, render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     limiter.init_app(app)
+    queue.init_app(app)
     _warn_if_limits_are_per_worker(app)
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"

@@ -334,25 +334,28 @@ def test_reminders_are_emailed_once_per_period(app, runner, clinic, mailbox):
     assign_to_clinic(clinic, TODAY + timedelta(days=3))
     result = runner.invoke(args=["reminders", "send", "--within", "7"])
     assert result.exit_code == 0, result.output
-    assert "4 reminder(s) sent" in result.output  # three staff and the manager
+    assert "4 reminder(s) queued" in result.output  # three staff and the manager
     [message] = mailbox.to(clinic["staff"][0].email)
     assert "is due" in message["Subject"]
     assert "Trauma-Informed Care at the Front Desk" in message.get_payload(decode=True).decode()
 
     again = runner.invoke(args=["reminders", "send", "--within", "7"])
-    assert "0 reminder(s) sent; 4 already sent this period." in again.output
+    assert (
+        "0 reminder(s) queued (the jobs worker emails them); 4 already sent this period."
+        in again.output
+    )
     assert len(mailbox.messages) == 4
     assert db.session.scalar(select(func.count(ReminderLog.id))) == 4
 
 
 def test_no_reminder_for_completed_or_far_off_assignments(client, auth, runner, clinic, mailbox):
     assign_to_clinic(clinic, TODAY + timedelta(days=30))
-    assert "0 reminder(s) sent" in runner.invoke(args=["reminders", "send"]).output
+    assert "0 reminder(s) queued" in runner.invoke(args=["reminders", "send"]).output
     assign_to_clinic(clinic, TODAY + timedelta(days=1))
     auth.login_as(clinic["staff"][0])
     complete(client, FRONT_DESK)
     result = runner.invoke(args=["reminders", "send"])
-    assert "3 reminder(s) sent" in result.output
+    assert "3 reminder(s) queued" in result.output
     assert mailbox.to(clinic["staff"][0].email) == []
 
 
@@ -375,11 +378,14 @@ def test_manager_sends_reminders_from_the_team_page(client, auth, clinic, mailbo
     response = client.post(
         f"/organizations/{clinic['organization'].id}/reminders", follow_redirects=True
     )
-    assert b"4 reminder(s) sent." in response.data
+    assert b"4 reminder(s) will be emailed shortly." in response.data
     again = client.post(
         f"/organizations/{clinic['organization'].id}/reminders", follow_redirects=True
     )
-    assert b"0 reminder(s) sent. 4 person(s) were already reminded today." in again.data
+    assert (
+        b"0 reminder(s) will be emailed shortly. 4 person(s) were already reminded today."
+        in again.data
+    )
     assert len(mailbox.messages) == 4
 
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 from flask import current_app, render_template
 
 from lms.links import external_url
-from lms.mail import send_email
+from lms.mail import queue_email
 
 
 def _send(to: str, subject: str, template: str, **context: object) -> None:
     site = current_app.config["SITE_NAME"]
     body = render_template(f"accounts/email/{template}.txt", site=site, **context)
-    send_email(to, f"{subject} – {site}", body)
+    queue_email(to, f"{subject} – {site}", body)
 
 
 def send_confirmation(to: str, name: str, token: str) -> None:

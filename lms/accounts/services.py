@@ -82,6 +82,8 @@ def register_user(
     """Sign a person up, or find their existing account without telling the requester."""
     existing = find_user_by_email(email)
     if existing is not None:
+        # Hash anyway: answering faster for a known address would reveal that it has an account.
+        generate_password_hash(password, method=hash_method)
         return Registration(existing, created=False)
     user = create_user(email, full_name, password, profession=profession, hash_method=hash_method)
     return Registration(user, created=True)

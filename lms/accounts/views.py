@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from flask import (
     Blueprint,
     current_app,
@@ -28,6 +26,7 @@ from lms.accounts.forms import (
     ResetPasswordForm,
     SignupForm,
 )
+from lms.accounts.jobs import send_password_reset_job
 from lms.accounts.models import TokenPurpose, User
 from lms.extensions import db, limiter
 from lms.links import local_redirect_target
@@ -83,11 +82,12 @@ def signup() -> str | Response:
             token = services.issue_token(
                 result.user, TokenPurpose.CONFIRM_EMAIL, services.CONFIRM_MAX_AGE
             )
-            db.session.commit()
             emails.send_confirmation(result.user.email, result.user.full_name, token)
         else:
             # Same page either way, so the form cannot be used to find out who has an account.
             emails.send_already_registered(result.user.email, result.user.full_name)
+        # The email goes out from a background job once this commits; never on this request.
+        db.session.commit()
         return redirect(url_for("accounts.check_email"))
     return render_template("accounts/signup.html", form=form)
 
@@ -142,10 +142,10 @@ def login() -> str | Response:
             )
         elif user.email_confirmed_at is None:
             token = services.issue_token(user, TokenPurpose.CONFIRM_EMAIL, services.CONFIRM_MAX_AGE)
-            db.session.commit()
             emails.send_confirmation(user.email, user.full_name, token)
+            db.session.commit()
             flash(
-                "Please confirm your email address first. We have sent you a new link.",
+                "Please confirm your email address first. We will send you a new link shortly.",
                 "info",
             )
         else:
@@ -175,14 +175,8 @@ def request_reset() -> str | Response:
     """Email a password-reset link, saying the same whether or not the account exists."""
     form = RequestResetForm()
     if form.validate_on_submit():
-        user = services.find_user_by_email(form.email.data)
-        if user is not None and user.active:
-            max_age = int(current_app.config["PASSWORD_RESET_MAX_AGE"])
-            token = services.issue_token(
-                user, TokenPurpose.RESET_PASSWORD, timedelta(seconds=max_age)
-            )
-            db.session.commit()
-            emails.send_reset(user.email, user.full_name, token, max_age // 60)
+        # A job looks the address up: the same work, and time, whether or not it has an account.
+        send_password_reset_job(form.email.data)
         return render_template("accounts/reset_sent.html", email=form.email.data)
     return render_template("accounts/request_reset.html", form=form)
 

@@ -9,6 +9,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from lms.accounts.services import find_user_by_email
+from lms.database import writing
 from lms.extensions import db
 from lms.organizations import services
 from lms.organizations.emails import send_reminder
@@ -42,12 +43,16 @@ def send_command(within_days: int, period_days: int, today: object) -> None:
     day = today.date() if today is not None else date.today()  # type: ignore[attr-defined]
     # Links in the emails need the site's public address; there is no request to take it from.
     base_url = current_app.config.get("BASE_URL") or "http://127.0.0.1:5000"
-    with current_app.test_request_context(base_url=base_url):
+    # writing(): on SQLite take the write lock up front, as the jobs worker writes meanwhile.
+    with current_app.test_request_context(base_url=base_url), writing():
         sent, skipped = services.send_reminders(
             today=day, within_days=within_days, period_days=period_days, send=send_reminder
         )
     db.session.commit()
-    click.echo(f"{sent} reminder(s) sent; {skipped} already sent this period.")
+    click.echo(
+        f"{sent} reminder(s) queued (the jobs worker emails them); "
+        f"{skipped} already sent this period."
+    )
 
 
 organizations_cli = AppGroup("organizations", help="Set up organizations from the command line.")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import current_app, render_template
 
 from lms.links import external_url
-from lms.mail import send_email
+from lms.mail import queue_email
 from lms.organizations.services import Reminder
 
 
@@ -21,4 +21,4 @@ def send_reminder(reminder: Reminder) -> None:
     body = render_template(
         "organizations/email/reminder.txt", reminder=reminder, site=site, link=link
     )
-    send_email(reminder.user.email, f"{subject} – {site}", body)
+    queue_email(reminder.user.email, f"{subject} – {site}", body)

@@ -1,7 +1,6 @@
 """Organization verbs: members and managers, assignments, statuses and reminders.
 
-Every function takes explicit arguments, flushes, and leaves the commit to the caller, except
-`send_reminders`, which commits after each email so a failure never causes a duplicate.
+Every function takes explicit arguments, flushes, and leaves the commit to the caller.
 """
 
 from __future__ import annotations
@@ -342,7 +341,11 @@ def send_reminders(
     actor: User | None = None,
     organization: Organization | None = None,
 ) -> tuple[int, int]:
-    """Send each due reminder once per assignment, person and period; return (sent, skipped)."""
+    """Queue each due reminder once per assignment, person and period; return (sent, skipped).
+
+    `send` queues the email in the outbox, so the reminder log and its email are committed
+    together by the caller: a reminder is never logged without its email, nor emailed twice.
+    """
     start = period_start(today, period_days)
     sent = skipped = 0
     for reminder in due_reminders(today=today, within_days=within_days, organization=organization):
@@ -356,11 +359,9 @@ def send_reminders(
         try:
             with db.session.begin_nested():
                 db.session.add(log)
+                send(reminder)
         except IntegrityError:
             skipped += 1  # already reminded in this period
             continue
-        send(reminder)
-        # Committed per email: if a later send fails, the ones already sent are not repeated.
-        db.session.commit()
         sent += 1
     return sent, skipped

@@ -282,7 +282,8 @@ def remind(organization_id: int) -> Response:
         organization=organization,
     )
     db.session.commit()
-    message = f"{sent} reminder(s) sent."
+    # Emails leave from a background job, so a mail server outage never fails this page.
+    message = f"{sent} reminder(s) will be emailed shortly."
     if skipped:
         message += f" {skipped} person(s) were already reminded today."
     flash(message, "success")
