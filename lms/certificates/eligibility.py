@@ -69,6 +69,9 @@ _MSG_MOC_CONSENT = (
     "To claim MOC points, agree to let us report your completion to the "
     "American Board of Pediatrics."
 )
+# The claim form shows these next to the boxes they are about.
+ATTESTATION_MESSAGE = _MSG_ATTESTATION
+MOC_CONSENT_MESSAGE = _MSG_MOC_CONSENT
 
 
 @dataclass(frozen=True)
