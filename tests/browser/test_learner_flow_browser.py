@@ -51,3 +51,82 @@ def test_a_physician_claims_moc_points_through_the_page_and_is_told_about_consen
     page.get_by_role("button", name="Claim credit and get my certificate").click()
     expect(page.get_by_role("heading", name="Your certificate")).to_be_visible()
     expect(page.get_by_text("1.0 ABP MOC Part 2 point(s)").first).to_be_visible()
+
+
+def open_post_test(page: Page, live_server: str) -> None:
+    page.goto(f"{live_server}/courses/{CME}/learn/post-test")
+    if page.get_by_role("button", name="Continue to the page").count():
+        page.get_by_role("button", name="Continue to the page").click()
+
+
+def choose_first_options(page: Page, numbers: range) -> list[str]:
+    """Tick the first choice of the numbered choice questions; return the ticked inputs' ids."""
+    choice_questions = page.locator("fieldset.question").filter(
+        has=page.locator("input[type=radio], input[type=checkbox]")
+    )
+    chosen = []
+    for n in numbers:
+        box = choice_questions.nth(n).locator("input[type=radio], input[type=checkbox]").first
+        box.check()
+        chosen.append(box.get_attribute("id"))
+    return chosen
+
+
+def test_quiz_answers_survive_leaving_the_attempt_with_or_without_javascript(
+    page: Page, live_server: str, make_user, publish, browser
+):
+    publish()
+    learner = make_user(name="Paz Pause", profession="physician")
+    sign_in(page, live_server, learner.email)
+    page.goto(f"{live_server}/courses/{CME}")
+    page.get_by_role("button", name="I have read the disclosures: start the course").click()
+    open_post_test(page, live_server)
+    page.get_by_role("button", name="Start the quiz").click()
+
+    # Three answers, saved as the learner goes by the site's own script.
+    chosen = choose_first_options(page, range(3))
+    expect(page.get_by_role("status").filter(has_text="Your answers are saved")).to_be_visible()
+    assert_accessible(page)
+
+    # Off to a lesson through the outline, then back: the answers are there.
+    outline = page.get_by_role("navigation", name="Course outline")
+    outline.get_by_role("link", name="Why a universal trauma-informed approach").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Why a universal trauma-informed approach"
+    )
+    outline.get_by_role("link", name="Post-test").click()
+    page.get_by_role("link", name="Continue attempt 1").click()
+    for input_id in chosen:
+        expect(page.locator(f"#{input_id}")).to_be_checked()
+
+    # On a device without JavaScript: one more answer, then "Save and leave".
+    plain = browser.new_context(java_script_enabled=False)
+    other = plain.new_page()
+    other.set_default_timeout(10_000)
+    sign_in(other, live_server, learner.email)
+    open_post_test(other, live_server)
+    other.get_by_role("link", name="Continue attempt 1").click()
+    for input_id in chosen:
+        expect(other.locator(f"#{input_id}")).to_be_checked()
+    chosen += choose_first_options(other, range(3, 4))
+    other.get_by_role("button", name="Save and leave").click()
+    expect(other.get_by_text("Your answers are saved")).to_be_visible()
+
+    # Submitting with questions left open keeps the answers, even after leaving again.
+    open_post_test(other, live_server)
+    other.get_by_role("link", name="Continue attempt 1").click()
+    other.get_by_role("button", name="Submit answers").click()
+    expect(other.get_by_role("heading", name="not answered yet")).to_be_visible()
+    other.goto(f"{live_server}/my-learning")
+    open_post_test(other, live_server)
+    other.get_by_role("link", name="Continue attempt 1").click()
+    for input_id in chosen:
+        expect(other.locator(f"#{input_id}")).to_be_checked()
+    plain.close()
+
+    # Back on the first device the four answers are restored, and nothing was graded yet.
+    page.reload()
+    for input_id in chosen:
+        expect(page.locator(f"#{input_id}")).to_be_checked()
+    expect(page.get_by_role("heading", name="Post-test: attempt 1")).to_be_visible()
+
