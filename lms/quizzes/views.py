@@ -59,8 +59,13 @@ def render_quiz_overview(reading: Reading, page: CoursePage, context: dict[str, 
     """Show a quiz's rules, the learner's attempts so far, and a way to start or continue."""
     rules = _rules(reading, page)
     attempts = services.attempts_for(current_user.id, page.id)
+    lessons = [p for p in reading.pages if p.kind == "lesson"]
+    # A pre-test is meant to come first; any other quiz tests what the lessons teach.
+    unread = [] if rules.role == "pretest" else [p for p in lessons if p.id not in reading.done]
     return render_template(
         "quizzes/overview.html",
+        lessons=lessons,
+        unread=unread,
         html=page_html(page),
         rules=rules,
         attempts=attempts,

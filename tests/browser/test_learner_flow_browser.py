@@ -130,3 +130,33 @@ def test_quiz_answers_survive_leaving_the_attempt_with_or_without_javascript(
         expect(page.locator(f"#{input_id}")).to_be_checked()
     expect(page.get_by_role("heading", name="Post-test: attempt 1")).to_be_visible()
 
+
+def test_the_post_test_says_which_lessons_are_unread_and_lets_the_learner_go_on_anyway(
+    page: Page, live_server: str, make_user, publish
+):
+    publish()
+    learner = make_user(name="Eli Early", profession="physician")
+    sign_in(page, live_server, learner.email)
+    page.goto(f"{live_server}/courses/{CME}")
+    page.get_by_role("button", name="I have read the disclosures: start the course").click()
+    page.get_by_role("button", name="Mark complete and continue").click()
+
+    page.get_by_role("navigation", name="Course outline").get_by_role(
+        "link", name="Post-test"
+    ).click()
+    if page.get_by_role("button", name="Continue to the page").count():
+        page.get_by_role("button", name="Continue to the page").click()
+    unread = page.get_by_role("region", name="Lessons you have not read yet")
+    expect(unread).to_contain_text("4 of the 5 lessons")
+    expect(unread.get_by_role("link")).to_have_count(4)
+    expect(unread.get_by_role("link", name="Why a universal trauma-informed approach")).to_have_count(
+        0
+    )
+    assert_accessible(page)
+
+    # Reading first is one click away; going on anyway is the learner's choice.
+    unread.get_by_role("link").first.click()
+    expect(page.get_by_role("button", name="Mark complete and continue")).to_be_visible()
+    page.go_back()
+    page.get_by_role("button", name="Start the quiz anyway").click()
+    expect(page.get_by_role("heading", name="Post-test: attempt 1")).to_be_visible()
