@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 
 from lms.extensions import db
 from lms.quizzes.models import AttemptAnswer, QuizAttempt
-from tests.test_quizzes import CME, enrolled, quiz_page, right_answers, start_attempt  # noqa: F401
+from tests.test_quizzes import CME, quiz_page, right_answers, start_attempt
+
+
+@pytest.fixture()
+def enrolled(client, auth, make_user, publish):
+    publish()
+    user = make_user(name="Dana Draft")
+    auth.login_as(user)
+    client.post(f"/courses/{CME}/start")
+    client.post(f"/courses/{CME}/learn/{quiz_page().slug}/continue")  # past the content note
+    return user
 
 
 def first_choice_answer(page) -> tuple[str, str]:
