@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 from playwright.sync_api import Page, expect
 
+from lms.accounts.models import Role
 from tests.browser.conftest import assert_accessible
 from tests.browser.test_reader_browser import sign_in
 from tests.test_certificates import complete
@@ -159,3 +162,38 @@ def test_the_post_test_says_which_lessons_are_unread_and_lets_the_learner_go_on_
     page.go_back()
     page.get_by_role("button", name="Start the quiz anyway").click()
     expect(page.get_by_role("heading", name="Post-test: attempt 1")).to_be_visible()
+
+
+def test_the_claim_page_shows_the_recorded_time_and_admins_see_claims_far_above_it(
+    page: Page, live_server: str, client, auth, make_user, publish
+):
+    publish()
+    hurried = make_user(name="Dr Quick Clicker", profession="physician")
+    admin = make_user(name="Ada Admin", role=Role.ADMIN)
+    auth.login_as(hurried)
+    complete(client, CME)  # every page and the post-test in moments, as the report described
+    auth.logout()
+
+    sign_in(page, live_server, hurried.email)
+    page.goto(f"{live_server}/courses/{CME}/credit")
+    amount = page.get_by_label("Amount to claim")
+    expect(amount).to_have_accessible_description(
+        re.compile(r"The site recorded less than a minute of your time in this course")
+    )
+    assert_accessible(page)
+    # Not blocked: the claim is the physician's to make.
+    page.get_by_label("AMA PRA Category 1 Credit(s)™").check()
+    amount.fill("1.0")
+    page.get_by_label("I claim only the credit commensurate").check()
+    page.get_by_label("I agree that my completion may be reported").check()
+    page.get_by_role("button", name="Claim credit and get my certificate").click()
+    expect(page.get_by_role("heading", name="Your certificate")).to_be_visible()
+    page.get_by_role("button", name="Sign out").click()
+
+    sign_in(page, live_server, admin.email)
+    page.goto(f"{live_server}/admin/reports")
+    flagged = page.get_by_role("table", name="Claims far above the recorded time")
+    row = flagged.get_by_role("row").filter(has_text="Dr Quick Clicker")
+    expect(row).to_contain_text(re.compile(r"1\.0+ AMA PRA Category 1"))
+    expect(row).to_contain_text("less than a minute")
+    assert_accessible(page)
