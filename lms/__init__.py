@@ -28,6 +28,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from lms.accounts import cli as _accounts_cli  # noqa: F401  (`flask users`)
     from lms.accounts.views import bp as accounts_bp
     from lms.admin.views import bp as admin_bp
+    from lms.authoring.views import bp as authoring_bp
     from lms.certificates import receivers as _certificate_receivers  # noqa: F401
     from lms.certificates.views import bp as certificates_bp
     from lms.cme import cli as _cme_cli  # noqa: F401  (`flask cme`)
@@ -52,5 +53,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(organizations_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(cme_bp)
+    app.register_blueprint(authoring_bp)
 
     return app

@@ -29,6 +29,8 @@ class Defaults:
     TRUSTED_PROXIES = 0
     COURSES_DIR = "courses"
     MAX_MEDIA_BYTES = 20 * 1024 * 1024
+    # The guide for course authors, shown on the Authoring page; it ships with the source.
+    AUTHORING_GUIDE = str(Path(__file__).resolve().parent.parent / "docs" / "authoring.md")
 
     SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True}
 

@@ -51,7 +51,7 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
         from flask_migrate import downgrade, upgrade
 
         # Start from nothing even if a previous run left tables behind.
-        downgrade(revision="base")
+        downgrade(revision="base", x_arg=["force=1"])  # on purpose: a test database
         upgrade()
         db.engine.dispose()
     return url

@@ -308,7 +308,8 @@ def test_a_name_change_reissues_and_the_old_id_stays_verifiable(client, physicia
     assert old.status == "superseded" and old.superseded_by_id == new.id
     assert new.holder_name == "Dana Doctor-Rivera" and new.public_id != old.public_id
     verify = client.get(f"/verify/{old.public_id}").data.decode()
-    assert "Superseded" in verify and new.public_id in verify
+    # Reissued, without leading anyone who holds the old id to the new name.
+    assert "Reissued" in verify and new.public_id not in verify
     # The old certificate still prints what was issued, with its status.
     text, _ = pdf_text(client.get(f"/certificates/{old.public_id}.pdf").data)
     assert "Dana Doctor" in text and "Dana Doctor-Rivera" not in text

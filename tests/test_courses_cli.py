@@ -320,3 +320,28 @@ def test_a_folder_name_that_is_not_a_slug_is_an_error(runner, courses):
     result = check(runner, str(courses))
     message = assert_one_error_at(result, "front_desk/course.md", WHOLE_FILE)
     assert message == "folder name 'front_desk' is not a valid slug: slug must match [a-z0-9-]+"
+
+
+# --- limits ---------------------------------------------------------------------------------
+
+
+def test_values_too_big_for_the_database_are_errors_at_their_lines(runner, courses):
+    course_md = courses / FRONT_DESK / "course.md"
+    edit(course_md, 'title: "Trauma-Informed Care at the Front Desk"', f"title: {'T' * 1000}")
+    page = courses / FRONT_DESK / "01-a-welcoming-first-moment.md"
+    edit(page, "minutes: 12", "minutes: 99999999999999999999")
+    long_slug = "a" * 150
+    (courses / CME).rename(courses / long_slug)
+
+    result = check(runner, str(courses))
+
+    assert result.exit_code == 1, result.output
+    assert "3 error(s)" in result.output, result.output
+    assert "at most 300 characters" in reported(
+        result, f"{FRONT_DESK}/course.md", line_of(course_md, "title: TTT")
+    )
+    assert "from 1 to 1,440" in reported(
+        result, f"{FRONT_DESK}/{page.name}", line_of(page, "minutes: 9999")
+    )
+    assert "at most 100" in reported(result, f"{long_slug}/course.md", WHOLE_FILE)
+    assert "Traceback" not in result.output

@@ -218,6 +218,64 @@ def test_a_broken_edit_is_not_published_and_the_previous_version_stays_live(runn
     assert course_named(CME).current_version.number == 2
 
 
+def test_a_course_the_database_refuses_does_not_take_the_others_down(runner, courses, monkeypatch):
+    # Whatever the checker misses, the database may still refuse (a full disk, a limit no
+    # one foresaw): that course fails alone, the rest go live, and the author is told.
+    from lms.courses import services
+
+    create_version = services._create_version
+
+    def refuse_the_front_desk(course, compiled, folder, number):
+        version = create_version(course, compiled, folder, number)
+        if compiled.slug == FRONT_DESK:
+            page = version.pages[0]
+            db.session.add(
+                CoursePage(
+                    version_id=version.id,
+                    position=page.position,
+                    slug="x",
+                    title="x",
+                    kind="lesson",
+                    html="",
+                    settings={},
+                )
+            )
+            db.session.flush()
+        return version
+
+    monkeypatch.setattr(services, "_create_version", refuse_the_front_desk)
+    result = publish(runner)
+
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    assert f"{CME}: published version 1" in result.output
+    assert f"{FRONT_DESK}/course.md:1: error: the database refused this course" in result.output
+    assert f"{FRONT_DESK}: NOT published" in result.output
+    assert version_numbers(CME) == [1]
+    assert version_numbers(FRONT_DESK) == []
+    assert count(CoursePage) == len(page_files(courses / CME))
+
+    monkeypatch.undo()
+    result = published(runner)
+    assert f"{FRONT_DESK}: published version 1" in result.output
+    assert f"{CME}: unchanged (version 1 is live)" in result.output
+
+
+def test_a_title_with_a_nul_character_is_a_checker_error_not_a_database_crash(runner, courses):
+    edit(
+        courses / FRONT_DESK / "course.md",
+        'title: "Trauma-Informed Care at the Front Desk"',
+        'title: "Trauma-Informed Care\\0 at the Front Desk"',
+    )
+    result = publish(runner)
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    assert f"{FRONT_DESK}/course.md:2: error: title: must not contain control characters" in (
+        result.output
+    )
+    assert f"{CME}: published version 1" in result.output
+
+
 def test_old_versions_stay_readable_after_republishing(runner, courses):
     published(runner)
     v1 = course_named(FRONT_DESK).current_version
@@ -296,6 +354,41 @@ def test_a_withdrawn_course_leaves_the_catalog_but_enrolled_learners_keep_it(
     assert ORIGINAL_SENTENCE in read(client, FRONT_DESK, WELCOME_SLUG)
 
 
+def test_publishing_an_edit_keeps_a_withdrawn_course_withdrawn_until_reinstated(
+    runner, courses, client
+):
+    published(runner)
+    runner.invoke(args=["courses", "withdraw", FRONT_DESK])
+    edit(courses / FRONT_DESK / WELCOME, ORIGINAL_SENTENCE, REVISED_SENTENCE)
+
+    result = published(runner)
+
+    assert f"{FRONT_DESK}: published version 2" in result.output
+    assert f"{FRONT_DESK} stays withdrawn from the catalog" in result.output
+    assert f"flask courses reinstate {FRONT_DESK}" in result.output
+    assert course_named(FRONT_DESK).withdrawn_at is not None
+    assert FRONT_DESK_TITLE not in client.get("/courses").get_data(as_text=True)
+    assert client.get(f"/courses/{FRONT_DESK}").status_code == 404
+
+    result = runner.invoke(args=["courses", "reinstate", FRONT_DESK])
+
+    assert result.exit_code == 0, result.output
+    assert f"{FRONT_DESK}: back in the catalog (version 2)." in result.output
+    assert course_named(FRONT_DESK).withdrawn_at is None
+    assert FRONT_DESK_TITLE in client.get("/courses").get_data(as_text=True)
+    assert client.get(f"/courses/{FRONT_DESK}").status_code == 200
+
+
+def test_reinstating_a_course_that_is_not_withdrawn_is_an_error(runner):
+    published(runner)
+    result = runner.invoke(args=["courses", "reinstate", FRONT_DESK])
+    assert result.exit_code == 1
+    assert f"{FRONT_DESK} is not withdrawn" in result.output
+    result = runner.invoke(args=["courses", "reinstate", "no-such-course"])
+    assert result.exit_code == 1
+    assert "no published course is called 'no-such-course'" in result.output
+
+
 def test_withdrawing_a_course_that_was_never_published_is_an_error(runner):
     result = runner.invoke(args=["courses", "withdraw", "no-such-course"])
     assert result.exit_code == 1
@@ -343,6 +436,15 @@ def test_a_media_file_over_the_size_limit_fails_that_courses_publish(runner, cou
     assert f"{FRONT_DESK}: published version 1" in result.output
     assert version_numbers(CME) == []
     assert count(MediaBlob) == 0
+
+
+@pytest.mark.parametrize("config_overrides", [{"MAX_MEDIA_BYTES": 10_000}])
+def test_checking_reports_a_media_file_over_the_size_limit_like_publishing(runner, courses):
+    (courses / CME / "media" / "big.bin").write_bytes(b"\0" * 10_001)
+    result = runner.invoke(args=["courses", "check"])
+    assert result.exit_code == 1, result.output
+    assert f"{CME}/media/big.bin:1: error: media file is 10,001 bytes" in result.output
+    assert "2 course(s) checked: 1 error(s)" in result.output
 
 
 @pytest.mark.parametrize(
@@ -414,3 +516,78 @@ def test_watch_publishes_at_once_and_not_again_while_nothing_changes(runner, cou
     assert result.exit_code == 0, result.output
     assert result.output.count("published version 1") == 2  # both courses, once
     assert "unchanged" not in result.output  # the second look found nothing to do
+
+
+# --- two publishes at once ------------------------------------------------------------------
+
+
+def publish_in_parallel(database_url: str, courses: Path, processes: int = 2) -> list:
+    """Run `flask courses publish` in several real processes started together."""
+    import os
+    import subprocess
+    import sys
+
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": "test-secret-key-not-for-production",
+        "LMS_ENV": "development",
+    }
+    env.pop("FLASK_APP", None)
+    command = [sys.executable, "-m", "flask", "--app", "wsgi", "courses", "publish", str(courses)]
+    running = [
+        subprocess.Popen(  # noqa: S603 (our own interpreter and code)
+            command,
+            cwd=SAMPLES.parent,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        for _ in range(processes)
+    ]
+    outputs = [process.communicate(timeout=120)[0] for process in running]
+    return [(process.returncode, output) for process, output in zip(running, outputs, strict=True)]
+
+
+def test_two_publishes_at_once_take_turns_and_publish_each_version_once(app, database_url, courses):
+    db.session.remove()  # hold no connection while the other processes write
+    lesson = courses / FRONT_DESK / WELCOME
+    for round_number in (1, 2):
+        if round_number > 1:
+            lesson.write_text(lesson.read_text() + f"\nRound {round_number}.\n")
+        outcomes = publish_in_parallel(database_url, courses)
+
+        outputs = "\n".join(output for _, output in outcomes)
+        assert [status for status, _ in outcomes] == [0, 0], outputs
+        assert "Traceback" not in outputs
+        assert outputs.count(f"{FRONT_DESK}: published version {round_number}") == 1, outputs
+        assert outputs.count(f"{FRONT_DESK}: unchanged (version {round_number} is live)") == 1
+        assert version_numbers(FRONT_DESK) == list(range(1, round_number + 1))
+        assert version_numbers(CME) == [1]
+        db.session.remove()
+
+
+def test_a_publish_that_cannot_get_its_turn_says_so_and_writes_nothing(app, runner):
+    from sqlalchemy import create_engine, text
+
+    from lms.courses.services import _PUBLISH_LOCK_KEY
+
+    other = create_engine(db.engine.url)
+    with other.connect() as holder:
+        # Another publish, or any long write, holds the lock.
+        if other.dialect.name == "postgresql":
+            holder.execute(text("SELECT pg_advisory_lock(:key)"), {"key": _PUBLISH_LOCK_KEY})
+        else:
+            from lms.database import writing
+
+            with writing():
+                holder.exec_driver_sql("SELECT 1")  # begins with BEGIN IMMEDIATE
+        result = runner.invoke(args=["courses", "publish", "--wait", "0.5"])
+        holder.rollback()
+    other.dispose()
+
+    assert result.exit_code == 1, result.output
+    assert "another publish is running" in result.output
+    assert "nothing was published" in result.output
+    assert count(CourseVersion) == 0

@@ -28,6 +28,8 @@ ROUTES = [
     ("GET", "/admin/reports", "admin"),
     ("GET", "/admin/reports?course=tic-pediatric-essentials", "admin"),
     ("GET", "/admin/audit", "admin"),
+    ("GET", "/authoring", "author"),
+    ("GET", "/authoring/guide", "author"),
 ]
 RANK = {"anonymous": -1, "learner": 0, "author": 1, "admin": 2}
 

@@ -10,7 +10,8 @@ What is counted:
 - an enrolment is one learner in one course (there is at most one);
 - a completion is one learner finishing one course, counted once, in the month of their first
   completion, even if they later complete a newer version of it;
-- credit is the amount claimed, summed by credit type; every claim counts.
+- credit is the amount claimed, summed by credit type, for claims whose certificate is valid:
+  revoked credit no longer stands, and a reissued claim counts once, through its replacement.
 """
 
 from __future__ import annotations
@@ -179,6 +180,11 @@ def _first_completions(course_slug: str | None = None) -> Any:
     return query.subquery()
 
 
+def _valid_credit() -> ColumnElement[bool]:
+    # The claim still has a valid certificate: not revoked (reissues leave one valid).
+    return exists().where(Certificate.claim_id == CreditClaim.id, Certificate.status == "valid")
+
+
 def _claims_with_course() -> Select[Any]:
     return select(CreditClaim).join(CourseVersion, CourseVersion.id == CreditClaim.version_id)
 
@@ -194,6 +200,7 @@ def totals(course_slug: str | None = None) -> Totals:
     credits = (
         select(CreditClaim.credit_type, func.count(CreditClaim.id), func.sum(CreditClaim.amount))
         .join(CourseVersion, CourseVersion.id == CreditClaim.version_id)
+        .where(_valid_credit())
         .group_by(CreditClaim.credit_type)
     )
     if course_slug is not None:
@@ -246,6 +253,7 @@ def monthly(
             CreditClaim.claimed_at,
             func.sum(CreditClaim.amount),
             *claim_filter,
+            _valid_credit(),
             group=[CreditClaim.credit_type],
         ).join(CourseVersion, CourseVersion.id == CreditClaim.version_id)
     ).all()
@@ -279,6 +287,7 @@ def by_course() -> list[CourseRow]:
     rows = db.session.execute(
         select(CourseVersion.course_id, CreditClaim.credit_type, func.sum(CreditClaim.amount))
         .join(CourseVersion, CourseVersion.id == CreditClaim.version_id)
+        .where(_valid_credit())
         .group_by(CourseVersion.course_id, CreditClaim.credit_type)
     )
     for course_id, kind, amount in rows:

@@ -44,6 +44,8 @@ class RevokeForm(FlaskForm):
         "Reason for revoking",
         validators=[DataRequired("Give a reason; it is kept in the audit log."), Length(max=1000)],
     )
+    # Unticked by default: a reason may hold what the learner should not read.
+    show_reason = BooleanField("Show this reason to the learner")
 
 
 class ReissueForm(FlaskForm):

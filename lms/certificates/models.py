@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Date, ForeignKey, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Numeric, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.accounts.models import User
@@ -76,6 +76,8 @@ class Certificate(db.Model):
     superseded_by_id: Mapped[int | None] = mapped_column(ForeignKey("certificates.id"))
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_reason: Mapped[str | None] = mapped_column(Text)
+    # Whether the learner may read the reason on their certificate page (the admin chooses).
+    revoked_reason_shown: Mapped[bool] = mapped_column(default=False, server_default=false())
     # The snapshot printed on the certificate.
     holder_name: Mapped[str] = mapped_column(String(200))
     course_slug: Mapped[str] = mapped_column(String(100))

@@ -320,9 +320,31 @@ def reissue(certificate: Certificate, *, actor: User | None, reason: str) -> Cer
         certificate.public_id,
         replacement=replacement.public_id,
         reason=reason,
+        # The names each certificate prints: the history a renamed holder's ids keep private.
+        old_name=certificate.holder_name,
+        new_name=replacement.holder_name,
     )
     db.session.flush()
     return replacement
+
+
+def current_of(certificate: Certificate) -> Certificate:
+    """Return the newest certificate in the chain of reissues that starts at `certificate`."""
+    seen = {certificate.id}
+    while certificate.superseded_by is not None and certificate.superseded_by.id not in seen:
+        certificate = certificate.superseded_by
+        seen.add(certificate.id)
+    return certificate
+
+
+def names_successor(certificate: Certificate) -> bool:
+    """Return whether the public record may name this certificate's replacement.
+
+    Only when the replacement prints the same name: after a name change, the old id (which
+    anyone may hold) must not lead to the holder's new name.
+    """
+    successor = certificate.superseded_by
+    return successor is not None and successor.holder_name == certificate.holder_name
 
 
 def reissue_after_name_change(user: User) -> list[Certificate]:
@@ -337,7 +359,9 @@ def reissue_after_name_change(user: User) -> list[Certificate]:
     return [reissue(c, actor=user, reason="name changed") for c in stale]
 
 
-def revoke(certificate: Certificate, *, actor: User, reason: str) -> None:
+def revoke(
+    certificate: Certificate, *, actor: User, reason: str, show_reason: bool = False
+) -> None:
     """Revoke a certificate with a reason; it stays verifiable, as revoked."""
     reason = reason.strip()
     if not reason:
@@ -347,7 +371,15 @@ def revoke(certificate: Certificate, *, actor: User, reason: str) -> None:
     certificate.status = "revoked"
     certificate.revoked_at = utcnow()
     certificate.revoked_reason = reason
-    record_event(actor, "certificate.revoked", "certificate", certificate.public_id, reason=reason)
+    certificate.revoked_reason_shown = show_reason
+    record_event(
+        actor,
+        "certificate.revoked",
+        "certificate",
+        certificate.public_id,
+        reason=reason,
+        shown_to_learner=show_reason,
+    )
     db.session.flush()
 
 

@@ -32,6 +32,7 @@ from lms.certificates.documents import (
     credit_line,
 )
 from lms.certificates.forms import ClaimForm, ReissueForm, RevokeForm
+from lms.certificates.history import certificate_history
 from lms.certificates.models import Certificate
 from lms.certificates.pdf import render_certificate_pdf, render_transcript_pdf
 from lms.cme.services import EXTERNAL_TYPES, external_credits
@@ -196,6 +197,7 @@ def download(public_id: str) -> Response:
 
 
 def _public_record(certificate: Certificate) -> dict[str, object]:
+    successor = certificate.superseded_by
     return {
         "certificate_id": certificate.public_id,
         "status": certificate.status,
@@ -206,7 +208,12 @@ def _public_record(certificate: Certificate) -> dict[str, object]:
         "credit": credit_line(certificate.credit_type, certificate.amount),
         "amount": str(certificate.amount),
         "provider": certificate.provider_name,
-        "superseded_by": certificate.superseded_by.public_id if certificate.superseded_by else None,
+        # A replacement in another name (the holder renamed themself) is not named here: the
+        # old id must not reveal the new name. The holder can share the new certificate.
+        "superseded_by": successor.public_id if services.names_successor(certificate) else None,
+        "reissued_on": successor.issued_at.date().isoformat() if successor else None,
+        # What became of the credit: the status of the newest certificate in the chain.
+        "current_status": services.current_of(certificate).status,
         "revoked_on": certificate.revoked_at.date().isoformat() if certificate.revoked_at else None,
         # Which version of the course was taken, and where its content came from.
         "provenance": certificate.claim.completion.version.provenance,
@@ -357,6 +364,7 @@ def admin_show(public_id: str) -> str:
     return render_template(
         "certificates/admin_show.html",
         certificate=certificate,
+        history=certificate_history(certificate),
         revoke_form=RevokeForm(),
         reissue_form=ReissueForm(),
     )
@@ -370,7 +378,12 @@ def admin_revoke(public_id: str) -> str | Response:
     form = RevokeForm()
     if form.validate_on_submit():
         try:
-            services.revoke(certificate, actor=current_user, reason=form.reason.data)
+            services.revoke(
+                certificate,
+                actor=current_user,
+                reason=form.reason.data,
+                show_reason=form.show_reason.data,
+            )
         except services.CertificateError as error:
             flash(str(error), "error")
         else:
@@ -380,6 +393,7 @@ def admin_revoke(public_id: str) -> str | Response:
     return render_template(
         "certificates/admin_show.html",
         certificate=certificate,
+        history=certificate_history(certificate),
         revoke_form=form,
         reissue_form=ReissueForm(),
     )
@@ -403,6 +417,7 @@ def admin_reissue(public_id: str) -> str | Response:
     return render_template(
         "certificates/admin_show.html",
         certificate=certificate,
+        history=certificate_history(certificate),
         revoke_form=RevokeForm(),
         reissue_form=form,
     )

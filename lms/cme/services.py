@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date
 from decimal import Decimal
 
-from sqlalchemy import Select, exists, select
+from sqlalchemy import Select, exists, func, select
 from sqlalchemy.exc import IntegrityError
 
 from lms.accounts.models import User
@@ -111,14 +111,23 @@ def _activity_ids(version_ids: set[int]) -> dict[int, str | None]:
     return {vid: (compiled or {}).get("pars_activity_id") for vid, compiled in rows}
 
 
-def _revoked(claim_id: int) -> bool:
-    status = db.session.scalar(
-        select(Certificate.status)
-        .where(Certificate.claim_id == claim_id, Certificate.status != "superseded")
-        .order_by(Certificate.id.desc())
-        .limit(1)
+def _revoked(claim_ids: list[int]) -> set[int]:
+    """Return which claims' current certificate (the newest not superseded) is revoked."""
+    if not claim_ids:
+        return set()
+    newest = (
+        select(func.max(Certificate.id).label("id"))
+        .where(Certificate.claim_id.in_(claim_ids), Certificate.status != "superseded")
+        .group_by(Certificate.claim_id)
+        .subquery()
     )
-    return status == "revoked"
+    return set(
+        db.session.scalars(
+            select(Certificate.claim_id)
+            .join(newest, newest.c.id == Certificate.id)
+            .where(Certificate.status == "revoked")
+        )
+    )
 
 
 def _reported_claims(layout: str) -> Select:
@@ -156,6 +165,7 @@ def pending_claims(layout: pars.Layout) -> list[tuple[pars.ReportableClaim, bool
     ).all()
     activity = _activity_ids({completion.version_id for _, completion, _ in rows})
     slugs = dict(db.session.execute(select(Course.id, Course.slug)).all())
+    revoked = _revoked([claim.id for claim, _, _ in rows])
     result = []
     for claim, completion, user in rows:
         result.append(
@@ -174,7 +184,7 @@ def pending_claims(layout: pars.Layout) -> list[tuple[pars.ReportableClaim, bool
                     course_slug=slugs.get(completion.course_id, ""),
                     activity_id=activity.get(completion.version_id),
                     amount=claim.amount,
-                    certificate_revoked=_revoked(claim.id),
+                    certificate_revoked=claim.id in revoked,
                 ),
                 claim.id in corrections,
             )

@@ -109,6 +109,22 @@ _OPTION_IDS = string.ascii_lowercase
 # An evaluation question whose heading ends like this must be answered.
 _REQUIRED_RE = re.compile(r"[ \t]*\(required\)[ \t]*$", re.IGNORECASE)
 _PARS_ID_RE = re.compile(r"[A-Za-z0-9-]{1,40}")
+# PostgreSQL stores no NUL in text, and no other C0 control belongs in course text either.
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+# Limits (documented in docs/authoring.md). Those marked (db) are the sizes of the database
+# columns the value lands in; the others keep one course from swamping the site or a learner.
+MAX_SLUG = 100  # (db) course folder names and page names
+MAX_TITLE = 300  # (db) course and page titles
+MAX_LANGUAGE = 20  # (db)
+MAX_MEDIA_PATH = 500  # (db) a file's path under the course folder
+MAX_PAGE_MINUTES = 1_440  # a day
+MAX_COURSE_MINUTES = 10_000  # about 166 hours
+MAX_ATTEMPTS = 100
+MAX_CREDIT = 100  # (db allows 9,999.99) per credit type
+MAX_QUESTIONS = 200  # per quiz or evaluation page
+MAX_PAGES = 200  # per course
+MAX_SOURCE_BYTES = 1024 * 1024  # per Markdown file
 
 
 def default_media_url(course_slug: str, relpath: str, sha256: str) -> str:
@@ -162,6 +178,15 @@ def _suggestion(word: str, choices: Sequence[str]) -> str:
 # --------------------------------------------------------------------------- files
 
 
+def _printable(relpath: str) -> str:
+    """Return a path for messages, showing bytes that are not UTF-8 as \\xNN escapes."""
+    return relpath.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def _is_utf8(relpath: str) -> bool:
+    return _printable(relpath) == relpath
+
+
 def _is_hidden(relpath: str) -> bool:
     return any(part.startswith(".") for part in relpath.split("/"))
 
@@ -194,7 +219,8 @@ def compute_content_hash(course_dir: str | Path) -> str:
     files, _links = _walk(course_dir)
     for relpath in files:
         data = (course_dir / relpath).read_bytes()
-        name = relpath.encode("utf-8")
+        # surrogateescape: a name that is not UTF-8 still hashes (the checker refuses it).
+        name = relpath.encode("utf-8", "surrogateescape")
         # Lengths make the framing unambiguous: no two file sets hash the same stream.
         digest.update(len(name).to_bytes(8, "big") + name)
         digest.update(len(data).to_bytes(8, "big") + data)
@@ -221,6 +247,16 @@ _UNREADABLE = object()
 
 def _read_source(path: Path, relpath: str, report: _Report) -> _Source | None:
     file = report.for_file(relpath)
+    size = path.stat().st_size
+    if size > MAX_SOURCE_BYTES:
+        # Refuse before reading: compiling a huge page would take minutes and the reader
+        # could not show it anyway. Split it into several pages or move data to media/.
+        file.error(
+            1,
+            f"file is {size:,} bytes; the limit for a Markdown file is {MAX_SOURCE_BYTES:,} "
+            "bytes: split it into several pages",
+        )
+        return None
     try:
         text = path.read_bytes().decode("utf-8")
     except UnicodeDecodeError as error:
@@ -228,6 +264,11 @@ def _read_source(path: Path, relpath: str, report: _Report) -> _Source | None:
         return None
     text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     lines = text.split("\n")
+    control = _CONTROL_RE.search(text)
+    if control is not None:
+        line = text.count("\n", 0, control.start()) + 1
+        file.error(line, f"file contains a control character ({control.group()!r}); remove it")
+        return None
     if lines[0].rstrip() != "---":
         file.error(1, "missing front matter: start the file with a line of three dashes (---)")
         return None
@@ -249,7 +290,30 @@ def _read_source(path: Path, relpath: str, report: _Report) -> _Source | None:
     if node is not None and not isinstance(node, yaml.MappingNode):
         file.error(_line(node), "front matter must be a list of 'key: value' lines")
         return None
+    if node is not None and not _check_controls(node, "front matter", file):
+        return None
     return _Source(relpath, lines, node, "\n".join(lines[end + 1 :]), end + 2)
+
+
+def _check_controls(node: yaml.Node, key: str, file: _FileReport) -> bool:
+    """Report text values holding control characters (written as YAML escapes like "\\0")."""
+    if isinstance(node, yaml.ScalarNode):
+        if _CONTROL_RE.search(node.value):
+            file.error(_line(node), f"{key}: must not contain control characters such as \\0")
+            return False
+        return True
+    if isinstance(node, yaml.MappingNode):
+        pairs = node.value
+        return all(
+            [
+                _check_controls(value, k.value if isinstance(k, yaml.ScalarNode) else key, file)
+                and _check_controls(k, key, file)
+                for k, value in pairs
+            ]
+        )
+    if isinstance(node, yaml.SequenceNode):
+        return all([_check_controls(item, key, file) for item in node.value])
+    return True
 
 
 def _line(node: yaml.Node) -> int:
@@ -304,7 +368,9 @@ class _Fields:
             return _MISSING
         return _construct(self.values[key])
 
-    def text(self, key: str, *, required: bool = False) -> str | None:
+    def text(
+        self, key: str, *, required: bool = False, max_length: int | None = None
+    ) -> str | None:
         value = self.raw(key, required=required)
         if value is _MISSING:
             return None
@@ -313,16 +379,22 @@ class _Fields:
                 self.line(key), f"{key}: must be text (quote it if it looks like a number or date)"
             )
             return None
-        return value.strip()
+        value = value.strip()
+        if max_length is not None and len(value) > max_length:
+            self.file.error(
+                self.line(key),
+                f"{key}: must be at most {max_length:,} characters (this one has {len(value):,})",
+            )
+            return None
+        return value
 
-    def integer(self, key: str, *, low: int, high: int | None = None) -> int | None:
+    def integer(self, key: str, *, low: int, high: int) -> int | None:
         value = self.raw(key)
         if value is _MISSING:
             return None
-        in_range = isinstance(value, int) and value >= low and (high is None or value <= high)
+        in_range = isinstance(value, int) and low <= value <= high
         if isinstance(value, bool) or not in_range:
-            wanted = f"from {low} to {high}" if high is not None else f"of at least {low}"
-            self.file.error(self.line(key), f"{key}: must be a whole number {wanted}")
+            self.file.error(self.line(key), f"{key}: must be a whole number from {low} to {high:,}")
             return None
         return value
 
@@ -718,6 +790,10 @@ def _page_files(
             file_report(relative).error(
                 1, f"page name '{match['name']}' must match [a-z0-9-]+ (lower case, no spaces)"
             )
+        elif len(match["name"]) > MAX_SLUG:
+            file_report(relative).error(
+                1, f"page name is {len(match['name'])} characters; at most {MAX_SLUG} are allowed"
+            )
         else:
             pages.append(_PageFile(relpath, int(match["number"]), match["name"]))
     return sorted(pages, key=lambda page: (page.number, page.filename))
@@ -733,13 +809,13 @@ def _compile_page(
 ) -> tuple[Page | None, int | None]:
     """Compile one page; also return the line of its ``kind: evaluation`` if it has one."""
     fields = _Fields(source.front, PAGE_KEYS, file)
-    title = fields.text("title", required=True)
+    title = fields.text("title", required=True, max_length=MAX_TITLE)
     kind = fields.choice("kind", PAGE_KINDS) or ("lesson" if "kind" not in fields else None)
-    minutes = fields.integer("minutes", low=1)
+    minutes = fields.integer("minutes", low=1, high=MAX_PAGE_MINUTES)
     content_note = fields.text("content_note")
     required = fields.boolean("required")
     passing_score = fields.integer("passing_score", low=0, high=100)
-    max_attempts = fields.integer("max_attempts", low=1)
+    max_attempts = fields.integer("max_attempts", low=1, high=MAX_ATTEMPTS)
     shuffle = fields.boolean("shuffle")
     role = fields.choice("role", QUIZ_ROLES)
     if kind is None:
@@ -761,6 +837,13 @@ def _compile_page(
         html = renderer.markdown(intro, source, source.body_line)
         if not raw_questions:
             file.error(1, f"{kind} page has no questions: start each question with a ## heading")
+        if len(raw_questions) > MAX_QUESTIONS:
+            file.error(
+                1,
+                f"{kind} page has {len(raw_questions):,} questions; the limit is {MAX_QUESTIONS}: "
+                "split them over several pages",
+            )
+            raw_questions = []
         for number, raw in enumerate(raw_questions, start=1):
             question = _compile_question(number, raw, kind, source, renderer, file)
             if question is not None:
@@ -813,6 +896,9 @@ def _read_credits(
         maximum = _quarter_multiple(amount)
         if maximum is None:
             file.error(credit.line("max"), "max: must be a positive multiple of 0.25")
+        elif maximum > MAX_CREDIT:
+            file.error(credit.line("max"), f"max: must be at most {MAX_CREDIT}")
+            maximum = None
         if credit_type is None:
             continue
         if credit_type in seen:
@@ -840,10 +926,10 @@ def _quarter_multiple(value: Any) -> Decimal | None:
 
 def _read_course_fields(fields: _Fields, file: _FileReport) -> dict[str, Any]:
     values: dict[str, Any] = {
-        "title": fields.text("title", required=True),
+        "title": fields.text("title", required=True, max_length=MAX_TITLE),
         "summary": fields.text("summary", required=True),
         "language": "en",
-        "estimated_minutes": fields.integer("estimated_minutes", low=1),
+        "estimated_minutes": fields.integer("estimated_minutes", low=1, high=MAX_COURSE_MINUTES),
         "release_date": fields.day("release_date"),
         "expiration_date": fields.day("expiration_date"),
         "accreditation": fields.text("accreditation"),
@@ -870,7 +956,7 @@ def _read_course_fields(fields: _Fields, file: _FileReport) -> dict[str, Any]:
             )
         else:
             values["pars_activity_id"] = text
-    language = fields.text("language")
+    language = fields.text("language", max_length=MAX_LANGUAGE)
     if language is not None:
         if _LANGUAGE_RE.fullmatch(language):
             values["language"] = language
@@ -1035,9 +1121,27 @@ def load_course(
         return None, report.sorted()
     if not SLUG_RE.fullmatch(slug):
         course_file.error(
-            1, f"folder name '{slug}' is not a valid slug: slug must match [a-z0-9-]+"
+            1, f"folder name '{_printable(slug)}' is not a valid slug: slug must match [a-z0-9-]+"
+        )
+    elif len(slug) > MAX_SLUG:
+        course_file.error(
+            1, f"folder name is {len(slug)} characters; a slug may have at most {MAX_SLUG}"
         )
     files, links = _walk(course_dir)
+    unnamed = [relpath for relpath in files + links if not _is_utf8(relpath)]
+    for relpath in unnamed:
+        report.add(
+            f"{prefix}/{_printable(relpath)}", 1, "file name is not valid UTF-8; rename the file"
+        )
+    files = [relpath for relpath in files if relpath not in unnamed]
+    links = [relpath for relpath in links if relpath not in unnamed]
+    for relpath in files:
+        if relpath.startswith(f"{MEDIA_DIR}/") and len(relpath) > MAX_MEDIA_PATH:
+            report.add(
+                f"{prefix}/{relpath}",
+                1,
+                f"media path is {len(relpath):,} characters; at most {MAX_MEDIA_PATH} are allowed",
+            )
     for relpath in links:
         report.add(f"{prefix}/{relpath}", 1, "symbolic links are not allowed in a course")
     for relpath in files:
@@ -1096,6 +1200,8 @@ def load_course(
 
     if not page_files:
         course_file.error(1, "course has no pages: add files named like 01-introduction.md")
+    if len(page_files) > MAX_PAGES:
+        course_file.error(1, f"course has {len(page_files):,} pages; the limit is {MAX_PAGES}")
     pages: list[Page] = []
     slugs: dict[str, str] = {}
     evaluation: str | None = None
@@ -1219,6 +1325,11 @@ def check_courses(
             continue
         if folder.is_symlink():
             diagnostics.append(Diagnostic(name, 1, "symbolic links are not allowed for courses"))
+            continue
+        if not _is_utf8(name):
+            diagnostics.append(
+                Diagnostic(_printable(name), 1, "folder name is not valid UTF-8; rename the folder")
+            )
             continue
         # Two names that differ only by case collide on case-insensitive file systems and URLs.
         key = name.casefold()

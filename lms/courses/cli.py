@@ -11,6 +11,7 @@ from flask import current_app
 from lms.content.loader import check_courses, compute_content_hash
 from lms.courses import services
 from lms.courses.views import bp
+from lms.database import writing
 from lms.extensions import db
 
 DIR_ARGUMENT = click.argument(
@@ -30,7 +31,12 @@ def _directory(directory: Path | None) -> Path:
 def check_command(directory: Path | None) -> None:
     """Check every course under DIRECTORY (default: LMS_COURSES_DIR) and print each problem."""
     root = _directory(directory)
-    _, diagnostics = check_courses(root, provider_name=current_app.config["PROVIDER_NAME"])
+    courses, diagnostics = check_courses(root, provider_name=current_app.config["PROVIDER_NAME"])
+    # The media limit is the site's setting; check it here too so check and publish agree.
+    limit = int(current_app.config["MAX_MEDIA_BYTES"])
+    for course in courses:
+        folder = root / course.slug
+        diagnostics += services.oversized_media(course, root, folder, limit)
     for diagnostic in diagnostics:
         click.echo(str(diagnostic), err=diagnostic.severity == "error")
     errors = sum(d.severity == "error" for d in diagnostics)
@@ -41,18 +47,43 @@ def check_command(directory: Path | None) -> None:
         raise SystemExit(1)
 
 
-def _publish(root: Path) -> services.PublishReport:
-    report = services.publish_courses(
+WAIT_OPTION = click.option(
+    "--wait",
+    type=click.FloatRange(min=0),
+    default=60.0,
+    show_default=True,
+    help="Seconds to wait for another publish to finish before giving up.",
+)
+
+
+def _publish(root: Path, wait: float) -> services.PublishReport:
+    plan = services.prepare_publish(
         root,
         max_media_bytes=int(current_app.config["MAX_MEDIA_BYTES"]),
         provider_name=current_app.config["PROVIDER_NAME"],
     )
-    db.session.commit()
+    # Compiling only read the database; end that transaction so that the writing one below
+    # starts by taking the publishing lock, and reads version numbers no one else is writing.
+    db.session.rollback()
+    try:
+        with writing():
+            services.lock_publishing(timeout=wait)
+            report = services.publish_prepared(plan)
+            services.record_publish_run(report)
+            db.session.commit()
+    except services.PublishingBusy as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from error
     for diagnostic in report.diagnostics:
         click.echo(str(diagnostic), err=True)
     for result in report.results:
         if result.outcome == "published":
             click.echo(f"{result.slug}: published version {result.version}")
+            if result.withdrawn:
+                click.echo(
+                    f"{result.slug}: note: {result.slug} stays withdrawn from the catalog; "
+                    f"run 'flask courses reinstate {result.slug}' to put it back"
+                )
         elif result.outcome == "unchanged":
             click.echo(f"{result.slug}: unchanged (version {result.version} is live)")
         else:
@@ -65,9 +96,14 @@ def _publish(root: Path) -> services.PublishReport:
 
 @bp.cli.command("publish")
 @DIR_ARGUMENT
-def publish_command(directory: Path | None) -> None:
-    """Publish each course under DIRECTORY whose content changed; broken ones stay as they were."""
-    report = _publish(_directory(directory))
+@WAIT_OPTION
+def publish_command(directory: Path | None, wait: float) -> None:
+    """Publish each course under DIRECTORY whose content changed; broken ones stay as they were.
+
+    Each course is published on its own: one that fails leaves the others live, and the exit
+    status is then 1. Two publishes at once take turns.
+    """
+    report = _publish(_directory(directory), wait)
     if report.failed:
         raise SystemExit(1)
 
@@ -76,7 +112,8 @@ def publish_command(directory: Path | None) -> None:
 @DIR_ARGUMENT
 @click.option("--interval", default=1.0, show_default=True, help="Seconds between looks.")
 @click.option("--rounds", type=int, default=None, hidden=True, help="Stop after this many looks.")
-def watch_command(directory: Path | None, interval: float, rounds: int | None) -> None:
+@WAIT_OPTION
+def watch_command(directory: Path | None, interval: float, rounds: int | None, wait: float) -> None:
     """Republish courses under DIRECTORY whenever their files change (for authors previewing)."""
     root = _directory(directory)
     seen: dict[str, str] = {}
@@ -85,8 +122,12 @@ def watch_command(directory: Path | None, interval: float, rounds: int | None) -
     while rounds is None or looked < rounds:
         hashes = {p.name: compute_content_hash(p) for p in services.course_folders(root)}
         if hashes != seen:
-            _publish(root)
-            seen = hashes
+            try:
+                _publish(root, wait)
+            except click.ClickException as error:
+                click.echo(f"Error: {error.message}", err=True)
+            else:
+                seen = hashes
         looked += 1
         if rounds is None or looked < rounds:
             time.sleep(interval)
@@ -102,3 +143,15 @@ def withdraw_command(slug: str) -> None:
         raise click.ClickException(str(error)) from error
     db.session.commit()
     click.echo(f"{slug}: withdrawn from the catalog.")
+
+
+@bp.cli.command("reinstate")
+@click.argument("slug")
+def reinstate_command(slug: str) -> None:
+    """Put a withdrawn course back in the catalog, at its current version."""
+    try:
+        course = services.reinstate_course(slug)
+    except (LookupError, ValueError) as error:
+        raise click.ClickException(str(error)) from error
+    db.session.commit()
+    click.echo(f"{slug}: back in the catalog (version {course.current_version.number}).")

@@ -254,3 +254,19 @@ class VersionMedia(db.Model):
     )
     path: Mapped[str] = mapped_column(String(500), primary_key=True)
     sha256: Mapped[str] = mapped_column(ForeignKey("media_blobs.sha256"), index=True)
+
+
+class PublishRun(db.Model):
+    """One `flask courses publish`: when it ran and what became of each course folder.
+
+    Kept so that authors can see the last result, with every error, on the Authoring page.
+    """
+
+    __tablename__ = "publish_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    finished_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    # [{"slug", "outcome", "version", "withdrawn", "diagnostics": [str, ...]}, ...]
+    results: Mapped[list[dict[str, Any]]] = mapped_column(JSONType)
+    # Problems that belong to no single course (e.g. an unreadable folder).
+    diagnostics: Mapped[list[str]] = mapped_column(JSONType)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from sqlalchemy import select
+from sqlalchemy import select, text
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from lms.content.loader import COURSE_FILE, PAGE_FILE_RE, check_courses, compute_content_hash
 from lms.content.model import Course as CompiledCourse
@@ -18,6 +20,7 @@ from lms.courses.models import (
     CourseVersion,
     CourseVersionSource,
     MediaBlob,
+    PublishRun,
     VersionMedia,
 )
 from lms.courses.provenance import git_provenance
@@ -45,6 +48,8 @@ class CourseResult:
     outcome: Outcome
     version: int | None = None
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    # Published while withdrawn: the new version is live for enrolled learners only.
+    withdrawn: bool = False
 
 
 @dataclass
@@ -65,10 +70,18 @@ def course_folders(root: Path) -> list[Path]:
     return sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith((".", "_")))
 
 
-def publish_courses(
+@dataclass
+class PublishPlan:
+    """Courses checked and compiled, ready to be written; and those already decided."""
+
+    report: PublishReport
+    ready: list[tuple[CompiledCourse, Path]] = field(default_factory=list)
+
+
+def prepare_publish(
     root: Path, *, max_media_bytes: int, provider_name: str | None = None
-) -> PublishReport:
-    """Publish every course folder under `root` whose content changed; skip broken ones.
+) -> PublishPlan:
+    """Check and compile every course folder under `root` whose content changed; write nothing.
 
     `provider_name` is the accredited provider that credit statements must name.
     """
@@ -95,41 +108,122 @@ def publish_courses(
     for diagnostic in diagnostics:
         if diagnostic.severity == "error":
             errors_by_folder[diagnostic.path.split("/", 1)[0]].append(diagnostic)
-    report = PublishReport(diagnostics=diagnostics)
+    plan = PublishPlan(PublishReport(diagnostics=diagnostics))
     for folder in course_folders(root):
         if folder.name in unchanged:
-            report.results.append(
+            plan.report.results.append(
                 CourseResult(folder.name, "unchanged", version=unchanged[folder.name])
             )
             continue
         compiled = compiled_by_slug.get(folder.name)
         problems = list(errors_by_folder.get(folder.name, []))
         if compiled is not None:
-            problems += _oversized_media(compiled, root, folder, max_media_bytes)
+            problems += oversized_media(compiled, root, folder, max_media_bytes)
         if problems or compiled is None:
-            report.results.append(CourseResult(folder.name, "failed", diagnostics=problems))
+            # A folder name that is not UTF-8 is reported by the checker; print it safely.
+            name = folder.name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+            plan.report.results.append(CourseResult(name, "failed", diagnostics=problems))
             continue
-        report.results.append(publish_course(compiled, folder))
+        plan.ready.append((compiled, folder))
+    return plan
+
+
+def publish_prepared(plan: PublishPlan) -> PublishReport:
+    """Write each ready course of `plan` as a new version, each all-or-nothing on its own.
+
+    Call it holding the publishing lock (`lock_publishing`): the version numbers are read here.
+    """
+    report = plan.report
+    for compiled, folder in plan.ready:
+        try:
+            result = publish_course(compiled, folder)
+        except (SQLAlchemyError, OSError) as error:
+            # The course's savepoint is rolled back; the courses before and after still go out.
+            reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+            problem = Diagnostic(
+                f"{compiled.slug}/{COURSE_FILE}", 1, f"the database refused this course: {reason}"
+            )
+            result = CourseResult(compiled.slug, "failed", diagnostics=[problem])
+        report.results.append(result)
+    report.results.sort(key=lambda result: result.slug)
     return report
 
 
-def publish_course(compiled: CompiledCourse, folder: Path) -> CourseResult:
-    """Publish a checked course as a new version, unless its content is already live."""
-    course = db.session.scalar(select(Course).where(Course.slug == compiled.slug))
-    if course is None:
-        course = Course(slug=compiled.slug)
-        db.session.add(course)
-        db.session.flush()
-    latest = _latest_version(course)
-    if latest is not None and latest.content_hash == compiled.content_hash:
-        return CourseResult(compiled.slug, "unchanged", version=latest.number)
+def publish_courses(
+    root: Path, *, max_media_bytes: int, provider_name: str | None = None
+) -> PublishReport:
+    """Publish every course folder under `root` whose content changed; skip broken ones."""
+    plan = prepare_publish(root, max_media_bytes=max_media_bytes, provider_name=provider_name)
+    return publish_prepared(plan)
 
+
+# Any fixed number shared by every process that publishes to the same database.
+_PUBLISH_LOCK_KEY = 7_126_071_501
+
+
+class PublishingBusy(Exception):
+    """Another publish held the lock for longer than we were willing to wait."""
+
+
+def lock_publishing(*, timeout: float, poll: float = 0.2) -> None:
+    """Hold the publishing lock until the current transaction ends, waiting up to `timeout`.
+
+    PostgreSQL: a transaction-level advisory lock. SQLite: the database's write lock, taken
+    when the transaction begins (call this inside `lms.database.writing()`).
+
+    :raise PublishingBusy: if the lock could not be had in time.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if db.session.get_bind().dialect.name == "postgresql":
+                locked = db.session.scalar(
+                    text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": _PUBLISH_LOCK_KEY}
+                )
+            else:
+                # BEGIN IMMEDIATE runs here, and waits (busy_timeout) for any other writer.
+                db.session.connection()
+                locked = True
+        except OperationalError as error:
+            if "locked" not in str(error.orig):
+                raise
+            db.session.rollback()
+            locked = False
+        if locked:
+            return
+        if time.monotonic() >= deadline:
+            raise PublishingBusy(
+                "another publish is running (or a long write holds the database); nothing was "
+                "published: try again when it has finished"
+            )
+        time.sleep(poll)
+
+
+def publish_course(compiled: CompiledCourse, folder: Path) -> CourseResult:
+    """Publish a checked course as a new version, unless its content is already live.
+
+    A withdrawn course stays withdrawn: only `reinstate_course` brings it back to the catalog.
+    """
     # A savepoint makes each course all-or-nothing without undoing the others.
     with db.session.begin_nested():
-        version = _create_version(course, compiled, folder, (latest.number if latest else 0) + 1)
+        course = db.session.scalar(select(Course).where(Course.slug == compiled.slug))
+        if course is None:
+            course = Course(slug=compiled.slug)
+            db.session.add(course)
+            db.session.flush()
+        latest = _latest_version(course)
+        if latest is not None and latest.content_hash == compiled.content_hash:
+            return CourseResult(compiled.slug, "unchanged", version=latest.number)
+        number = (latest.number if latest else 0) + 1
+        version = _create_version(course, compiled, folder, number)
         course.current_version = version
-        course.withdrawn_at = None
-    return CourseResult(compiled.slug, "published", version=version.number)
+        db.session.flush()
+    return CourseResult(
+        compiled.slug,
+        "published",
+        version=version.number,
+        withdrawn=course.withdrawn_at is not None,
+    )
 
 
 def _latest_version(course: Course) -> CourseVersion | None:
@@ -141,9 +235,10 @@ def _latest_version(course: Course) -> CourseVersion | None:
     )
 
 
-def _oversized_media(
+def oversized_media(
     compiled: CompiledCourse, root: Path, folder: Path, limit: int
 ) -> list[Diagnostic]:
+    """Return an error for each media file of the course larger than `limit` bytes."""
     return [
         Diagnostic(
             f"{folder.relative_to(root).as_posix()}/{media.path}",
@@ -224,11 +319,60 @@ def _is_source(name: str) -> bool:
     return name == COURSE_FILE or PAGE_FILE_RE.fullmatch(name) is not None
 
 
+def record_publish_run(report: PublishReport) -> PublishRun:
+    """Keep what a publish did with each course, for the Authoring page."""
+    courses = {result.slug for result in report.results}
+
+    def belongs(diagnostic: Diagnostic, slug: str) -> bool:
+        return diagnostic.path == slug or diagnostic.path.startswith(f"{slug}/")
+
+    run = PublishRun(
+        results=[
+            {
+                "slug": result.slug,
+                "outcome": result.outcome,
+                "version": result.version,
+                "withdrawn": result.withdrawn,
+                "diagnostics": list(
+                    dict.fromkeys(
+                        str(d)
+                        for d in [*result.diagnostics, *report.diagnostics]
+                        if belongs(d, result.slug)
+                    )
+                ),
+            }
+            for result in report.results
+        ],
+        diagnostics=[
+            str(d) for d in report.diagnostics if not any(belongs(d, slug) for slug in courses)
+        ],
+    )
+    db.session.add(run)
+    db.session.flush()
+    return run
+
+
 def withdraw_course(slug: str) -> Course:
     """Take a course out of the catalog, keeping every version and learner record."""
     course = db.session.scalar(select(Course).where(Course.slug == slug))
     if course is None:
         raise LookupError(f"no published course is called {slug!r}")
     course.withdrawn_at = utcnow()
+    db.session.flush()
+    return course
+
+
+def reinstate_course(slug: str) -> Course:
+    """Put a withdrawn course back in the catalog, at its current version.
+
+    :raise LookupError: if no course has that slug.
+    :raise ValueError: if the course is not withdrawn.
+    """
+    course = db.session.scalar(select(Course).where(Course.slug == slug))
+    if course is None:
+        raise LookupError(f"no published course is called {slug!r}")
+    if course.withdrawn_at is None:
+        raise ValueError(f"{slug} is not withdrawn; it is already in the catalog")
+    course.withdrawn_at = None
     db.session.flush()
     return course

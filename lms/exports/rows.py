@@ -31,6 +31,8 @@ COLUMNS: tuple[str, ...] = (
     # Provenance: which content the learner took, years later.
     "content_hash",
     "source_commit",
+    # valid, revoked or superseded: a revoked certificate's credit no longer stands.
+    "certificate_status",
 )
 
 PARS_COLUMNS: tuple[str, ...] = (
@@ -97,8 +99,8 @@ class CompletionRow:
     (an empty cell) rather than False, which would read as a failure that never happened.
 
     `certificate_id` is the claim's current certificate: the one no reissue has superseded.
-    A revoked certificate stays current (nothing replaced it), so its id is still exported;
-    the verification page for that id says it was revoked.
+    A revoked certificate stays current (nothing replaced it), so its id is still exported,
+    with `certificate_status` "revoked": that credit no longer stands.
     """
 
     learner_id: int
@@ -118,6 +120,7 @@ class CompletionRow:
     certificate_id: str | None
     content_hash: str | None = None
     source_commit: str | None = None
+    certificate_status: str | None = None
 
     def values(self) -> tuple[object, ...]:
         """Return the cells in `COLUMNS` order."""
@@ -140,6 +143,7 @@ class CompletionRow:
             self.certificate_id,
             self.content_hash,
             self.source_commit,
+            self.certificate_status,
         )
 
 

@@ -142,6 +142,7 @@ def _rows_statement(conditions: Sequence[ColumnElement[bool]], after: int, batch
             _current_certificate(),
             CourseVersion.content_hash,
             CourseVersion.source_commit,
+            _current_certificate(Certificate.status),
         )
         .select_from(Completion)
         .join(User, User.id == Completion.user_id)
@@ -198,6 +199,7 @@ def iter_completion_rows(
                 certificate_id,
                 content_hash,
                 source_commit,
+                certificate_status,
             ) = record
             yield CompletionRow(
                 learner_id=learner_id,
@@ -217,6 +219,7 @@ def iter_completion_rows(
                 certificate_id=certificate_id,
                 content_hash=content_hash,
                 source_commit=source_commit,
+                certificate_status=certificate_status,
             )
         after = records[-1][0]
         # A short window means the last completions were just read: skip the empty query.

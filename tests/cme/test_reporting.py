@@ -273,6 +273,24 @@ def test_deadlines_warn_on_the_dashboard_and_from_the_command_line(
     assert "MOC completions to report" not in admin_client.get("/admin/").data.decode()
 
 
+def test_the_deadline_check_costs_the_same_for_one_or_many_claims(
+    app, publish, make_physician, count_queries
+):
+    from lms.cme.services import due_reports
+
+    publish()
+    # Four weeks on, every claim is due within the week or overdue, whatever today is.
+    later = datetime.now(UTC).date() + timedelta(days=29)
+    claim_moc(app, make_physician(name="First Physician", email="first@example.org"))
+    with count_queries() as one:
+        assert len(due_reports(later)) == 1
+    for n in range(3):
+        claim_moc(app, make_physician(name=f"Physician {n}", email=f"p{n}@example.org"))
+    with count_queries() as four:
+        assert len(due_reports(later)) == 4
+    assert len(four) == len(one)
+
+
 def test_report_command_writes_the_next_batch(app, publish, make_physician, runner, tmp_path):
     publish()
     claim_moc(app, make_physician())

@@ -437,7 +437,7 @@ def test_credit_max_must_be_a_positive_multiple_of_a_quarter(tmp_path, amount):
     [
         ("passing_score: high", "passing_score: must be a whole number from 0 to 100"),
         ("passing_score: 101", "passing_score: must be a whole number from 0 to 100"),
-        ("estimated_minutes: 0", "estimated_minutes: must be a whole number of at least 1"),
+        ("estimated_minutes: 0", "estimated_minutes: must be a whole number from 1 to 10,000"),
         ("objectives: Be kind", "objectives: must be a list"),
         ("language: English", "language: must be a language tag"),
         ("title: 1984", "title: must be text"),
@@ -775,3 +775,127 @@ def test_loaded_course_carries_its_content_hash(tmp_path):
     folder = course(tmp_path, {})
     loaded, _ = load_course(folder, root=tmp_path)
     assert loaded.content_hash == compute_content_hash(folder)
+
+
+# --------------------------------------------------------------------------- limits
+
+
+@pytest.mark.parametrize(
+    ("front", "message"),
+    [
+        (f"title: {'T' * 301}", "title: must be at most 300 characters (this one has 301)"),
+        ("estimated_minutes: 99999999999999999999", "estimated_minutes: must be a whole number"),
+        ("language: en-" + "-".join(["abcdefgh"] * 3), "language: must be at most 20 characters"),
+    ],
+)
+def test_course_values_the_database_cannot_hold_are_errors_at_their_line(tmp_path, front, message):
+    course_md = COURSE_MD.replace("---\nWelcome", f"{front}\n---\nWelcome")
+    line = 4
+    if front.startswith("title"):
+        course_md = course_md.replace("title: Trauma-informed care basics\n", "")
+        line = 3
+    loaded, diagnostics = check(tmp_path, {"course.md": course_md})
+    assert loaded is None
+    assert reported(diagnostics, f"intro/course.md:{line}: error: ", message), diagnostics
+
+
+def test_a_title_of_exactly_300_characters_is_accepted(tmp_path):
+    course_md = COURSE_MD.replace("Trauma-informed care basics", "T" * 300)
+    loaded, diagnostics = check(tmp_path, {"course.md": course_md})
+    assert diagnostics == []
+    assert loaded.title == "T" * 300
+
+
+@pytest.mark.parametrize(
+    ("front", "message"),
+    [
+        (f"title: {'T' * 1000}", "title: must be at most 300 characters"),
+        ("title: What\nminutes: 99999999999999999999", "minutes: must be a whole number from 1"),
+    ],
+)
+def test_page_values_the_database_cannot_hold_are_errors(tmp_path, front, message):
+    _, diagnostics = check(tmp_path, {"01-what.md": f"---\n{front}\n---\nBody\n"})
+    assert any(message in item and item.startswith("intro/01-what.md:") for item in diagnostics), (
+        diagnostics
+    )
+
+
+def test_a_course_folder_name_longer_than_100_characters_is_an_error(tmp_path):
+    slug = "a" * 101
+    folder = course(tmp_path, {}, slug=slug)
+    loaded, diagnostics = load_course(folder, root=tmp_path)
+    assert loaded is None
+    assert (
+        f"{slug}/course.md:1: error: folder name is 101 characters; a slug may have at most 100"
+        in [str(item) for item in diagnostics]
+    )
+
+
+def test_a_page_name_longer_than_100_characters_is_an_error(tmp_path):
+    name = "b" * 101
+    _, diagnostics = check(tmp_path, {f"02-{name}.md": LESSON_MD})
+    assert reported(
+        diagnostics, f"intro/02-{name}.md:1: error: ", "page name is 101 characters; at most 100"
+    )
+
+
+def test_quiz_attempts_and_credits_are_bounded(tmp_path):
+    course_md = COURSE_MD.replace(
+        "---\nWelcome", "credits:\n  - type: ama-pra-1\n    max: 1000000\n---\nWelcome"
+    )
+    page = quiz("## Q\n- (x) a\n- ( ) b\n", "title: Check\nkind: quiz\nmax_attempts: 1000000\n")
+    _, diagnostics = check(tmp_path, {"course.md": course_md, "02-check.md": page})
+    assert reported(diagnostics, "intro/course.md:6: error: ", "max: must be at most 100")
+    assert reported(diagnostics, "intro/02-check.md:4: error: ", "max_attempts: must be a whole")
+
+
+def test_a_quiz_with_too_many_questions_is_an_error_naming_the_limit(tmp_path):
+    body = "## Q\n- = a\n" * 50_000  # short-answer questions: 550 KB, under the size limit
+    _, diagnostics = check(tmp_path, {"02-check.md": quiz(body)})
+    assert (
+        "intro/02-check.md:1: error: quiz page has 50,000 questions; the limit is 200: "
+        "split them over several pages"
+    ) in diagnostics
+
+
+def test_a_lesson_over_the_size_limit_is_an_error_naming_the_limit(tmp_path):
+    big = (LESSON_MD + ("All work and no play. " * 50 + "\n") * 28_000).encode()  # 31 MB
+    loaded, diagnostics = check(tmp_path, {"02-big.md": big})
+    assert loaded is None
+    assert any(
+        item.startswith("intro/02-big.md:1: error: file is ")
+        and "the limit for a Markdown file is 1,048,576 bytes" in item
+        for item in diagnostics
+    ), diagnostics
+
+
+def test_a_course_with_too_many_pages_is_an_error(tmp_path):
+    pages = {f"{n:03d}-page-{n}.md": LESSON_MD for n in range(1, 202)}
+    loaded, diagnostics = check(tmp_path, pages)
+    assert loaded is None
+    assert "intro/course.md:1: error: course has 202 pages; the limit is 200" in diagnostics
+
+
+def test_a_media_path_longer_than_the_database_holds_is_an_error(tmp_path):
+    deep = "/".join(["d" * 100] * 5)
+    _, diagnostics = check(tmp_path, {f"media/{deep}/x.png": b"\x89PNG"})
+    assert any("media path is" in item and "at most 500" in item for item in diagnostics), (
+        diagnostics
+    )
+
+
+def test_a_media_file_name_that_is_not_utf8_is_an_error_not_a_crash(tmp_path):
+    folder = course(tmp_path, {})
+    (folder / "media").mkdir()
+    (
+        folder / "media" / "caf\xe9.png".encode("latin-1").decode("utf-8", "surrogateescape")
+    ).write_bytes(b"\x89PNG")
+    compute_content_hash(folder)  # must not raise
+    loaded, diagnostics = load_course(folder, root=tmp_path)
+    assert loaded is None
+    assert [str(d) for d in diagnostics] == [
+        "intro/media/caf\\xe9.png:1: error: file name is not valid UTF-8; rename the file"
+    ]
+    courses, diagnostics = check_courses(tmp_path)
+    assert courses == []
+    assert len(diagnostics) == 1

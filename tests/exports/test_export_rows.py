@@ -52,6 +52,7 @@ def a_row(**changes: object) -> CompletionRow:
         "credit_type": "ama-pra-1",
         "credits_claimed": Decimal("0.75"),
         "certificate_id": "K7M3-Q9XD-2FHP-V8RA",
+        "certificate_status": "valid",
     }
     values.update(changes)
     return CompletionRow(**values)  # type: ignore[arg-type]
@@ -89,6 +90,8 @@ def test_columns_are_the_issues_columns_in_order():
     )
     # Issue 12 adds the version's provenance at the end.
     issue += ", content_hash, source_commit"
+    # Issue 10 adds whether the certificate still stands.
+    issue += ", certificate_status"
     assert COLUMNS == tuple(issue.split(", "))
     row = a_row()
     assert row.values() == tuple(getattr(row, name) for name in COLUMNS)
@@ -193,6 +196,7 @@ def test_csv_has_the_header_then_iso_utc_times_and_plain_numbers():
         "K7M3-Q9XD-2FHP-V8RA",
         "",
         "",
+        "valid",
     ]
     assert rows[2][12:14] == ["", ""]
 

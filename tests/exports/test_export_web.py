@@ -168,6 +168,7 @@ def expected_row(user, credit_type: str | None) -> list[str]:
         certificate_id,
         completion.version.content_hash,
         completion.version.source_commit or "",
+        "valid" if credit_type else "",
     ]
 
 

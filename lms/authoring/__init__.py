@@ -1,0 +1,1 @@
+"""Authoring: the authors' home page, with each course's versions, results and the guide."""

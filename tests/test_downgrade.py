@@ -1,0 +1,111 @@
+"""`flask db downgrade` never drops records unless an operator forces it on purpose.
+
+Each scenario migrates its own scratch database (a file on SQLite, a schema on PostgreSQL),
+so a downgrade that goes wrong cannot take the shared test database with it.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from sqlalchemy import create_engine, func, inspect, select, text
+
+from lms import create_app
+from lms.accounts import services as account_services
+from lms.courses.models import Course, CourseVersion
+from lms.courses.services import publish_courses
+from lms.extensions import db
+from tests.conftest import CHEAP_HASH, ROOT, _base_config
+
+
+@pytest.fixture()
+def scratch(database_url: str, tmp_path: Path) -> Iterator[Flask]:
+    """Return an app on a freshly migrated database of its own."""
+    schema = None
+    if database_url.startswith("sqlite"):
+        url = f"sqlite:///{tmp_path / 'scratch.sqlite3'}"
+    else:
+        schema = f"downgrade_{secrets.token_hex(4)}"
+        admin = create_engine(database_url)
+        with admin.begin() as connection:
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+        url = f"{database_url}?options=-csearch_path%3D{schema}"
+    app = create_app(_base_config(url, tmp_path / "instance"))
+    with app.app_context():
+        from flask_migrate import upgrade
+
+        upgrade()
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+    if schema is not None:
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def tables() -> set[str]:
+    with db.engine.connect() as connection:
+        return set(inspect(connection).get_table_names())
+
+
+def add_records() -> None:
+    account_services.create_user(
+        "learner@example.org",
+        "A Learner",
+        "correct horse battery",
+        profession="pediatric-trainee",
+        hash_method=CHEAP_HASH,
+    )
+    report = publish_courses(ROOT / "courses", max_media_bytes=20 * 1024 * 1024)
+    assert not report.failed
+    db.session.commit()
+
+
+def downgrade(scratch: Flask, *args: str, env: dict[str, str] | None = None):
+    return scratch.test_cli_runner().invoke(args=["db", "downgrade", *args], env=env)
+
+
+def test_a_downgrade_that_would_drop_records_refuses_and_keeps_them(scratch):
+    add_records()
+    before = tables()
+
+    result = downgrade(scratch, "base")
+
+    assert result.exit_code == 1, result.output
+    assert "Refusing to downgrade" in result.output
+    assert "courses: 2 row(s)" in result.output
+    assert "users: 1 row(s)" in result.output
+    assert "LMS_ALLOW_DESTRUCTIVE_DOWNGRADE=1" in result.output
+    assert tables() == before
+    assert "_alembic_tmp_courses" not in tables()
+    assert db.session.scalar(select(func.count()).select_from(Course)) == 2
+    assert db.session.scalar(select(func.count()).select_from(CourseVersion)) == 2
+
+
+def test_a_one_step_downgrade_that_drops_a_column_with_values_refuses(scratch):
+    add_records()
+    # To just below 0006, which drops columns that hold values (later revisions drop none).
+    result = downgrade(scratch, "0005")
+    assert result.exit_code == 1, result.output
+    assert "Refusing to downgrade" in result.output
+    assert "course_version_sources: 15 row(s)" in result.output
+    assert "course_versions.source_commit: 2 value(s)" in result.output
+    assert "course_version_sources" in tables()
+
+
+def test_a_forced_downgrade_of_an_empty_database_drops_everything(scratch):
+    result = downgrade(scratch, "base", "-x", "force=1")
+    assert result.exit_code == 0, result.output
+    assert tables() <= {"alembic_version"}
+
+
+def test_a_downgrade_forced_through_the_environment_drops_records_cleanly(scratch):
+    add_records()
+    result = downgrade(scratch, "base", env={"LMS_ALLOW_DESTRUCTIVE_DOWNGRADE": "1"})
+    assert result.exit_code == 0, result.output
+    assert tables() <= {"alembic_version"}
