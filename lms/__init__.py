@@ -15,13 +15,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     config.load(app, test_config)
 
-    from lms import database, errors, extensions, mail, security
+    from lms import database, errors, extensions, input_guard, mail, security
 
     extensions.init_app(app)
     database.init_app(app)
     security.init_app(app)
     mail.init_app(app)
     errors.init_app(app)
+    input_guard.init_app(app)  # before the blueprints: it bounds their `<int:...>` ids
 
     # Blueprints and their CLI groups are registered here and only here, so that importing a
     # domain's services never pulls in the web layer of another domain.
@@ -54,5 +55,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(admin_bp)
     app.register_blueprint(cme_bp)
     app.register_blueprint(authoring_bp)
+
+    # `flask db verify`: the records' invariants, next to Flask-Migrate's own `db` commands.
+    from flask_migrate.cli import db as db_cli
+
+    from lms.integrity import verify_command
+
+    db_cli.add_command(verify_command)
 
     return app

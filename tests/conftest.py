@@ -302,3 +302,20 @@ def count_queries(app: Flask) -> Callable[[], Any]:
             event.remove(db.engine, "before_cursor_execute", record)
 
     return counting
+
+
+# --- the app served over HTTP, for concurrency tests ----------------------------------------
+
+
+@pytest.fixture(scope="session")
+def served(
+    database_url: str, smtp_sink: tuple[Mailbox, int], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Any]:
+    """Serve the app with gunicorn (2 workers x 4 threads) on the test database; see served.py."""
+    from tests.served import serve
+
+    folder = tmp_path_factory.mktemp("served")
+    config = _base_config(database_url, folder)
+    config.update({"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": smtp_sink[1]})
+    with serve(config, free_port(), folder / "gunicorn.log") as server:
+        yield server

@@ -141,13 +141,13 @@ class ProfileForm(FlaskForm):
     )
     npi = StringField(
         "National Provider Identifier (NPI)",
-        validators=[Optional(), Regexp(r"^\d{10}$", message="An NPI is 10 digits.")],
+        validators=[Optional(), Regexp(r"\A[0-9]{10}\Z", message="An NPI is 10 digits.")],
         description="Optional. 10 digits; used only when you ask us to report credit.",
         render_kw={"inputmode": "numeric", "autocomplete": "off"},
     )
     abp_id = StringField(
         "American Board of Pediatrics ID",
-        validators=[Optional(), Regexp(r"^\d{4,10}$", message="An ABP ID is 4 to 10 digits.")],
+        validators=[Optional(), Regexp(r"\A[0-9]{4,10}\Z", message="An ABP ID is 4 to 10 digits.")],
         description="Optional. Needed to report ABP MOC Part 2 points.",
         render_kw={"inputmode": "numeric", "autocomplete": "off"},
     )

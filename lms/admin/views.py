@@ -24,6 +24,7 @@ from lms.certificates.eligibility import describe_seconds
 from lms.charts import Bar, column_chart, horizontal_bar_chart
 from lms.database import utcnow
 from lms.extensions import db
+from lms.input_guard import page_arg
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -53,7 +54,7 @@ def users() -> str:
         query = query.where(
             or_(func.lower(User.email).like(pattern), func.lower(User.full_name).like(pattern))
         )
-    page = db.paginate(query, per_page=PAGE_SIZE, error_out=False)
+    page = db.paginate(query, page=page_arg(), per_page=PAGE_SIZE, error_out=False)
     return render_template("admin/users.html", form=form, page=page, role_form=RoleForm())
 
 
@@ -177,5 +178,5 @@ def audit() -> str:
         action_prefix=form.action.data if valid else None,
         actor_email=form.actor.data if valid else None,
     )
-    page = db.paginate(query, per_page=PAGE_SIZE, error_out=False)
+    page = db.paginate(query, page=page_arg(), per_page=PAGE_SIZE, error_out=False)
     return render_template("admin/audit.html", form=form, page=page)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from lms.accounts.models import User
@@ -299,11 +299,29 @@ def find_certificate(public_id: str) -> Certificate | None:
     return db.session.scalar(select(Certificate).where(Certificate.public_id == formatted))
 
 
+def _leave_valid(certificate: Certificate, **values: object) -> bool:
+    """Move a valid certificate to another state; False if it was no longer valid.
+
+    The guarded UPDATE is the lock: of two admins acting on one certificate at once (or an
+    admin and a name change), only one finds it still valid; on PostgreSQL the other waits for
+    the first to commit, then matches nothing. The certificate is reloaded either way, so the
+    caller sees what happened.
+    """
+    changed = db.session.execute(
+        update(Certificate)
+        .where(Certificate.id == certificate.id, Certificate.status == "valid")
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(certificate)
+    return changed.rowcount == 1
+
+
 def reissue(certificate: Certificate, *, actor: User | None, reason: str) -> Certificate:
     """Issue a replacement with the holder's current name; the old id stays verifiable."""
-    if certificate.status == "revoked":
-        raise CertificateError("A revoked certificate cannot be reissued.")
-    if certificate.status == "superseded":
+    if not _leave_valid(certificate, status="superseded"):
+        if certificate.status == "revoked":
+            raise CertificateError("A revoked certificate cannot be reissued.")
         raise CertificateError("This certificate was already replaced by a newer one.")
     replacement = issue_certificate(
         certificate.claim,
@@ -311,7 +329,6 @@ def reissue(certificate: Certificate, *, actor: User | None, reason: str) -> Cer
         provider_name=certificate.provider_name,
         provider_address=certificate.provider_address,
     )
-    certificate.status = "superseded"
     certificate.superseded_by_id = replacement.id
     record_event(
         actor,
@@ -356,22 +373,42 @@ def reissue_after_name_change(user: User) -> list[Certificate]:
             Certificate.holder_name != user.full_name,
         )
     ).all()
-    return [reissue(c, actor=user, reason="name changed") for c in stale]
+    reissued: list[Certificate] = []
+    for certificate in stale:
+        try:
+            reissued.append(reissue(certificate, actor=user, reason="name changed"))
+        except CertificateError:
+            continue  # revoked or replaced by an admin in the meantime: nothing to reissue
+    return reissued
 
 
 def revoke(
     certificate: Certificate, *, actor: User, reason: str, show_reason: bool = False
 ) -> None:
-    """Revoke a certificate with a reason; it stays verifiable, as revoked."""
+    """Revoke a valid certificate with a reason; it stays verifiable, as revoked."""
     reason = reason.strip()
     if not reason:
         raise CertificateError("Give a reason for revoking the certificate.")
-    if certificate.status == "revoked":
-        raise CertificateError("This certificate is already revoked.")
-    certificate.status = "revoked"
-    certificate.revoked_at = utcnow()
-    certificate.revoked_reason = reason
-    certificate.revoked_reason_shown = show_reason
+    revoked = _leave_valid(
+        certificate,
+        status="revoked",
+        revoked_at=utcnow(),
+        revoked_reason=reason,
+        revoked_reason_shown=show_reason,
+    )
+    if not revoked:
+        if certificate.status == "revoked":
+            raise CertificateError("This certificate is already revoked.")
+        # Revoking a replaced certificate would leave its valid replacement behind.
+        current = current_of(certificate)
+        if current.status == "revoked":
+            raise CertificateError(
+                f"This certificate was replaced by {current.public_id}, which is revoked."
+            )
+        raise CertificateError(
+            f"This certificate was replaced by {current.public_id}; "
+            "revoke that one instead if the credit must be withdrawn."
+        )
     record_event(
         actor,
         "certificate.revoked",

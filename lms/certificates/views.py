@@ -38,6 +38,7 @@ from lms.certificates.pdf import render_certificate_pdf, render_transcript_pdf
 from lms.cme.services import EXTERNAL_TYPES, external_credits
 from lms.exports.cells import text_cell
 from lms.extensions import db, limiter
+from lms.input_guard import page_arg
 from lms.progress.views import load_reading
 
 bp = Blueprint("certificates", __name__)
@@ -352,7 +353,7 @@ def admin_index() -> str:
                 db.func.lower(Certificate.course_title).like(pattern),
             )
         )
-    page = db.paginate(query, per_page=50, error_out=False)
+    page = db.paginate(query, page=page_arg(), per_page=50, error_out=False)
     return render_template("certificates/admin_index.html", page=page, q=q)
 
 

@@ -9,6 +9,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from lms.certificates.eligibility import is_quarter_step, parse_amount
 from lms.cme.services import EXTERNAL_TYPES
+from lms.input_guard import sane_date
 
 
 class ConfirmForm(FlaskForm):
@@ -27,8 +28,8 @@ class ArchiveForm(FlaskForm):
         csrf = False  # a GET download that only reads
 
     course = SelectField("Course", choices=[], default="", validators=[Optional()])
-    since = DateField("Issued on or after", validators=[Optional()])
-    until = DateField("Issued on or before", validators=[Optional()])
+    since = DateField("Issued on or after", validators=[Optional(), sane_date])
+    until = DateField("Issued on or before", validators=[Optional(), sane_date])
 
     def validate_until(self, field: DateField) -> None:
         if self.since.data and field.data and field.data < self.since.data:
@@ -57,7 +58,10 @@ class ExternalCreditForm(FlaskForm):
     )
     completed_on = DateField(
         "Date completed",
-        validators=[DataRequired("Enter the date you completed it, such as 2026-03-31.")],
+        validators=[
+            DataRequired("Enter the date you completed it, such as 2026-03-31."),
+            sane_date,
+        ],
     )
     credit_type = SelectField(
         "Kind of credit",

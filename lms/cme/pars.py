@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from lms.exports.cells import neutralise
-from lms.exports.rows import split_name
+from lms.exports.rows import SKIP_BAD_BOARD_ID, is_board_id, split_name
 
 # ACCME's tab-delimited upload instructions: the file is plain text, fields separated by tabs,
 # one record per line, and the header row is deleted before uploading.
@@ -187,6 +187,8 @@ def skip_reason(claim: ReportableClaim, layout: Layout) -> str | None:
         return SKIP_NO_ACTIVITY_ID
     if layout.needs_board_id and not (claim.board_id or "").strip():
         return SKIP_NO_BOARD_ID
+    if layout.needs_board_id and not is_board_id((claim.board_id or "").strip()):
+        return SKIP_BAD_BOARD_ID
     if claim.birth_month is None or claim.birth_day is None:
         return SKIP_NO_BIRTH_DATE
     if claim.certificate_revoked:

@@ -7,6 +7,7 @@ from wtforms import DateField, SelectField
 from wtforms.validators import Optional, ValidationError
 
 from lms.exports.rows import ExportFilters
+from lms.input_guard import sane_date
 
 
 class ExportFilterForm(FlaskForm):
@@ -17,12 +18,12 @@ class ExportFilterForm(FlaskForm):
     organization = SelectField("Organisation", choices=[], default="", validators=[Optional()])
     since = DateField(
         "Completed on or after",
-        validators=[Optional()],
+        validators=[Optional(), sane_date],
         description="A date (UTC), such as 2025-01-31. Leave empty for no limit.",
     )
     until = DateField(
         "Completed on or before",
-        validators=[Optional()],
+        validators=[Optional(), sane_date],
         description="A date (UTC), included. Leave empty for no limit.",
     )
 

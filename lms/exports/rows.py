@@ -8,6 +8,7 @@ the ACCME's PARS) is made from `ParsRow`s, and every claim left out of it is a
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -54,6 +55,7 @@ ORGANIZATION_SEPARATOR = "; "
 # Reasons shown to administrators; each names what to fix, and where.
 SKIP_NO_CONSENT = "did not consent to report"
 SKIP_NO_BOARD_ID = "no ABP ID in profile"
+SKIP_BAD_BOARD_ID = "ABP ID in profile is not 4 to 10 digits (0-9)"
 SKIP_NO_BIRTH_DATE = "birth month/day missing"
 SKIP_REVOKED = "certificate revoked"
 
@@ -229,6 +231,12 @@ def split_name(full_name: str) -> tuple[str, str]:
     return " ".join(words[:-1]), words[-1]
 
 
+def is_board_id(text: str) -> bool:
+    """Return whether `text` is an ABP ID the board accepts: 4 to 10 ASCII digits."""
+    # str.isdigit() and \d also take "１２３４５" and "١٢٣"; the board's file takes only 0-9.
+    return re.fullmatch(r"[0-9]{4,10}", text) is not None
+
+
 def pars_record(claim: MocClaim) -> ParsRow | SkippedLearner:
     """Return the board-report row for a MOC claim, or why it must be left out.
 
@@ -240,6 +248,8 @@ def pars_record(claim: MocClaim) -> ParsRow | SkippedLearner:
         reason = SKIP_NO_CONSENT
     elif not board_id:
         reason = SKIP_NO_BOARD_ID
+    elif not is_board_id(board_id):
+        reason = SKIP_BAD_BOARD_ID
     elif month is None or day is None:
         reason = SKIP_NO_BIRTH_DATE
     elif claim.certificate_revoked:

@@ -6,6 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, EmailField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length
 
+from lms.input_guard import sane_date
 from lms.organizations.models import ORGANIZATION_KINDS
 
 
@@ -44,7 +45,7 @@ class AssignmentForm(FlaskForm):
     )
     due_date = DateField(
         "Due date",
-        validators=[DataRequired("Choose a due date (YYYY-MM-DD).")],
+        validators=[DataRequired("Choose a due date (YYYY-MM-DD)."), sane_date],
         description="Reminders go out in the days before and after.",
     )
 

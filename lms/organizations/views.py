@@ -16,6 +16,7 @@ from lms.accounts.models import Role, User
 from lms.accounts.services import find_user_by_email
 from lms.courses.models import Course
 from lms.extensions import db
+from lms.input_guard import int_arg
 from lms.organizations import services
 from lms.organizations.forms import AssignmentForm, ConfirmForm, MemberForm, OrganizationForm
 from lms.organizations.models import ORGANIZATION_KINDS, Assignment, Membership, Organization
@@ -240,7 +241,7 @@ def remind(organization_id: int) -> Response:
         abort(400)
     sent, skipped = services.send_reminders(
         today=date.today(),
-        within_days=int(request.form.get("within", 7)),
+        within_days=int_arg(request.form, "within", 7, minimum=0, maximum=365, label="Days ahead"),
         period_days=1,
         send=send_reminder,
         actor=current_user,

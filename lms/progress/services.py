@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from lms.accounts.models import User
@@ -93,12 +94,29 @@ def page_progress(enrolment: Enrolment, page: CoursePage) -> PageProgress | None
     )
 
 
+def _insert_progress(enrolment_id: int, page_id: int) -> None:
+    # Two tabs opening a page for the first time both find no row: insert-or-nothing lets the
+    # second quietly use the first's, where a plain INSERT broke the unique constraint (a 500).
+    insert = (
+        postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    )
+    db.session.execute(
+        insert(PageProgress)
+        .values(enrolment_id=enrolment_id, page_id=page_id, first_viewed_at=utcnow())
+        .on_conflict_do_nothing(index_elements=["enrolment_id", "page_id"])
+    )
+
+
 def _ensure_progress(enrolment: Enrolment, page: CoursePage) -> PageProgress:
     row = page_progress(enrolment, page)
     if row is None:
-        row = PageProgress(enrolment_id=enrolment.id, page_id=page.id, first_viewed_at=utcnow())
-        db.session.add(row)
-        db.session.flush()
+        _insert_progress(enrolment.id, page.id)
+        # Inserted now or by a simultaneous request: there either way.
+        row = db.session.scalars(
+            select(PageProgress).where(
+                PageProgress.enrolment_id == enrolment.id, PageProgress.page_id == page.id
+            )
+        ).one()
     return row
 
 
@@ -107,15 +125,20 @@ def _check_page(enrolment: Enrolment, page: CoursePage) -> None:
         raise ProgressError("That page belongs to another version of the course.")
 
 
-def visit_page(
-    enrolment: Enrolment, page: CoursePage, row: PageProgress | None = None
-) -> PageProgress:
-    """Remember that the learner opened a page, so they can resume there."""
-    _check_page(enrolment, page)
-    row = row or _ensure_progress(enrolment, page)
-    enrolment.last_page_id = page.id
-    enrolment.last_visited_at = utcnow()
-    return row
+def visit_page(enrolment_id: int, page_id: int, *, first_visit: bool) -> None:
+    """Remember that the learner opened a page of their course version, to resume there.
+
+    Takes ids, not objects: the reader calls it in a short transaction of its own, after the
+    page is rendered, with nothing left to reload.
+    """
+    if first_visit:
+        _insert_progress(enrolment_id, page_id)
+    db.session.execute(
+        update(Enrolment)
+        .where(Enrolment.id == enrolment_id)
+        .values(last_page_id=page_id, last_visited_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
 
 
 def acknowledge_content_note(enrolment: Enrolment, page: CoursePage) -> None:
@@ -133,11 +156,29 @@ def add_time(enrolment: Enrolment, page: CoursePage, seconds: int) -> None:
     row.seconds_spent += max(0, min(int(seconds), MAX_SECONDS_PER_REPORT))
 
 
+def lock_enrolment(enrolment: Enrolment) -> None:
+    """Hold the learner's enrolment row until commit, so completion is judged one at a time.
+
+    The last lesson and the evaluation sent at the same moment are two transactions, and on
+    PostgreSQL neither sees the other's uncommitted page: both would judge the course
+    unfinished and no completion would be recorded. With the row locked (FOR NO KEY UPDATE,
+    which leaves inserts that merely reference the enrolment alone), the second waits for the
+    first to commit and then sees its work. SQLite already runs form posts one at a time.
+    """
+    db.session.scalars(
+        select(Enrolment)
+        .where(Enrolment.id == enrolment.id)
+        .with_for_update(key_share=True)
+        .execution_options(populate_existing=True)
+    ).one()
+
+
 def complete_page(enrolment: Enrolment, page: CoursePage, seconds: int = 0) -> None:
     """Mark a lesson complete (once) and add the time spent on it."""
     _check_page(enrolment, page)
     if not page.is_lesson:
         raise ProgressError("Quizzes and evaluations are completed by submitting them.")
+    lock_enrolment(enrolment)
     add_time(enrolment, page, seconds)
     row = _ensure_progress(enrolment, page)
     if row.completed_at is None:
@@ -151,6 +192,7 @@ def complete_page(enrolment: Enrolment, page: CoursePage, seconds: int = 0) -> N
 def complete_assessment(enrolment: Enrolment, page: CoursePage) -> None:
     """Mark a quiz (passed) or evaluation (submitted) page complete in the learner's progress."""
     _check_page(enrolment, page)
+    lock_enrolment(enrolment)
     row = _ensure_progress(enrolment, page)
     if row.completed_at is None:
         row.completed_at = utcnow()

@@ -14,6 +14,7 @@ from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response
 
 from lms.courses.models import Course, CoursePage
+from lms.database import writing
 from lms.extensions import db
 from lms.progress import services
 from lms.progress.forms import CompleteForm, ContinueForm, TimeForm
@@ -114,13 +115,18 @@ def page(slug: str, page_slug: str) -> str | Response:
         "previous": reading.pages[index - 1] if index > 0 else None,
         "next": reading.pages[index + 1] if index + 1 < len(reading.pages) else None,
     }
-    services.visit_page(reading.enrolment, page, row)
     if needs_note:
         body = render_template("progress/content_note.html", form=ContinueForm(), **context)
     else:
         body = PAGE_RENDERERS.get(page.kind, render_lesson)(reading, page, context)
-    # Committed after rendering, so the page's objects are not reloaded one by one.
+    # Remembering the visit is this page's only write. It gets a short transaction of its own
+    # that asks for SQLite's write lock when it begins: a read transaction that later writes
+    # fails at once ("database is locked") when another tab wrote in between.
+    visit = {"enrolment_id": reading.enrolment.id, "page_id": page.id, "first_visit": row is None}
     db.session.commit()
+    with writing():
+        services.visit_page(**visit)
+        db.session.commit()
     return body
 
 

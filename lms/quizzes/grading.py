@@ -24,6 +24,11 @@ CHOICE_KINDS: frozenset[str] = frozenset({"single", "multiple"})
 UNGRADED_KINDS: frozenset[str] = frozenset({"text"})
 
 
+# A short answer is matched against a word or phrase (docs/authoring.md); the form's input
+# stops at this length too, so only a hand-made request reaches the limit.
+MAX_SHORT_ANSWER = 500
+
+
 class AnswerError(ValueError):
     """A response that no honest form could send, with a message for the learner."""
 
@@ -75,6 +80,10 @@ def _text(question: Question, response: Response) -> str:
     """Check a text response and return it."""
     if not isinstance(response, str):
         raise AnswerError(f"{_name(question)} expects a written answer, not a choice.")
+    if question.kind == "short" and len(response) > MAX_SHORT_ANSWER:
+        raise AnswerError(
+            f"Please keep your answer to {_name(question)} under {MAX_SHORT_ANSWER:,} characters."
+        )
     return response
 
 
