@@ -24,8 +24,13 @@ class Defaults:
     # request limit, MAX_CONTENT_LENGTH).
     EXTERNAL_CERTIFICATE_MAX_BYTES = 1024 * 1024
     SUPPORT_EMAIL = "support@example.org"
-    # Public address used in certificate verification links (empty: the address of the request).
+    # The site's public address (https://learn.example.org). Every link that leaves the site
+    # (emails, certificates, QR codes) is built on it, never on the request's Host header.
+    # Required in production; empty in development: the request's host, if ALLOWED_HOSTS has it.
     BASE_URL = ""
+    # Host names the site answers to (Flask's TRUSTED_HOSTS); empty: any when BASE_URL is set,
+    # else only DEVELOPMENT_HOSTS.
+    ALLOWED_HOSTS: list[str] = []
     TRUSTED_PROXIES = 0
     COURSES_DIR = "courses"
     MAX_MEDIA_BYTES = 20 * 1024 * 1024
@@ -41,8 +46,12 @@ class Defaults:
 
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
-    LOGIN_RATE_LIMIT_IP = "20 per minute;100 per hour"
+    # Per address: a clinic's staff share one address, so 25 must sign in within a minute.
+    # Guessing one person's password is held back by the per-account limit instead.
+    LOGIN_RATE_LIMIT_IP = "60 per minute;600 per hour"
     LOGIN_RATE_LIMIT_ACCOUNT = "5 per minute;30 per hour"
+    # Public certificate checks per address (an employer's system may check a whole staff list).
+    VERIFY_RATE_LIMIT = "60 per minute;1000 per hour"
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -91,6 +100,7 @@ def load(app: Flask, test_config: dict[str, Any] | None = None) -> None:
         app.config["SQLALCHEMY_DATABASE_URI"]
     )
     app.config["COURSES_DIR"] = str(Path(app.config["COURSES_DIR"]).resolve())
+    _set_trusted_hosts(app)
 
 
 def _require_production_settings(app: Flask) -> None:
@@ -101,9 +111,30 @@ def _require_production_settings(app: Flask) -> None:
             "restarts and is shared by every worker. Generate one with "
             "`python -c 'import secrets; print(secrets.token_hex(32))'`."
         )
+    if not app.config.get("BASE_URL"):
+        raise RuntimeError(
+            "LMS_BASE_URL is not set. In production (LMS_ENV=production) password-reset, "
+            "confirmation and certificate links are built on the site's public address, never on "
+            "the Host header a visitor sends. Set it, e.g. LMS_BASE_URL=https://learn.example.org."
+        )
     app.config["SESSION_COOKIE_SECURE"] = True
     app.config["REMEMBER_COOKIE_SECURE"] = True
     app.config["PREFERRED_URL_SCHEME"] = "https"
+
+
+DEVELOPMENT_HOSTS = ["localhost", "127.0.0.1"]
+
+
+def _set_trusted_hosts(app: Flask) -> None:
+    """Set Flask's TRUSTED_HOSTS from ALLOWED_HOSTS ("a.example,b.example" or a JSON list)."""
+    hosts = app.config.get("ALLOWED_HOSTS") or []
+    if isinstance(hosts, str):
+        hosts = [host for host in hosts.replace(",", " ").split() if host]
+    if not hosts and not app.config.get("BASE_URL"):
+        # Links are then built from the request's host: only trust the local machine.
+        hosts = DEVELOPMENT_HOSTS
+    app.config["ALLOWED_HOSTS"] = list(hosts)
+    app.config["TRUSTED_HOSTS"] = list(hosts) or None
 
 
 def _instance_secret_key(app: Flask) -> str:

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import shlex
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+
 from flask import Flask
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -25,8 +31,45 @@ def init_app(app: Flask) -> None:
     migrate.init_app(app, db, render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     limiter.init_app(app)
+    _warn_if_limits_are_per_worker(app)
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
     login_manager.login_message = "Please sign in to continue."
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
+
+
+def configured_workers(environ: Mapping[str, str] = os.environ, argv: list[str] = sys.argv) -> int:
+    """Return how many worker processes gunicorn is asked for (1 if nothing says)."""
+    counts = []
+    if environ.get("WEB_CONCURRENCY", "").strip().isdigit():
+        counts.append(int(environ["WEB_CONCURRENCY"]))
+    args = shlex.split(environ.get("GUNICORN_CMD_ARGS", ""))
+    if argv and Path(argv[0]).name.startswith("gunicorn"):
+        args += argv[1:]  # gunicorn's workers keep the command line they were started with
+    for index, arg in enumerate(args):
+        value = None
+        if arg in ("-w", "--workers") and index + 1 < len(args):
+            value = args[index + 1]
+        elif arg.startswith("--workers="):
+            value = arg.partition("=")[2]
+        elif arg.startswith("-w") and arg[2:].isdigit():
+            value = arg[2:]
+        if value and value.isdigit():
+            counts.append(int(value))
+    return max(counts, default=1)
+
+
+def _warn_if_limits_are_per_worker(app: Flask) -> None:
+    # Each worker process keeps its own memory:// counters, so N workers allow N times the
+    # configured sign-in attempts: a guesser's limits silently multiply.
+    workers = configured_workers()
+    storage = str(app.config.get("RATELIMIT_STORAGE_URI", "memory://"))
+    if app.config["ENV_NAME"] == "production" and storage.startswith("memory://") and workers > 1:
+        app.logger.warning(
+            "Rate limits are counted per worker: LMS_RATELIMIT_STORAGE_URI is memory:// with "
+            "%d workers, so sign-in and verification limits are %d times looser than configured. "
+            "Set LMS_RATELIMIT_STORAGE_URI=redis://host:6379/0 to share the counts.",
+            workers,
+            workers,
+        )

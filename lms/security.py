@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import Flask, Response, make_response
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -19,6 +23,32 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "frame-ancestors 'none'",
     ]
 )
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def personal_data(view: F) -> F:
+    """Serve the view's responses with `Cache-Control: no-store`: they carry someone's records.
+
+    Put it on every download of personal data (certificates, transcripts, exports, archives),
+    so that no browser, shared clinic computer or proxy keeps a copy.
+    """
+
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Response:
+        response = make_response(view(*args, **kwargs))
+        # Replaces send_file's "no-cache", which still lets the file be stored.
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+    wrapped.personal_data = True  # type: ignore[attr-defined]
+    return wrapped  # type: ignore[return-value]
+
+
+def is_personal_data(view: Callable[..., Any]) -> bool:
+    """Return whether a view function is marked with `personal_data`."""
+    return getattr(view, "personal_data", False)
 
 
 def set_security_headers(response: Response) -> Response:

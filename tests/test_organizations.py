@@ -178,7 +178,10 @@ def test_manager_sees_each_status(client, auth, clinic):
     client.post(f"/courses/{FRONT_DESK}/start")
     auth.logout()
     overdue = Assignment(
-        course_id=course().id, user_id=staff[2].id, due_date=TODAY - timedelta(days=2)
+        course_id=course().id,
+        user_id=staff[2].id,
+        owner_organization_id=clinic["organization"].id,
+        due_date=TODAY - timedelta(days=2),
     )
     db.session.add(overdue)
     db.session.commit()
@@ -251,6 +254,77 @@ def test_manager_can_assign_to_one_member_and_remove_it(client, auth, clinic):
         db.session.scalar(select(AuditEvent).where(AuditEvent.action == "assignment.removed"))
         is not None
     )
+
+
+@pytest.fixture()
+def second_clinic(client, auth, clinic, make_user):
+    """Another clinic, with its own manager, that Staff 1 also belongs to."""
+    other = services.create_organization("Hillside Clinic", "clinic", actor=clinic["admin"])
+    other_manager = make_user(name="Hana Hillside", profession="clinic-staff")
+    services.add_member(other, other_manager, "manager", actor=clinic["admin"])
+    services.add_member(other, clinic["staff"][0], "member", actor=clinic["admin"])
+    db.session.commit()
+    return {"organization": other, "manager": other_manager}
+
+
+def assign_through_the_page(client, organization, assignee: str, due: date) -> Assignment:
+    client.post(
+        f"/organizations/{organization.id}/assignments",
+        data={"course": str(course().id), "assignee": assignee, "due_date": due.isoformat()},
+        follow_redirects=True,  # shows (and so clears) the "assigned" message
+    )
+    return db.session.scalars(select(Assignment).order_by(Assignment.id.desc())).first()
+
+
+def test_a_manager_cannot_see_or_remove_another_organisations_assignment_of_a_shared_member(
+    client, auth, clinic, second_clinic, mailbox
+):
+    shared = clinic["staff"][0]
+    theirs_due = TODAY + timedelta(days=3)
+    auth.login_as(second_clinic["manager"])
+    theirs = assign_through_the_page(
+        client, second_clinic["organization"], f"user-{shared.id}", theirs_due
+    )
+    everyone_theirs = assign_through_the_page(
+        client, second_clinic["organization"], "organization", theirs_due
+    )
+    assert theirs.owner_organization_id == second_clinic["organization"].id
+    auth.logout()
+
+    auth.login_as(clinic["manager"])
+    org = clinic["organization"]
+    page = client.get(f"/organizations/{org.id}").data.decode()
+    assert f"/assignments/{theirs.id}/remove" not in page
+    assert f"/assignments/{everyone_theirs.id}/remove" not in page
+    assert theirs_due.isoformat() not in page
+
+    removed = client.post(f"/organizations/{org.id}/assignments/{theirs.id}/remove")
+    assert removed.status_code == 404
+    assert db.session.get(Assignment, theirs.id) is not None
+
+    client.post(f"/organizations/{org.id}/reminders")
+    assert mailbox.to(shared.email) == []
+
+
+def test_each_manager_sees_and_removes_their_own_assignment_of_a_shared_member(
+    client, auth, clinic, second_clinic
+):
+    shared = clinic["staff"][0]
+    auth.login_as(clinic["manager"])
+    ours = assign_through_the_page(
+        client, clinic["organization"], f"user-{shared.id}", TODAY + timedelta(days=20)
+    )
+    auth.logout()
+    auth.login_as(second_clinic["manager"])
+    page = client.get(f"/organizations/{second_clinic['organization'].id}").data.decode()
+    assert f"/assignments/{ours.id}/remove" not in page
+    auth.logout()
+
+    auth.login_as(clinic["manager"])
+    page = client.get(f"/organizations/{clinic['organization'].id}").data.decode()
+    assert f"/assignments/{ours.id}/remove" in page
+    client.post(f"/organizations/{clinic['organization'].id}/assignments/{ours.id}/remove")
+    assert db.session.get(Assignment, ours.id) is None
 
 
 # --- reminders ------------------------------------------------------------------------------

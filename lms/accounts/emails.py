@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from flask import current_app, render_template, url_for
+from flask import current_app, render_template
 
+from lms.links import external_url
 from lms.mail import send_email
 
 
@@ -15,7 +16,7 @@ def _send(to: str, subject: str, template: str, **context: object) -> None:
 
 def send_confirmation(to: str, name: str, token: str) -> None:
     """Email the link that confirms a new account's address."""
-    link = url_for("accounts.confirm", token=token, _external=True)
+    link = external_url("accounts.confirm", token=token)
     _send(to, "Confirm your email address", "confirm", name=name, link=link)
 
 
@@ -26,12 +27,12 @@ def send_already_registered(to: str, name: str) -> None:
         "You already have an account",
         "already_registered",
         name=name,
-        login=url_for("accounts.login", _external=True),
-        reset=url_for("accounts.request_reset", _external=True),
+        login=external_url("accounts.login"),
+        reset=external_url("accounts.request_reset"),
     )
 
 
 def send_reset(to: str, name: str, token: str, minutes: int) -> None:
     """Email a one-time password-reset link."""
-    link = url_for("accounts.reset", token=token, _external=True)
+    link = external_url("accounts.reset", token=token)
     _send(to, "Reset your password", "reset", name=name, link=link, minutes=minutes)

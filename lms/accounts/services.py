@@ -159,13 +159,9 @@ def reset_password(token: str, new_password: str, *, hash_method: str) -> User:
     record = _redeem_token(token, TokenPurpose.RESET_PASSWORD)
     user = record.user
     _set_password(user, new_password, hash_method)
-    now = utcnow()
-    for other in user.tokens:
-        if other.purpose == TokenPurpose.RESET_PASSWORD.value and other.used_at is None:
-            other.used_at = now
     # Receiving the reset email proves the address.
     if user.email_confirmed_at is None:
-        user.email_confirmed_at = now
+        user.email_confirmed_at = utcnow()
     return user
 
 
@@ -178,7 +174,19 @@ def change_password(user: User, current: str, new_password: str, *, hash_method:
 
 def _set_password(user: User, password: str, hash_method: str) -> None:
     user.set_password(password, method=hash_method)
-    # Signs out every other session and remember-me cookie.
+    end_sessions(user)
+    # A reset link mailed before the change (perhaps to a mailbox someone else reads) must not
+    # undo it.
+    now = utcnow()
+    for token in user.tokens:
+        if token.purpose == TokenPurpose.RESET_PASSWORD.value and token.used_at is None:
+            token.used_at = now
+    db.session.flush()
+
+
+def end_sessions(user: User) -> None:
+    """Make every session and remember-me cookie of `user` worthless, wherever it was copied."""
+    # Sessions carry this token rather than the user id; a new one matches none of them.
     user.session_token = new_session_token()
     db.session.flush()
 

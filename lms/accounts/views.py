@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
     current_app,
     flash,
+    g,
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask_login import current_user, login_required, login_user, logout_user
@@ -27,8 +28,9 @@ from lms.accounts.forms import (
     ResetPasswordForm,
     SignupForm,
 )
-from lms.accounts.models import TokenPurpose
+from lms.accounts.models import TokenPurpose, User
 from lms.extensions import db, limiter
+from lms.links import local_redirect_target
 
 bp = Blueprint("accounts", __name__, cli_group="users")
 
@@ -39,11 +41,18 @@ def _hash_method() -> str:
 
 def _safe_next(target: str | None) -> str:
     """Return `target` if it is a path on this site, else the home page."""
-    if target:
-        parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and target.startswith("/") and "\\" not in target:
-            return target
-    return url_for("main.index")
+    return local_redirect_target(target) or url_for("main.index")
+
+
+def _sign_in(user: User, *, remember: bool = False) -> None:
+    """Start a signed-in session with a fresh CSRF token.
+
+    A token handed out before sign-in (perhaps planted by someone else on a shared computer)
+    must not be valid for the account.
+    """
+    login_user(user, remember=remember)
+    session.pop("csrf_token", None)
+    g.pop("csrf_token", None)
 
 
 def _login_account_key() -> str:
@@ -102,7 +111,7 @@ def confirm(token: str) -> str | Response | tuple[str, int]:
         user = services.confirm_email(token)
         services.record_login(user)
         db.session.commit()
-        login_user(user)
+        _sign_in(user)
         flash("Your email address is confirmed. Welcome!", "success")
         return redirect(url_for("main.index"))
     return render_template("accounts/confirm.html", form=form, user=user)
@@ -142,7 +151,7 @@ def login() -> str | Response:
         else:
             services.record_login(user)
             db.session.commit()
-            login_user(user, remember=form.remember.data)
+            _sign_in(user, remember=form.remember.data)
             return redirect(_safe_next(request.args.get("next")))
     return render_template("accounts/login.html", form=form)
 
@@ -151,8 +160,12 @@ def login() -> str | Response:
 def logout() -> Response:
     """Sign out."""
     if current_user.is_authenticated:
+        # Clearing the cookie is not enough: a copy of it (or of the remember-me cookie) would
+        # still open the account, so the server forgets the token both carry.
+        services.end_sessions(current_user)
+        db.session.commit()
         logout_user()
-        flash("You are signed out. Take care.", "info")
+        flash("You are signed out. Your other devices are signed out too. Take care.", "info")
     return redirect(url_for("main.index"))
 
 
@@ -229,7 +242,7 @@ def change_password() -> str | Response:
         else:
             db.session.commit()
             # The session token changed, which signed out every other device; keep this one.
-            login_user(current_user._get_current_object())
+            _sign_in(current_user._get_current_object())
             flash("Your password has been changed. Other devices have been signed out.", "success")
             return redirect(url_for("accounts.profile"))
     return render_template("accounts/change_password.html", form=form)

@@ -39,17 +39,16 @@ from lms.cme.services import EXTERNAL_TYPES, external_credits
 from lms.exports.cells import text_cell
 from lms.extensions import db, limiter
 from lms.input_guard import page_arg
+from lms.links import external_url
 from lms.progress.views import load_reading
+from lms.security import personal_data
 
 bp = Blueprint("certificates", __name__)
 
 
 def verification_url(public_id: str) -> str:
     """Return the public URL that verifies a certificate."""
-    base = current_app.config.get("BASE_URL")
-    if base:
-        return base.rstrip("/") + url_for("certificates.verify", public_id=public_id)
-    return url_for("certificates.verify", public_id=public_id, _external=True)
+    return external_url("certificates.verify", public_id=public_id)
 
 
 def document_for(certificate: Certificate) -> CertificateDocument:
@@ -185,6 +184,7 @@ def show(public_id: str) -> str:
 
 @bp.get("/certificates/<public_id>.pdf")
 @login_required
+@personal_data
 def download(public_id: str) -> Response:
     """Download a certificate as PDF, printed from what was stored when it was issued."""
     certificate = _own_certificate(public_id)
@@ -222,7 +222,7 @@ def _public_record(certificate: Certificate) -> dict[str, object]:
 
 
 @bp.get("/verify/<public_id>")
-@limiter.limit("60 per minute")
+@limiter.limit(lambda: current_app.config["VERIFY_RATE_LIMIT"])
 def verify(public_id: str) -> str | Response:
     """Show anyone whether a certificate is genuine, with no other personal data."""
     if public_id.endswith(".json"):
@@ -292,6 +292,7 @@ def transcript() -> str:
 
 @bp.get("/transcript.pdf")
 @login_required
+@personal_data
 def transcript_pdf() -> Response:
     """Download the transcript as PDF."""
     return Response(
@@ -309,6 +310,7 @@ TRANSCRIPT_COLUMNS = [
 
 @bp.get("/transcript.csv")
 @login_required
+@personal_data
 def transcript_csv() -> Response:
     """Download the transcript as CSV."""
     buffer = io.StringIO()

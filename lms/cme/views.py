@@ -32,6 +32,7 @@ from lms.cme.forms import ArchiveForm, ConfirmForm, CorrectionForm, ExternalCred
 from lms.cme.models import ExternalCredit, ReportBatch
 from lms.courses.models import Course, CourseVersion
 from lms.extensions import db
+from lms.security import personal_data
 
 bp = Blueprint("cme", __name__, cli_group="cme")
 
@@ -141,6 +142,7 @@ def create_batch(layout_key: str) -> Response:
 
 @bp.get("/admin/reporting/batches/<int:batch_id>.txt")
 @role_required(Role.ADMIN)
+@personal_data
 def download_batch(batch_id: int) -> Response:
     """Download a batch exactly as it was made (byte for byte), for upload to PARS."""
     batch = _get_or_404(ReportBatch, batch_id)
@@ -201,6 +203,7 @@ def _archive_form() -> ArchiveForm:
 
 @bp.get("/admin/certificates/archive.zip")
 @role_required(Role.ADMIN)
+@personal_data
 def certificates_archive() -> Response | tuple[str, int]:
     """Download every certificate issued for a course and/or a date range, streamed as a ZIP."""
     form = _archive_form()
@@ -311,6 +314,7 @@ def delete_external(credit_id: int) -> Response:
 
 @bp.get("/transcript/external/<int:credit_id>.pdf")
 @login_required
+@personal_data
 def external_certificate(credit_id: int) -> Response:
     """Download the certificate PDF a learner attached to self-reported credit."""
     credit = _own_external(credit_id)

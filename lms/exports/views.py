@@ -26,6 +26,7 @@ from lms.exports.forms import ExportFilterForm
 from lms.exports.rows import COLUMNS, PARS_COLUMNS, ExportFilters
 from lms.exports.writers import XLSX_MIMETYPE, ExportTooLarge, csv_chunks, pars_chunks, write_xlsx
 from lms.extensions import db
+from lms.security import personal_data
 
 bp = Blueprint("exports", __name__, cli_group="export")
 
@@ -96,6 +97,7 @@ def pars() -> str:
 @bp.get("/admin/exports/completions.xlsx", defaults={"export_format": "xlsx"})
 @bp.get("/admin/exports/pars.csv", defaults={"export_format": "pars"})
 @role_required(Role.ADMIN)
+@personal_data
 def download(export_format: str) -> Response | tuple[str, int]:
     """Download the export in a format, streamed, and record the download in the audit log."""
     form = _filter_form()

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from flask import current_app, render_template, url_for
+from flask import current_app, render_template
 
+from lms.links import external_url
 from lms.mail import send_email
 from lms.organizations.services import Reminder
 
@@ -11,7 +12,7 @@ from lms.organizations.services import Reminder
 def send_reminder(reminder: Reminder) -> None:
     """Email one learner a gentle reminder about an assigned course."""
     site = current_app.config["SITE_NAME"]
-    link = url_for("courses.detail", slug=reminder.assignment.course.slug, _external=True)
+    link = external_url("courses.detail", slug=reminder.assignment.course.slug)
     subject = (
         f"Reminder: {reminder.course_title} was due {reminder.due_date.isoformat()}"
         if reminder.kind == "overdue"

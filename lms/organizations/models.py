@@ -71,13 +71,21 @@ class Assignment(db.Model):
         ForeignKey("organizations.id", ondelete="CASCADE"), index=True
     )
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    # The organisation that made the assignment: only its managers see, remind about or
+    # remove it, even when the person also belongs to another organisation.
+    owner_organization_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), index=True
+    )
     due_date: Mapped[date] = mapped_column(Date)
     assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     assigned_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     note: Mapped[str | None] = mapped_column(Text)
 
     course: Mapped[Course] = relationship()
-    organization: Mapped[Organization | None] = relationship()
+    organization: Mapped[Organization | None] = relationship(foreign_keys=[organization_id])
+    owner_organization: Mapped[Organization | None] = relationship(
+        foreign_keys=[owner_organization_id]
+    )
     user: Mapped[User | None] = relationship(foreign_keys=[user_id])
     assigned_by: Mapped[User | None] = relationship(foreign_keys=[assigned_by_id])
 

@@ -13,7 +13,7 @@ from datetime import date
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm import contains_eager, joinedload
 
 from lms.accounts.models import User
 from lms.audit.services import record_event
@@ -109,9 +109,13 @@ def assign_course(
     actor: User | None,
     organization: Organization | None = None,
     user: User | None = None,
+    owner: Organization | None = None,
     today: date,
 ) -> Assignment:
-    """Assign a course to one person or a whole organisation, due by a date."""
+    """Assign a course to one person or a whole organisation, due by a date.
+
+    `owner` is the organisation making the assignment (default: the one assigned to).
+    """
     if (organization is None) == (user is None):
         raise OrganizationError("Assign the course to one person or to one organisation.")
     if due_date < today:
@@ -122,6 +126,7 @@ def assign_course(
         course_id=course.id,
         organization_id=organization.id if organization else None,
         user_id=user.id if user else None,
+        owner_organization_id=(owner or organization).id if (owner or organization) else None,
         due_date=due_date,
         assigned_by_id=actor.id if actor else None,
     )
@@ -161,7 +166,9 @@ class AssignedCourse:
     progress: Progress | None
 
 
-def _assignments_reaching(user_ids: list[int], org_ids: list[int]) -> list[Assignment]:
+def _assignments_reaching(
+    user_ids: list[int], org_ids: list[int], owner: Organization | None = None
+) -> list[Assignment]:
     conditions = []
     if user_ids:
         conditions.append(Assignment.user_id.in_(user_ids))
@@ -169,7 +176,10 @@ def _assignments_reaching(user_ids: list[int], org_ids: list[int]) -> list[Assig
         conditions.append(Assignment.organization_id.in_(org_ids))
     if not conditions:
         return []
-    return list(db.session.scalars(select(Assignment).where(or_(*conditions))))
+    query = select(Assignment).where(or_(*conditions))
+    if owner is not None:
+        query = query.where(Assignment.owner_organization_id == owner.id)
+    return list(db.session.scalars(query))
 
 
 def _completed_courses(user_ids: list[int]) -> set[tuple[int, int]]:
@@ -191,8 +201,13 @@ def _enrolments(user_ids: list[int]) -> dict[tuple[int, int], Enrolment]:
     }
 
 
-def statuses_for(users: list[User], *, today: date) -> dict[int, list[AssignedCourse]]:
-    """Return each person's assigned courses with status and progress, in a fixed query count."""
+def statuses_for(
+    users: list[User], *, today: date, owner: Organization | None = None
+) -> dict[int, list[AssignedCourse]]:
+    """Return each person's assigned courses with status and progress, in a fixed query count.
+
+    With `owner`, count only the assignments that organisation made.
+    """
     user_ids = [u.id for u in users]
     memberships = list(
         db.session.scalars(select(Membership).where(Membership.user_id.in_(user_ids)))
@@ -200,7 +215,9 @@ def statuses_for(users: list[User], *, today: date) -> dict[int, list[AssignedCo
     orgs_of: dict[int, set[int]] = defaultdict(set)
     for m in memberships:
         orgs_of[m.user_id].add(m.organization_id)
-    assignments = _assignments_reaching(user_ids, sorted({m.organization_id for m in memberships}))
+    assignments = _assignments_reaching(
+        user_ids, sorted({m.organization_id for m in memberships}), owner
+    )
     if not assignments:
         return {user_id: [] for user_id in user_ids}
     courses = {
@@ -246,6 +263,21 @@ def statuses_for(users: list[User], *, today: date) -> dict[int, list[AssignedCo
     return result
 
 
+def owned_assignments(organization: Organization) -> list[Assignment]:
+    """Return the assignments an organisation made, soonest due first."""
+    return list(
+        db.session.scalars(
+            select(Assignment)
+            .where(Assignment.owner_organization_id == organization.id)
+            .options(
+                joinedload(Assignment.user),
+                joinedload(Assignment.course).joinedload(Course.current_version),
+            )
+            .order_by(Assignment.due_date, Assignment.id)
+        )
+    )
+
+
 def organization_members(organization: Organization) -> list[Membership]:
     """Return an organisation's memberships, people sorted by name."""
     return list(
@@ -284,15 +316,10 @@ def due_reminders(
         direct = select(Assignment.user_id).where(Assignment.user_id.is_not(None))
         query = query.where(or_(User.id.in_(reached), User.id.in_(direct)))
     users = list(db.session.scalars(query))
-    statuses = statuses_for(users, today=today)
+    statuses = statuses_for(users, today=today, owner=organization)
     reminders = []
     for user in users:
         for row in statuses[user.id]:
-            if organization is not None and row.assignment.organization_id not in (
-                None,
-                organization.id,
-            ):
-                continue
             kind = needs_reminder(
                 completed=row.status == "completed",
                 due_date=row.due_date,

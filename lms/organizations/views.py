@@ -7,7 +7,6 @@ from datetime import date
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
@@ -101,19 +100,10 @@ def _assignment_form(organization: Organization, members: list[Membership]) -> A
 
 def _dashboard(organization: Organization, **forms: object) -> str:
     members = services.organization_members(organization)
-    statuses = services.statuses_for([m.user for m in members], today=date.today())
-    assignments = db.session.scalars(
-        select(Assignment)
-        .where(
-            (Assignment.organization_id == organization.id)
-            | Assignment.user_id.in_([m.user_id for m in members])
-        )
-        .options(
-            joinedload(Assignment.user),
-            joinedload(Assignment.course).joinedload(Course.current_version),
-        )
-        .order_by(Assignment.due_date)
-    ).all()
+    statuses = services.statuses_for(
+        [m.user for m in members], today=date.today(), owner=organization
+    )
+    assignments = services.owned_assignments(organization)
     counts = {status: 0 for status in STATUS_ORDER}
     for rows in statuses.values():
         for row in rows:
@@ -196,6 +186,7 @@ def assign(organization_id: int) -> str | Response:
                 actor=current_user,
                 organization=None if user else organization,
                 user=user,
+                owner=organization,
                 today=date.today(),
             )
         except services.OrganizationError as error:
@@ -214,13 +205,10 @@ def assign(organization_id: int) -> str | Response:
 @bp.post("/organizations/<int:organization_id>/assignments/<int:assignment_id>/remove")
 @login_required
 def unassign(organization_id: int, assignment_id: int) -> Response:
-    """Remove an assignment made to this organisation or one of its members."""
+    """Remove an assignment this organisation made."""
     organization = get_managed_or_404(organization_id)
     assignment = db.session.get(Assignment, assignment_id)
-    member_ids = {m.user_id for m in services.organization_members(organization)}
-    if assignment is None or not (
-        assignment.organization_id == organization.id or assignment.user_id in member_ids
-    ):
+    if assignment is None or assignment.owner_organization_id != organization.id:
         abort(404)
     if not ConfirmForm().validate_on_submit():
         abort(400)
