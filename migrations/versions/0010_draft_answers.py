@@ -1,7 +1,7 @@
 """Keep draft answers on open quiz attempts
 
 Revision ID: 0010_draft_answers
-Revises: 0008_publish_runs
+Revises: 0009_assignment_owner
 Create Date: 2026-11-30 10:10:00.000000
 
 """
@@ -13,7 +13,7 @@ from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
 revision = '0010_draft_answers'
-down_revision = '0008_publish_runs'
+down_revision = '0009_assignment_owner'
 branch_labels = None
 depends_on = None
 
