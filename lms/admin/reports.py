@@ -29,7 +29,9 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from lms.accounts.models import User
 from lms.audit.models import AuditEvent
+from lms.certificates.eligibility import far_above_recorded
 from lms.certificates.models import Certificate, Completion, CreditClaim
+from lms.certificates.services import recorded_seconds
 from lms.content.model import CREDIT_TYPES
 from lms.courses.models import Course, CoursePage, CourseVersion
 from lms.database import utcnow
@@ -415,6 +417,49 @@ def overview(courses: Sequence[CourseRow], course: CourseRow | None, months: int
         courses=shown,
         funnels=funnels(row.course_id for row in shown),
     )
+
+
+# --- claims far above the recorded time ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FastClaim:
+    """A claim well above the time the site recorded: for an admin to look at, not to refuse."""
+
+    learner: str
+    email: str
+    course: str
+    credit_type: str
+    amount: Decimal
+    claimed_at: datetime
+    recorded_seconds: int
+
+
+def claims_far_above_recorded_time(since: datetime, limit: int = 50) -> list[FastClaim]:
+    """Return the newest claims since a moment that are far above the learner's recorded time."""
+    rows = db.session.execute(
+        select(
+            User.full_name,
+            User.email,
+            CourseVersion.title,
+            CreditClaim.credit_type,
+            CreditClaim.amount,
+            CreditClaim.claimed_at,
+            Completion.enrolment_id,
+        )
+        .join(Completion, Completion.id == CreditClaim.completion_id)
+        .join(User, User.id == CreditClaim.user_id)
+        .join(CourseVersion, CourseVersion.id == CreditClaim.version_id)
+        .where(CreditClaim.claimed_at >= since)
+        .order_by(CreditClaim.claimed_at.desc(), CreditClaim.id.desc())
+    ).all()
+    seconds = recorded_seconds({row.enrolment_id for row in rows})
+    flagged = [
+        FastClaim(*row[:6], recorded_seconds=seconds[row.enrolment_id])
+        for row in rows
+        if far_above_recorded(row.amount, seconds[row.enrolment_id])
+    ]
+    return flagged[:limit]
 
 
 # --- the audit log ---------------------------------------------------------------------------

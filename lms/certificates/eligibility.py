@@ -69,6 +69,9 @@ _MSG_MOC_CONSENT = (
     "To claim MOC points, agree to let us report your completion to the "
     "American Board of Pediatrics."
 )
+# The claim form shows these next to the boxes they are about.
+ATTESTATION_MESSAGE = _MSG_ATTESTATION
+MOC_CONSENT_MESSAGE = _MSG_MOC_CONSENT
 
 
 @dataclass(frozen=True)
@@ -277,3 +280,28 @@ def _amount_problems(amount: Decimal | None, maximum: Decimal) -> list[str]:
     if not is_quarter_step(amount):
         problems.append(_MSG_AMOUNT_STEP)
     return problems
+
+
+# One credit (or MOC point, or hour of participation) stands for one hour of learning.
+SECONDS_PER_CREDIT = 3600
+# A claim more than this many times the recorded time is shown to admins to look at.
+FAR_ABOVE_FACTOR = 2
+
+
+def far_above_recorded(amount: Decimal, recorded_seconds: int) -> bool:
+    """Return whether a claim is far above the time the site recorded (never a reason to refuse)."""
+    return amount * SECONDS_PER_CREDIT > FAR_ABOVE_FACTOR * max(recorded_seconds, 0)
+
+
+def describe_seconds(seconds: int) -> str:
+    """Return a recorded time as people read it: "less than a minute", "1 hour 5 minutes"."""
+    minutes = max(seconds, 0) // 60
+    if minutes < 1:
+        return "less than a minute"
+    hours, minutes = divmod(minutes, 60)
+    parts = []
+    if hours:
+        parts.append(f"{hours} hour{'s' if hours != 1 else ''}")
+    if minutes:
+        parts.append(f"{minutes} minute{'s' if minutes != 1 else ''}")
+    return " ".join(parts)

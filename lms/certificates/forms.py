@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, RadioField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length
+from wtforms import BooleanField, Field, RadioField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, ValidationError
+
+from lms.certificates.eligibility import ATTESTATION_MESSAGE, MOC_CONSENT_MESSAGE
 
 
 class ClaimForm(FlaskForm):
@@ -25,6 +27,16 @@ class ClaimForm(FlaskForm):
         "of Pediatrics and to state medical boards, with my board ID, NPI and birth month and "
         "day. This is required for ABP MOC Part 2 points, and I can withdraw it in my profile."
     )
+
+    def validate_attest(self, field: Field) -> None:
+        """Require the attestation, with the message next to its box."""
+        if not field.data:
+            raise ValidationError(ATTESTATION_MESSAGE)
+
+    def validate_consent(self, field: Field) -> None:
+        """Require consent to report for MOC points, with the message next to its box."""
+        if self.credit_type.data == "abp-moc-2" and not field.data:
+            raise ValidationError(MOC_CONSENT_MESSAGE)
 
 
 class RevokeForm(FlaskForm):

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import secrets
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from lms.accounts.models import User
@@ -22,7 +23,7 @@ from lms.cme.services import ReportingError, give_consent, record_moc_day
 from lms.courses.models import CoursePage, CourseVersion
 from lms.database import utcnow
 from lms.extensions import db
-from lms.progress.models import Enrolment
+from lms.progress.models import Enrolment, PageProgress
 from lms.progress.services import completed_page_ids
 from lms.quizzes.models import EvaluationResponse, QuizAttempt
 
@@ -132,6 +133,34 @@ def record_completion(enrolment: Enrolment) -> Completion | None:
         # Recorded by a simultaneous request (two tabs finishing at once).
         return find_completion(enrolment.user_id, enrolment.version_id)
     return completion
+
+
+# An attempt left open for days is not days of work: count at most an hour of each.
+ATTEMPT_SECONDS_CAP = 60 * 60
+
+
+def recorded_seconds(enrolment_ids: Collection[int]) -> dict[int, int]:
+    """Return the time the site recorded per enrolment: pages on screen plus quiz attempts."""
+    ids = list(enrolment_ids)
+    totals = dict.fromkeys(ids, 0)
+    if not ids:
+        return totals
+    reading = db.session.execute(
+        select(PageProgress.enrolment_id, func.sum(PageProgress.seconds_spent))
+        .where(PageProgress.enrolment_id.in_(ids))
+        .group_by(PageProgress.enrolment_id)
+    )
+    for enrolment_id, seconds in reading:
+        totals[enrolment_id] += int(seconds or 0)
+    attempts = db.session.execute(
+        select(QuizAttempt.enrolment_id, QuizAttempt.started_at, QuizAttempt.submitted_at).where(
+            QuizAttempt.enrolment_id.in_(ids), QuizAttempt.submitted_at.is_not(None)
+        )
+    )
+    for enrolment_id, started, submitted in attempts:
+        spent = (submitted - started).total_seconds()
+        totals[enrolment_id] += int(min(max(spent, 0), ATTEMPT_SECONDS_CAP))
+    return totals
 
 
 def profile_of(user: User) -> eligibility.LearnerProfile:

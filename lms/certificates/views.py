@@ -106,6 +106,13 @@ def claim(slug: str) -> str | Response:
         for o in options
         if o.available and o.credit_type not in claimed
     ]
+    # Shown, never enforced: AMA leaves the claim to the physician.
+    recorded = services.recorded_seconds([enrolment.id])[enrolment.id]
+    form.amount.description = (
+        f"{form.amount.description} The site recorded "
+        f"{eligibility.describe_seconds(recorded)} of your time in this course (pages open on "
+        "screen and quiz attempts); it cannot see time spent with the page closed or printed."
+    )
     if form.validate_on_submit():
         request_ = eligibility.ClaimRequest(
             credit_type=form.credit_type.data,

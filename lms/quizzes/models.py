@@ -37,6 +37,10 @@ class QuizAttempt(db.Model):
     # The order shown to this learner, kept so a reload shows the same quiz.
     question_order: Mapped[list[str]] = mapped_column(JSONType)
     option_order: Mapped[dict[str, list[str]]] = mapped_column(JSONType)
+    # Answers so far on an open attempt, {question id: option ids or text}, so a learner who
+    # leaves finds them again on any device. Never graded: grading reads only the submission.
+    draft_answers: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    draft_saved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship()
     enrolment: Mapped[Enrolment] = relationship()

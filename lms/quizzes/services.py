@@ -5,10 +5,11 @@ from __future__ import annotations
 import random
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import null, select, update
 from sqlalchemy.exc import IntegrityError
 
 from lms.content.model import Question
@@ -124,6 +125,50 @@ def ordered_questions(attempt: QuizAttempt, questions: list[Question]) -> list[Q
     return [by_id[qid] for qid in attempt.question_order if qid in by_id]
 
 
+def save_draft(
+    attempt: QuizAttempt, responses: Mapping[str, grading.Response], *, now: datetime | None = None
+) -> datetime:
+    """Keep an open attempt's answers so far, ungraded, and return when they were saved."""
+    questions = {q.id: q for q in ordered_questions(attempt, attempt.page.questions)}
+    clean: dict[str, Any] = {}
+    for qid, value in responses.items():
+        question = questions.get(qid)
+        if question is None:
+            raise QuizError("Your answers include a question that is not part of this attempt.")
+        if isinstance(value, str):
+            if len(value) > MAX_TEXT_ANSWER:
+                raise QuizError(f"Please keep each answer under {MAX_TEXT_ANSWER:,} characters.")
+            clean[qid] = value
+        else:
+            valid = {o.id for o in question.options}
+            chosen = [c for c in value if c in valid]
+            if len(chosen) != len(value) or (question.kind == "single" and len(chosen) > 1):
+                raise QuizError(f"Question “{question.title}” has no such choice.")
+            clean[qid] = chosen
+    saved_at = now or utcnow()
+    # Guarded like submitting: a draft that arrives after the submission changes nothing.
+    saved = db.session.execute(
+        update(QuizAttempt)
+        .where(QuizAttempt.id == attempt.id, QuizAttempt.submitted_at.is_(None))
+        .values(draft_answers=clean, draft_saved_at=saved_at)
+        .execution_options(synchronize_session=False)
+    )
+    if saved.rowcount != 1:
+        raise AlreadySubmitted("This attempt was already submitted.")
+    db.session.expire(attempt, ["draft_answers", "draft_saved_at"])
+    return saved_at
+
+
+def draft_of(attempt: QuizAttempt) -> dict[str, grading.Response]:
+    """Return the saved draft answers of an open attempt, ready to show in the form."""
+    if attempt.is_submitted or not attempt.draft_answers:
+        return {}
+    return {
+        qid: tuple(value) if isinstance(value, list) else value
+        for qid, value in attempt.draft_answers.items()
+    }
+
+
 def submit_attempt(
     attempt: QuizAttempt, responses: Mapping[str, grading.Response], passing_score: int
 ) -> grading.AttemptGrade:
@@ -141,7 +186,13 @@ def submit_attempt(
     claimed = db.session.execute(
         update(QuizAttempt)
         .where(QuizAttempt.id == attempt.id, QuizAttempt.submitted_at.is_(None))
-        .values(submitted_at=utcnow(), score=Decimal(str(grade.score)), passed=passed)
+        .values(
+            submitted_at=utcnow(),
+            score=Decimal(str(grade.score)),
+            passed=passed,
+            # The submission is the record; the draft was only a convenience.
+            draft_answers=null(),
+        )
         .execution_options(synchronize_session=False)
     )
     if claimed.rowcount != 1:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
@@ -59,8 +59,13 @@ def render_quiz_overview(reading: Reading, page: CoursePage, context: dict[str, 
     """Show a quiz's rules, the learner's attempts so far, and a way to start or continue."""
     rules = _rules(reading, page)
     attempts = services.attempts_for(current_user.id, page.id)
+    lessons = [p for p in reading.pages if p.kind == "lesson"]
+    # A pre-test is meant to come first; any other quiz tests what the lessons teach.
+    unread = [] if rules.role == "pretest" else [p for p in lessons if p.id not in reading.done]
     return render_template(
         "quizzes/overview.html",
+        lessons=lessons,
+        unread=unread,
         html=page_html(page),
         rules=rules,
         attempts=attempts,
@@ -150,7 +155,7 @@ def attempt(slug: str, page_slug: str, attempt_id: int) -> str | Response | tupl
             return redirect(request.path)
         return _render_result(attempt, questions, rules, context)
 
-    answers: dict[str, grading.Response] = {}
+    answers = services.draft_of(attempt)
     unanswered: list[Question] = []
     if request.method == "POST":
         if not form.validate_on_submit():
@@ -159,7 +164,27 @@ def attempt(slug: str, page_slug: str, attempt_id: int) -> str | Response | tupl
             return _refuse("Your answers include a question that is not part of this attempt.")
         answers = read_responses(questions, request.form)
         unanswered = [q for q in questions if q.id not in answers]
-        if not unanswered or request.form.get("submit_anyway"):
+        leaving = bool(request.form.get("save_and_leave"))
+        if leaving or (unanswered and not request.form.get("submit_anyway")):
+            # Not submitting: keep what was answered so nothing is lost when the learner goes.
+            try:
+                services.save_draft(attempt, answers)
+            except services.AlreadySubmitted:
+                db.session.rollback()
+                flash("Your answers were already recorded; here is your result.", "info")
+                return redirect(request.path)
+            except services.QuizError as error:
+                db.session.rollback()
+                return _refuse(str(error))
+            db.session.commit()
+            if leaving:
+                flash(
+                    "Your answers are saved. Continue the attempt when you are ready, "
+                    "on this or any other device.",
+                    "success",
+                )
+                return redirect(url_for("progress.my_learning"))
+        else:
             try:
                 services.submit_attempt(attempt, answers, rules.passing_score)
             except services.AlreadySubmitted:
@@ -173,11 +198,41 @@ def attempt(slug: str, page_slug: str, attempt_id: int) -> str | Response | tupl
             return redirect(request.path)
     return render_template(
         "quizzes/take.html",
+        draft_url=url_for(
+            "quizzes.save_answers", slug=slug, page_slug=page_slug, attempt_id=attempt.id
+        ),
         options=_ordered_options(attempt, questions),
         answers=answers,
         unanswered=unanswered,
         **context,
     )
+
+
+@bp.post("/courses/<slug>/quiz/<page_slug>/attempts/<int:attempt_id>/draft")
+@login_required
+def save_answers(slug: str, page_slug: str, attempt_id: int) -> Response | tuple[Response, int]:
+    """Save an open attempt's answers as the learner goes (the reader's script calls this)."""
+    reading = load_reading(slug)
+    if isinstance(reading, Response):
+        return reading
+    page = find_page(reading, page_slug, "quiz")
+    attempt = _load_attempt(reading, page, attempt_id)
+    if not AnswerForm().validate_on_submit():
+        abort(400)
+    questions = services.ordered_questions(attempt, page.questions)
+    if _extra_answers(questions, request.form):
+        message = "Your answers include a question that is not part of this attempt."
+        return jsonify(error=message), 400
+    try:
+        saved_at = services.save_draft(attempt, read_responses(questions, request.form))
+    except services.AlreadySubmitted as error:
+        db.session.rollback()
+        return jsonify(error=str(error)), 409
+    except services.QuizError as error:
+        db.session.rollback()
+        return jsonify(error=str(error)), 400
+    db.session.commit()
+    return jsonify(saved_at=saved_at.isoformat())
 
 
 def _refuse(message: str) -> tuple[str, int]:

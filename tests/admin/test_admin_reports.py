@@ -376,5 +376,6 @@ def test_the_reports_page_runs_a_fixed_number_of_queries(
         assert client.get("/admin/reports").status_code == 200
     with count_queries() as one_course:
         assert client.get(f"/admin/reports?course={CME}").status_code == 200
-    assert len(two_courses) == len(four_courses) <= 15
-    assert len(one_course) <= 15
+    # 15, plus 3 for the claims far above the recorded time (claims, pages, attempts).
+    assert len(two_courses) == len(four_courses) <= 18
+    assert len(one_course) <= 18

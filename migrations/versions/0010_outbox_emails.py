@@ -1,6 +1,6 @@
 """Keep every outgoing email in an outbox until a background job has sent it
 
-Revision ID: 0007_outbox_emails
+Revision ID: 0010_outbox_emails
 Revises: 0009_assignment_owner
 Create Date: 2026-11-30 09:55:00
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 import lms.database
 
 # revision identifiers, used by Alembic.
-revision = '0007_outbox_emails'
+revision = '0010_outbox_emails'
 down_revision = '0009_assignment_owner'
 branch_labels = None
 depends_on = None
