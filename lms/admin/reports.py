@@ -436,7 +436,7 @@ class FastClaim:
 
 
 def claims_far_above_recorded_time(since: datetime, limit: int = 50) -> list[FastClaim]:
-    """Return the newest claims since a moment that are far above the learner's recorded time."""
+    """Return the newest standing claims since a moment far above the learner's recorded time."""
     rows = db.session.execute(
         select(
             User.full_name,
@@ -450,7 +450,8 @@ def claims_far_above_recorded_time(since: datetime, limit: int = 50) -> list[Fas
         .join(Completion, Completion.id == CreditClaim.completion_id)
         .join(User, User.id == CreditClaim.user_id)
         .join(CourseVersion, CourseVersion.id == CreditClaim.version_id)
-        .where(CreditClaim.claimed_at >= since)
+        # A revoked claim no longer stands: an admin has already looked at it.
+        .where(CreditClaim.claimed_at >= since, _valid_credit())
         .order_by(CreditClaim.claimed_at.desc(), CreditClaim.id.desc())
     ).all()
     seconds = recorded_seconds({row.enrolment_id for row in rows})
