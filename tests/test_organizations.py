@@ -473,3 +473,13 @@ def test_organisation_route_by_role_matrix(
         # Not their organisation: 404 where a manager might probe, 403 on admin-only pages.
         assert response.status_code in (403, 404)
         assert "Example Valley Clinic" not in response.data.decode()
+
+
+def test_a_course_finished_before_its_due_date_is_not_called_past_due(client, auth, clinic):
+    due = date.today() + timedelta(days=5)
+    assign_to_clinic(clinic, due)
+    auth.login_as(clinic["staff"][0])
+    complete(client, FRONT_DESK)
+    page = client.get("/").data.decode()
+    assert "Completed" in page and f"Due {due.isoformat()}" in page
+    assert "Was due" not in page

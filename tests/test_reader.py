@@ -68,7 +68,7 @@ def test_anyone_can_read_what_a_course_involves_before_starting(client, publish)
         "Before you start",
         "Pass mark",
         "80%",
-        "Up to 1.0 AMA PRA Category 1 Credit(s)™",
+        "Up to 1.0 AMA PRA Category 1 Credit™",
         "2026-01-15",  # release
         "2029-01-14",  # expiration
         "Disclosures",

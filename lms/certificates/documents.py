@@ -10,11 +10,20 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+# Each credit type's name as a label (choices, table headings). The AMA's own "Credit(s)™"
+# belongs in designation statements only; elsewhere the amount decides singular or plural.
 CREDIT_LABELS: dict[str, str] = {
-    "ama-pra-1": "AMA PRA Category 1 Credit(s)™",
-    "abp-moc-2": "ABP MOC Part 2 point(s)",
-    "ancc-contact-hours": "ANCC contact hour(s)",
-    "participation": "hour(s) of participation",
+    "ama-pra-1": "AMA PRA Category 1 Credit™",
+    "abp-moc-2": "ABP MOC Part 2 points",
+    "ancc-contact-hours": "ANCC contact hours",
+    "participation": "Hours of participation",
+}
+# What follows an amount: (exactly one, any other amount).
+CREDIT_UNITS: dict[str, tuple[str, str]] = {
+    "ama-pra-1": ("AMA PRA Category 1 Credit™", "AMA PRA Category 1 Credits™"),
+    "abp-moc-2": ("ABP MOC Part 2 point", "ABP MOC Part 2 points"),
+    "ancc-contact-hours": ("ANCC contact hour", "ANCC contact hours"),
+    "participation": ("hour of participation", "hours of participation"),
 }
 # Continuing education credit: learners claim it in proportion to how much they took part.
 CME_CREDIT_TYPES = frozenset({"ama-pra-1", "abp-moc-2", "ancc-contact-hours"})
@@ -138,10 +147,11 @@ def credit_label(credit_type: str) -> str:
 
 
 def credit_line(credit_type: str, amount: Decimal) -> str:
-    """Return the amount and label, e.g. "0.75 AMA PRA Category 1 Credit(s)™"."""
-    if credit_type not in CREDIT_LABELS:
+    """Return the amount and its unit, e.g. "0.75 AMA PRA Category 1 Credits™"."""
+    if credit_type not in CREDIT_UNITS:
         raise ValueError(f"unknown credit type {credit_type!r}")
-    return f"{format_amount(amount)} {CREDIT_LABELS[credit_type]}"
+    one, other = CREDIT_UNITS[credit_type]
+    return f"{format_amount(amount)} {one if Decimal(amount) == 1 else other}"
 
 
 def certificate_title(credit_type: str) -> str:

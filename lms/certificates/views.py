@@ -74,7 +74,7 @@ def document_for(certificate: Certificate) -> CertificateDocument:
 
 @bp.app_template_global()
 def credit_text(credit_type: str, amount: object) -> str:
-    """Return "0.75 AMA PRA Category 1 Credit(s)™" for templates."""
+    """Return "0.75 AMA PRA Category 1 Credits™" for templates."""
     return credit_line(credit_type, amount)  # type: ignore[arg-type]
 
 
