@@ -50,6 +50,7 @@ ROUTES = [
     ("POST", f"/courses/{SLUG}/quiz/no-such-page/start", "learner"),
     ("GET", f"/courses/{SLUG}/quiz/no-such-page/attempts/999999", "learner"),
     ("POST", f"/courses/{SLUG}/quiz/no-such-page/attempts/999999", "learner"),
+    ("POST", f"/courses/{SLUG}/quiz/no-such-page/attempts/999999/draft", "learner"),
     ("POST", f"/courses/{SLUG}/evaluation/no-such-page", "learner"),
     ("GET", f"/courses/{SLUG}/credit", "learner"),
     ("POST", f"/courses/{SLUG}/credit", "learner"),
