@@ -19,7 +19,7 @@ from flask.cli import AppGroup
 from huey import Huey
 from huey.storage import MemoryStorage, RedisStorage, SqliteStorage
 
-DEVELOPMENT_URL = "http://127.0.0.1:5000"  # where `flask run` and scripts/start serve
+from lms.links import DEVELOPMENT_BASE_URL
 
 
 class JobQueue(Huey):
@@ -57,7 +57,7 @@ class JobQueue(Huey):
         if has_request_context():
             return nullcontext()
         app = self._app()
-        return app.test_request_context(base_url=app.config["BASE_URL"] or DEVELOPMENT_URL)
+        return app.test_request_context(base_url=app.config["BASE_URL"] or DEVELOPMENT_BASE_URL)
 
     def _app(self) -> Flask:
         app = current_app._get_current_object() if has_app_context() else self.app  # type: ignore[attr-defined]

@@ -11,6 +11,7 @@ from flask.cli import AppGroup
 from lms.accounts.services import find_user_by_email
 from lms.database import writing
 from lms.extensions import db
+from lms.links import DEVELOPMENT_BASE_URL
 from lms.organizations import services
 from lms.organizations.emails import send_reminder
 from lms.organizations.models import ORGANIZATION_KINDS
@@ -42,7 +43,7 @@ def send_command(within_days: int, period_days: int, today: object) -> None:
     """Email learners whose assignments are due soon or overdue, at most once per period."""
     day = today.date() if today is not None else date.today()  # type: ignore[attr-defined]
     # Links in the emails need the site's public address; there is no request to take it from.
-    base_url = current_app.config.get("BASE_URL") or "http://127.0.0.1:5000"
+    base_url = current_app.config.get("BASE_URL") or DEVELOPMENT_BASE_URL
     # writing(): on SQLite take the write lock up front, as the jobs worker writes meanwhile.
     with current_app.test_request_context(base_url=base_url), writing():
         sent, skipped = services.send_reminders(
