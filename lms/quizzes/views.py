@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
@@ -167,16 +168,9 @@ def attempt(slug: str, page_slug: str, attempt_id: int) -> str | Response | tupl
         leaving = bool(request.form.get("save_and_leave"))
         if leaving or (unanswered and not request.form.get("submit_anyway")):
             # Not submitting: keep what was answered so nothing is lost when the learner goes.
-            try:
-                services.save_draft(attempt, answers)
-            except services.AlreadySubmitted:
-                db.session.rollback()
-                flash("Your answers were already recorded; here is your result.", "info")
-                return redirect(request.path)
-            except services.QuizError as error:
-                db.session.rollback()
-                return _refuse(str(error))
-            db.session.commit()
+            refused = _record(lambda: services.save_draft(attempt, answers))
+            if refused is not None:
+                return refused
             if leaving:
                 flash(
                     "Your answers are saved. Continue the attempt when you are ready, "
@@ -185,17 +179,10 @@ def attempt(slug: str, page_slug: str, attempt_id: int) -> str | Response | tupl
                 )
                 return redirect(url_for("progress.my_learning"))
         else:
-            try:
-                services.submit_attempt(attempt, answers, rules.passing_score)
-            except services.AlreadySubmitted:
-                db.session.rollback()
-                flash("Your answers were already recorded; here is your result.", "info")
-                return redirect(request.path)
-            except services.QuizError as error:
-                db.session.rollback()
-                return _refuse(str(error))
-            db.session.commit()
-            return redirect(request.path)
+            refused = _record(
+                lambda: services.submit_attempt(attempt, answers, rules.passing_score)
+            )
+            return refused if refused is not None else redirect(request.path)
     return render_template(
         "quizzes/take.html",
         draft_url=url_for(
@@ -233,6 +220,21 @@ def save_answers(slug: str, page_slug: str, attempt_id: int) -> Response | tuple
         return jsonify(error=str(error)), 400
     db.session.commit()
     return jsonify(saved_at=saved_at.isoformat())
+
+
+def _record(write: Callable[[], object]) -> Response | tuple[str, int] | None:
+    """Run a write on the open attempt and commit it; on refusal, roll back and answer."""
+    try:
+        write()
+    except services.AlreadySubmitted:
+        db.session.rollback()
+        flash("Your answers were already recorded; here is your result.", "info")
+        return redirect(request.path)
+    except services.QuizError as error:
+        db.session.rollback()
+        return _refuse(str(error))
+    db.session.commit()
+    return None
 
 
 def _refuse(message: str) -> tuple[str, int]:
