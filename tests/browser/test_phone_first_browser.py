@@ -78,13 +78,7 @@ def test_on_a_phone_the_lesson_comes_before_the_contents_which_open_by_keyboard(
     assert_no_sideways_scroll(page)
     assert_accessible(page)
 
-    page.locator("h1").focus()
-    page.keyboard.press("Shift+Tab")
-    for _ in range(3):
-        if page.evaluate("document.activeElement.tagName") == "SUMMARY":
-            break
-        page.keyboard.press("Shift+Tab")
-    expect(summary).to_be_focused()
+    tab_to(page, "details.contents > summary")
     assert summary.evaluate("el => getComputedStyle(el).outlineStyle") != "none"
     assert summary.bounding_box()["height"] >= 24
     page.keyboard.press("Enter")
@@ -204,11 +198,12 @@ def test_on_a_phone_the_course_page_offers_start_on_the_first_screen(
     sign_in(page, live_server, make_user(name="Sam Start").email)
     page.goto(f"{live_server}/courses/{CME}")
     summary = page.locator(".course-summary")
-    for fact in ["Time", "Pass mark", "Credit", "Released", "Credit available until"]:
+    for fact in ["Time", "Pass mark", "Credit", "Dates"]:
         expect(summary.locator("dt", has_text=fact).first).to_be_visible()
+    expect(summary).to_contain_text("Released 2026-01-15; credit available until 2029-01-14")
     expect(summary.get_by_text("Content note")).to_be_visible()
     start = summary.get_by_role("link", name="Read the disclosures and start")
-    assert bottom(page, ".course-summary .start-action") < PHONE["height"]
+    assert bottom(page, ".course-summary .start-action .button") < PHONE["height"]
     assert_no_sideways_scroll(page)
     assert_accessible(page)
     page.set_viewport_size(SMALL_PHONE)
@@ -230,14 +225,14 @@ def test_on_a_phone_the_course_page_offers_start_on_the_first_screen(
     # Once started, Resume takes its place at the top.
     page.goto(f"{live_server}/courses/{CME}")
     resume = page.locator(".course-summary").get_by_role("link", name="Resume where you left off")
-    assert bottom(page, ".course-summary .start-action") < PHONE["height"]
+    assert bottom(page, ".course-summary .start-action .button") < PHONE["height"]
     resume.click()
     expect(page.get_by_role("heading", level=1)).to_have_text(
         "Why a universal trauma-informed approach"
     )
 
 
-def test_a_course_without_disclosures_starts_from_the_top(
+def test_a_course_with_nothing_to_read_first_starts_from_the_top(
     page: Page, live_server: str, make_user, publish, tmp_path
 ):
     root = tmp_path / "courses"
@@ -245,13 +240,16 @@ def test_a_course_without_disclosures_starts_from_the_top(
     course_md = root / FRONT_DESK / "course.md"
     text = course_md.read_text()
     start, end = text.index("disclosures:\n"), text.index("passing_score:")
+    text = text[:start] + text[end:]
+    # Nothing to read before starting: no disclosures and no course content note.
+    start, end = text.index("content_note:"), text.index("---", text.index("content_note:"))
     course_md.write_text(text[:start] + text[end:])
     publish(root)
     page.set_viewport_size(PHONE)
     sign_in(page, live_server, make_user(name="Fran Front").email)
     page.goto(f"{live_server}/courses/{FRONT_DESK}")
     expect(page.get_by_role("heading", name="Disclosures")).to_have_count(0)
-    assert bottom(page, ".course-summary .start-action") < PHONE["height"]
+    assert bottom(page, ".course-summary .start-action .button") < PHONE["height"]
     assert_accessible(page)
     page.locator(".course-summary").get_by_role("button", name="Start the course").click()
     expect(page.locator("details.contents summary")).to_contain_text("Contents · page 1 of")
