@@ -44,7 +44,7 @@ def assert_header_is_one_row(page: Page) -> None:
     height = page.locator(".site-header").evaluate("el => el.getBoundingClientRect().height")
     assert height <= ONE_ROW, f"header is {height}px tall"
     brand = page.locator(".brand").bounding_box()
-    for control in [page.locator(".menu > summary"), page.locator(".header-support")]:
+    for control in [page.locator(".menu > summary"), page.locator(".site-nav > .support-link")]:
         box = control.bounding_box()
         assert box["y"] < brand["y"] + brand["height"] and brand["y"] < box["y"] + box["height"]
         assert box["x"] > brand["x"]

@@ -62,6 +62,8 @@ def test_enrol_read_leave_come_back_and_resume(page: Page, live_server: str, mak
         page.get_by_role("button", name="Mark complete and continue").click()
     # The post-test has its own content note; the reader stops there.
     expect(page.get_by_role("heading", level=1)).to_have_text("Before you read: Post-test")
+    # On a wide screen the outline opens as a sidebar once the page's script has run.
+    expect(page.locator(".outline-nav .progress-text")).to_be_visible()
     progress_in_reader = page.locator(".outline-nav .progress-text").inner_text()
     assert progress_in_reader == "5 of 7 pages done (71%)"
     bar = page.locator(".outline-nav progress")
