@@ -253,3 +253,24 @@ def test_a_course_with_nothing_to_read_first_starts_from_the_top(
     assert_accessible(page)
     page.locator(".course-summary").get_by_role("button", name="Start the course").click()
     expect(page.locator("details.contents summary")).to_contain_text("Contents · page 1 of")
+
+
+def test_without_javascript_the_contents_and_the_menu_still_open(
+    browser, live_server: str, make_user, publish
+):
+    publish()
+    context = browser.new_context(java_script_enabled=False, viewport=DESKTOP)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    try:
+        sign_in(page, live_server, make_user(name="Noor NoScript").email)
+        start_course(page, live_server)
+        outline = page.get_by_role("navigation", name="Course outline")
+        expect(outline.get_by_role("link", name="Post-test")).to_be_hidden()
+        page.locator("details.contents > summary").click()
+        expect(outline.get_by_role("link", name="Post-test")).to_be_visible()
+        nav = page.get_by_role("navigation", name="Main")
+        page.locator(".menu > summary").click()
+        expect(nav.get_by_role("link", name="My learning")).to_be_visible()
+    finally:
+        context.close()
