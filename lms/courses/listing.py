@@ -50,9 +50,7 @@ def credits_by_version(version_ids: Iterable[int]) -> dict[int, list[Credit]]:
     if not ids:
         return {}
     rows = db.session.execute(
-        select(CourseVersion.id, CourseVersion.compiled["credits"]).where(
-            CourseVersion.id.in_(ids)
-        )
+        select(CourseVersion.id, CourseVersion.compiled["credits"]).where(CourseVersion.id.in_(ids))
     )
     return {
         version_id: [Credit.from_dict(item) for item in credits or []]
