@@ -26,9 +26,11 @@ def index() -> str:
         in_progress = courses_in_progress(
             current_user, exclude_course_ids={row.course.id for row in assigned}
         )
+    featured = listing.featured_versions(today=today)
     return render_template(
         "main/index.html",
-        featured=listing.featured_versions(today=today),
+        featured=featured,
+        credits=listing.credits_by_version(v.id for v in featured),
         assigned=assigned,
         in_progress=in_progress,
     )
