@@ -220,3 +220,19 @@ def test_catalog_queries_do_not_grow_with_the_number_of_courses(
     assert FRONT_DESK_TITLE in page and CME_TITLE in page
     assert len(two_courses) == len(one_course)
     assert not [sql for sql in two_courses if not sql.lstrip().upper().startswith("SELECT")]
+
+
+def test_alt_text_with_markup_and_quotes_is_shown_as_text(client, publish, courses):
+    hostile = 'Circles "quoted" <script>alert(1)</script> & more'
+    set_cover(courses, f"{COVER_LINE}\ncover_alt: '{hostile}'\n")
+    publish(courses)
+    page = client.get("/courses").text
+    assert "<script>alert(1)" not in page
+    [img] = Images(card(page, CME_TITLE)).found
+    assert img["alt"] == hostile
+
+
+def test_alt_text_longer_than_a_sentence_or_two_is_refused(runner, courses):
+    line = set_cover(courses, f"{COVER_LINE}\ncover_alt: '{'calm ' * 70}'\n") + 1
+    message = assert_one_error_at(check(runner, str(courses)), f"{CME}/course.md", line)
+    assert message == "cover_alt: must be at most 300 characters (this one has 349)"
