@@ -170,6 +170,12 @@ def test_the_signed_in_header_is_one_row_with_a_menu_that_opens_by_keyboard(
     expect(nav.get_by_role("link", name="My learning")).to_be_hidden()
     expect(menu).to_be_focused()
 
+    # A tap elsewhere folds it too.
+    menu.click()
+    expect(nav.get_by_role("link", name="My learning")).to_be_visible()
+    page.mouse.click(5, size["height"] - 5)
+    expect(nav.get_by_role("link", name="My learning")).to_be_hidden()
+
     menu.click()
     nav.get_by_role("button", name="Sign out").click()
     expect(page.get_by_role("link", name="Sign in")).to_be_visible()

@@ -15,12 +15,20 @@
   fit();
   if (wide.addEventListener) { wide.addEventListener("change", fit); }
 
-  // Escape folds an open menu on a narrow screen and leaves focus on its summary.
+  // On a narrow screen the open menu lies over the page: Escape or a tap elsewhere folds it.
+  // Focus returns to "Menu" only when it was inside the menu, so nothing else loses its place.
+  function openMenu() {
+    return wide.matches ? null : document.querySelector("details.menu[open]");
+  }
   document.addEventListener("keydown", function (event) {
-    if (event.key !== "Escape" || wide.matches) { return; }
-    var open = document.querySelector("details.menu[open]");
-    if (!open) { return; }
-    open.open = false;
-    open.querySelector("summary").focus();
+    var menu = openMenu();
+    if (event.key !== "Escape" || !menu) { return; }
+    var inside = menu.contains(document.activeElement);
+    menu.open = false;
+    if (inside) { menu.querySelector("summary").focus(); }
+  });
+  document.addEventListener("click", function (event) {
+    var menu = openMenu();
+    if (menu && !menu.contains(event.target)) { menu.open = false; }
   });
 })();
