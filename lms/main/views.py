@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, render_template
 from flask_login import current_user
 
+from lms import dates
 from lms.organizations.services import statuses_for
 
 bp = Blueprint("main", __name__)
@@ -17,7 +16,7 @@ def index() -> str:
     """Show the home page; signed-in learners see what is assigned to them first."""
     assigned = []
     if current_user.is_authenticated:
-        assigned = statuses_for([current_user], today=date.today())[current_user.id]
+        assigned = statuses_for([current_user], today=dates.today())[current_user.id]
     return render_template("main/index.html", assigned=assigned)
 
 
