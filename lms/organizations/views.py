@@ -215,7 +215,7 @@ def assign(organization_id: int) -> str | Response:
             db.session.commit()
             flash(
                 f"{course.current_version.title} is assigned, "
-                f"due {form.due_date.data.isoformat()}.",
+                f"due {dates.long_date(form.due_date.data)}.",
                 "success",
             )
             return redirect(url_for("organizations.show", organization_id=organization.id))
@@ -242,7 +242,7 @@ def unassign(organization_id: int, assignment_id: int) -> str | Response:
         )  # fmt: skip
         consequences = [
             f"{title} will no longer be assigned to {assignee} "
-            f"(due {assignment.due_date.isoformat()}).",
+            f"(due {dates.long_date(assignment.due_date)}).",
             "It will no longer show as due or overdue, and no more reminders will be sent "
             "about it.",
             "Nothing anyone completed is lost, and people who started it can still finish it.",
