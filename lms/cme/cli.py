@@ -31,8 +31,8 @@ def due_command(today_text: str | None) -> None:
     for item in due:
         state = "OVERDUE" if item.overdue else "due"
         click.echo(
-            f"{state} {item.deadline.isoformat()}: {item.full_name}, {item.course_slug}, "
-            f"completed {item.completed_on.isoformat()} (claim {item.claim_id})"
+            f"{state} {dates.long_date(item.deadline)}: {item.full_name}, {item.course_slug}, "
+            f"completed {dates.long_date(item.completed_on)} (claim {item.claim_id})"
         )
     overdue = sum(item.overdue for item in due)
     click.echo(
