@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from babel import Locale
-from babel.dates import format_date, format_time
+from babel.dates import format_date, format_skeleton, format_time
 from flask import Flask
 from flask_babel import get_locale, gettext, ngettext
 from markupsafe import Markup
@@ -48,6 +48,11 @@ def _day(value: date | datetime) -> date:
 def long_date(value: date | datetime, locale: Locale | str | None = None) -> str:
     """Format a date, or a moment's UTC date, in the locale's long form: "November 30, 2026"."""
     return format_date(_day(value), "long", locale=_locale(locale))
+
+
+def short_month(value: date, locale: Locale | str | None = None) -> str:
+    """Format a date's month and year briefly, as chart axes do: "Nov 2026"."""
+    return format_skeleton("yMMM", _day(value), locale=_locale(locale))
 
 
 def date_time(value: datetime, *, seconds: bool = False, locale: Locale | str | None = None) -> str:

@@ -118,3 +118,8 @@ def test_templates_get_the_filters(app) -> None:
         "Due in 5 days|December 5, 2026|"
         '<time datetime="2026-12-05">December 5, 2026</time>|November 30, 2026, 2:05\u202fPM UTC'
     )
+
+
+def test_chart_months_are_short_and_follow_the_locale() -> None:
+    assert dates.short_month(date(2026, 11, 1)) == "Nov 2026"
+    assert dates.short_month(date(2026, 11, 1), "es_US") == "nov 2026"
