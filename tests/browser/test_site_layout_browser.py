@@ -19,8 +19,10 @@ AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practi
 WIDER_THAN_VIEWPORT = "document.documentElement.scrollWidth > window.innerWidth"
 # Relative luminance of the page background, 0 (black) to 1 (white), as WCAG computes it.
 BACKGROUND_LUMINANCE = """() => {
-  const [r, g, b] = getComputedStyle(document.body).backgroundColor
-    .match(/[\\d.]+/g).slice(0, 3).map(Number)
+  const painted = [document.body, document.documentElement]
+    .map(e => getComputedStyle(e).backgroundColor)
+    .find(c => c !== 'rgba(0, 0, 0, 0)') || 'rgb(255, 255, 255)';
+  const [r, g, b] = painted.match(/[\\d.]+/g).slice(0, 3).map(Number)
     .map(c => c / 255).map(c => c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4);
   return 0.2126 * r + 0.7152 * g + 0.0722 * b;
 }"""
