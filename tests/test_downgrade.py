@@ -109,3 +109,25 @@ def test_a_downgrade_forced_through_the_environment_drops_records_cleanly(scratc
     result = downgrade(scratch, "base", env={"LMS_ALLOW_DESTRUCTIVE_DOWNGRADE": "1"})
     assert result.exit_code == 0, result.output
     assert tables() <= {"alembic_version"}
+
+
+def test_going_back_below_course_covers_refuses_then_drops_them_when_forced(scratch):
+    add_records()  # both sample courses have covers
+
+    refused = downgrade(scratch, "0011_draft_answers")
+    assert refused.exit_code == 1, refused.output
+    assert "course_versions.cover: 2 value(s)" in refused.output
+
+    forced = downgrade(scratch, "0011_draft_answers", "-x", "force=1")
+    assert forced.exit_code == 0, forced.output
+    with db.engine.connect() as connection:
+        columns = {c["name"] for c in inspect(connection).get_columns("course_versions")}
+    assert not {"cover", "featured"} & columns
+    assert db.session.scalar(select(func.count()).select_from(Course)) == 2
+
+    again = scratch.test_cli_runner().invoke(args=["db", "upgrade"])
+    assert again.exit_code == 0, again.output
+    db.session.remove()
+    assert all(
+        v.cover is None and v.featured is False for v in db.session.scalars(select(CourseVersion))
+    )

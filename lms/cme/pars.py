@@ -1,10 +1,11 @@
 """ACCME PARS learner-completion files: the layouts in one table, and pure row building.
 
-PARS takes learner completions as a tab-delimited text file. Every column, its order and how
-its value is written lives in `LAYOUTS` below and nowhere else, so a correction to the
-published template is a change to this one table (and to the golden file the tests keep).
-docs/cme.md says which parts of the layout come from ACCME's published material and which
-could not be checked against the template itself.
+ACCME's learner upload instructions of April 2020 describe a tab-delimited text file made from
+an Excel template. Every column, its order and how its value is written lives in `LAYOUTS`
+below and nowhere else, so a correction to the published template is a change to this one
+table (and to the golden file the tests keep). docs/cme.md says which parts of the layout come
+from ACCME's published material and which could not be checked against the template itself
+(the column names and order, the completion-date format, and the state-board identifiers).
 """
 
 from __future__ import annotations
@@ -17,8 +18,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from lms.exports.cells import neutralise
 from lms.exports.rows import SKIP_BAD_BOARD_ID, is_board_id, split_name
 
-# ACCME's tab-delimited upload instructions: the file is plain text, fields separated by tabs,
-# one record per line, and the header row is deleted before uploading.
+# ACCME's tab-delimited upload instructions (written for activity files; the learner
+# instructions follow the same route): plain text, fields separated by tabs, one record per
+# line, the header row deleted before uploading. The line ending and encoding are assumptions.
 DELIMITER = "\t"
 LINE_END = "\r\n"
 INCLUDE_HEADER = False
@@ -134,7 +136,8 @@ _DOB = Column("DOB (MM/DD)", _dob)
 _COMPLETED = Column("Completion Date (MM/DD/YYYY)", _completed)
 
 # The one place the file layouts are written down. ABP points and AMA credits are both
-# reported in quarter-hour steps (see docs/cme.md on the ABP's rounding guidance).
+# reported in quarter-hour steps; ACCME's ABP FAQ also says whole points, so docs/cme.md keeps
+# this open. State boards match physicians on state of licensure, which `ama-cme` lacks.
 LAYOUTS: dict[str, Layout] = {
     "abp-moc": Layout(
         key="abp-moc",

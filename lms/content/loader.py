@@ -24,6 +24,7 @@ from urllib.parse import unquote, urlsplit
 import yaml
 
 from lms.content import compliance
+from lms.content.images import COVER_TYPES, ImageSizeError, image_size
 from lms.content.markdown import images_missing_alt, render_inline, render_markdown
 from lms.content.model import (
     AUDIENCES,
@@ -33,6 +34,7 @@ from lms.content.model import (
     PAGE_KINDS,
     QUIZ_ROLES,
     Course,
+    Cover,
     Credit,
     Diagnostic,
     Disclosure,
@@ -79,6 +81,10 @@ COURSE_KEYS = (
     "learning_format",
     "requirements",
     "bibliography",
+    # How the course is presented: a cover image for cards and its page, and the home page.
+    "cover",
+    "cover_alt",
+    "featured",
 )
 DISCLOSURE_KEYS = ("people", "mitigation", "commercial_support", "notes")
 PERSON_KEYS = ("name", "credentials", "roles", "relationships")
@@ -125,6 +131,7 @@ MAX_CREDIT = 100  # (db allows 9,999.99) per credit type
 MAX_QUESTIONS = 200  # per quiz or evaluation page
 MAX_PAGES = 200  # per course
 MAX_SOURCE_BYTES = 1024 * 1024  # per Markdown file
+MAX_COVER_ALT = 300  # a cover's alt text: a sentence, not a caption
 
 
 def default_media_url(course_slug: str, relpath: str, sha256: str) -> str:
@@ -1080,6 +1087,70 @@ def _read_disclosure(
     return disclosure, notes, fields.line("notes") if notes is not None else 1
 
 
+def _read_cover(
+    fields: _Fields,
+    course_dir: Path,
+    media: dict[str, MediaFile],
+    media_url: MediaUrl,
+    slug: str,
+    file: _FileReport,
+) -> Cover | None:
+    """Check the cover image and its alt text; return the cover, or None without one."""
+    alt = _read_cover_alt(fields, file)
+    if "cover" not in fields:
+        if alt is not None:
+            file.error(fields.key_line("cover_alt"), "cover_alt: give a cover image first (cover)")
+        return None
+    written = fields.text("cover", max_length=MAX_MEDIA_PATH)
+    if written is None:
+        return None
+    line = fields.line("cover")
+    if alt is None and "cover_alt" not in fields:
+        file.error(
+            line,
+            'cover needs alt text (cover_alt), or cover_alt: "" for a purely decorative image',
+        )
+    path = posixpath.normpath(written)
+    if written.startswith("/") or path == ".." or path.startswith("../"):
+        file.error(line, f"cover image {written} must be a file in the course's media/ folder")
+        return None
+    if path not in media:
+        if (course_dir / path).is_file():
+            file.error(line, f"cover image {written} must be in the course's media/ folder")
+        else:
+            file.error(line, f"cover image {written} not found")
+        return None
+    found = media[path]
+    if found.content_type not in COVER_TYPES:
+        file.error(line, f"cover image {written} is not an image: use PNG, JPEG, GIF, WebP or SVG")
+        return None
+    try:
+        width, height = image_size(course_dir / path, found.content_type)
+    except ImageSizeError as error:
+        file.error(line, f"cover image {written} {error}")
+        return None
+    if alt is None:
+        return None
+    return Cover(
+        path=path,
+        src=media_url(slug, path, found.sha256),
+        sha256=found.sha256,
+        width=width,
+        height=height,
+        alt=alt,
+    )
+
+
+def _read_cover_alt(fields: _Fields, file: _FileReport) -> str | None:
+    """Return the cover's alt text: "" when the author marked the image decorative."""
+    value = fields.raw("cover_alt")
+    if value is _MISSING:
+        return None
+    if isinstance(value, str) and not value.strip():
+        return ""
+    return fields.text("cover_alt", max_length=MAX_COVER_ALT)
+
+
 def _media_files(course_dir: Path, files: Sequence[str]) -> dict[str, MediaFile]:
     media: dict[str, MediaFile] = {}
     for relpath in files:
@@ -1172,6 +1243,8 @@ def load_course(
     disclosure: Disclosure | None = None
     bibliography: list[str] = []
     lines: dict[str, int] = {}
+    cover: Cover | None = None
+    featured = False
     if course_source is not None:
         fields = _Fields(course_source.front, COURSE_KEYS, course_file)
         values = _read_course_fields(fields, course_file)
@@ -1195,6 +1268,8 @@ def load_course(
         overview_html = renderer.markdown(
             course_source.body, course_source, course_source.body_line
         )
+        cover = _read_cover(fields, course_dir, media, media_url, slug, course_file)
+        featured = bool(fields.boolean("featured"))
     passing_score = values.get("passing_score")
     passing_score = 80 if passing_score is None else passing_score
 
@@ -1294,6 +1369,8 @@ def load_course(
         requirements=values["requirements"],
         bibliography_html=tuple(bibliography),
         disclosure=disclosure,
+        cover=cover,
+        featured=featured,
     )
     return course, diagnostics
 

@@ -336,6 +336,41 @@ class MediaFile:
 
 
 @dataclass(frozen=True)
+class Cover:
+    """A course's cover image: a file in media/, its served URL, size and alt text."""
+
+    path: str  # relative to the course folder, e.g. "media/cover.svg"
+    src: str  # the URL it is served from
+    sha256: str
+    width: int
+    height: int
+    alt: str  # "" for a purely decorative image
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-safe dict."""
+        return {
+            "path": self.path,
+            "src": self.src,
+            "sha256": self.sha256,
+            "width": self.width,
+            "height": self.height,
+            "alt": self.alt,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Cover:
+        """Build from ``to_dict()`` output."""
+        return cls(
+            path=data["path"],
+            src=data["src"],
+            sha256=data["sha256"],
+            width=data["width"],
+            height=data["height"],
+            alt=data["alt"],
+        )
+
+
+@dataclass(frozen=True)
 class Course:
     """A whole course, checked and compiled to sanitised HTML."""
 
@@ -368,6 +403,8 @@ class Course:
     requirements: str | None = None  # hardware and software needed
     bibliography_html: tuple[str, ...] = ()
     disclosure: Disclosure | None = None
+    cover: Cover | None = None
+    featured: bool = False  # shown on the home page
 
     def page(self, slug: str) -> Page | None:
         """Return the page with this slug, or None."""
@@ -405,6 +442,8 @@ class Course:
             "requirements": self.requirements,
             "bibliography_html": list(self.bibliography_html),
             "disclosure": self.disclosure.to_dict() if self.disclosure else None,
+            "cover": self.cover.to_dict() if self.cover else None,
+            "featured": self.featured,
         }
 
     @classmethod
@@ -443,4 +482,6 @@ class Course:
             requirements=data.get("requirements"),
             bibliography_html=tuple(data.get("bibliography_html", ())),
             disclosure=Disclosure.from_dict(data["disclosure"]) if data.get("disclosure") else None,
+            cover=Cover.from_dict(data["cover"]) if data.get("cover") else None,
+            featured=data.get("featured", False),
         )

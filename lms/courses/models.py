@@ -15,11 +15,12 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lms.content.model import Credit, Disclosure, Question
+from lms.content.model import Cover, Credit, Disclosure, Question
 from lms.database import UTCDateTime, utcnow
 from lms.extensions import db
 
@@ -79,6 +80,10 @@ class CourseVersion(db.Model):
     # Course-level compiled data (objectives, credits, statements, overview HTML); page bodies
     # live in course_pages. Deferred: the catalog and reader never need it.
     compiled: Mapped[dict[str, Any]] = mapped_column(JSONType, deferred=True)
+    # How lists of courses present the version (also kept in `compiled`, which they never load):
+    # the cover image as Cover.to_dict(), and whether the home page features the course.
+    cover: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    featured: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     course: Mapped[Course] = relationship(back_populates="versions", foreign_keys=[course_id])
     pages: Mapped[list[CoursePage]] = relationship(
@@ -87,6 +92,11 @@ class CourseVersion(db.Model):
 
     def __repr__(self) -> str:
         return f"<CourseVersion {self.course_id} v{self.number}>"
+
+    @property
+    def cover_image(self) -> Cover | None:
+        """Return the cover image, or None when the course has none."""
+        return Cover.from_dict(self.cover) if self.cover else None
 
     @property
     def objectives(self) -> list[str]:

@@ -270,6 +270,8 @@ def _create_version(
         expiration_date=compiled.expiration_date,
         passing_score=compiled.passing_score,
         compiled={key: value for key, value in compiled.to_dict().items() if key != "pages"},
+        cover=compiled.cover.to_dict() if compiled.cover else None,
+        featured=compiled.featured,
     )
     db.session.add(version)
     for page in compiled.pages:

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response
 
-from lms.courses import catalog
+from lms.courses import catalog, listing
 from lms.courses.forms import CatalogSearchForm, StartForm
 from lms.courses.models import Course, CoursePage, CourseVersion, MediaBlob
 from lms.extensions import db
@@ -76,6 +76,7 @@ def index() -> str:
         "courses/index.html",
         form=form,
         versions=shown,
+        credits=listing.credits_by_version(v.id for v in shown),
         hidden=hidden,
         audience=audience,
         today=today,

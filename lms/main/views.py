@@ -7,18 +7,33 @@ from datetime import date
 from flask import Blueprint, render_template
 from flask_login import current_user
 
+from lms.courses import listing
 from lms.organizations.services import statuses_for
+from lms.progress.services import courses_in_progress
 
 bp = Blueprint("main", __name__)
 
 
 @bp.get("/")
 def index() -> str:
-    """Show the home page; signed-in learners see what is assigned to them first."""
+    """Show who the site is for and featured courses; learners also see their own courses."""
+    today = date.today()
     assigned = []
+    in_progress = []
     if current_user.is_authenticated:
-        assigned = statuses_for([current_user], today=date.today())[current_user.id]
-    return render_template("main/index.html", assigned=assigned)
+        assigned = statuses_for([current_user], today=today)[current_user.id]
+        # Assigned courses already show their progress and a Resume button.
+        in_progress = courses_in_progress(
+            current_user, exclude_course_ids={row.course.id for row in assigned}
+        )
+    featured = listing.featured_versions(today=today)
+    return render_template(
+        "main/index.html",
+        featured=featured,
+        credits=listing.credits_by_version(v.id for v in featured),
+        assigned=assigned,
+        in_progress=in_progress,
+    )
 
 
 @bp.get("/support")

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from lms.accounts.models import User
 from lms.courses.models import Course, CoursePage, CourseVersion
@@ -260,3 +261,21 @@ def progress_for_enrolments(enrolments: list[Enrolment]) -> dict[int, Progress]:
         ).all()
     )
     return {e.id: Progress(done.get(e.id, 0), totals.get(e.version_id, 0)) for e in enrolments}
+
+
+def courses_in_progress(
+    user: User, *, exclude_course_ids: set[int] | frozenset[int] = frozenset(), limit: int = 3
+) -> list[tuple[Enrolment, Progress]]:
+    """Return the learner's unfinished courses, most recently visited first, with progress."""
+    query = (
+        select(Enrolment)
+        .options(joinedload(Enrolment.version), joinedload(Enrolment.course))
+        .where(Enrolment.user_id == user.id, Enrolment.pages_completed_at.is_(None))
+        .order_by(Enrolment.last_visited_at.desc().nulls_last(), Enrolment.enrolled_at.desc())
+        .limit(limit)
+    )
+    if exclude_course_ids:
+        query = query.where(Enrolment.course_id.not_in(exclude_course_ids))
+    enrolments = list(db.session.scalars(query))
+    progress = progress_for_enrolments(enrolments)
+    return [(enrolment, progress[enrolment.id]) for enrolment in enrolments]

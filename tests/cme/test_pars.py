@@ -12,8 +12,10 @@ from lms.cme import pars, rules
 
 GOLDEN = Path(__file__).parent / "golden"
 
-# The column lists as docs/cme.md writes them down, in order. If the published template
-# differs, correct LAYOUTS in lms/cme/pars.py, this list, docs/cme.md and the golden files.
+# The column lists as docs/cme.md writes them down, in order. They are this project's reading
+# of ACCME's data elements: the templates' own field lists could not be read (docs/cme.md,
+# section 4). If the published template differs, correct LAYOUTS in lms/cme/pars.py, this
+# list, docs/cme.md and the golden files.
 ABP_COLUMNS = (
     "Activity ID",
     "First Name",

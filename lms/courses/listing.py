@@ -1,0 +1,58 @@
+"""Queries behind lists of courses: the home page's featured courses and the cards' credit.
+
+Each costs a fixed number of queries however many courses there are, and none writes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import joinedload
+
+from lms.content.model import Credit
+from lms.courses.models import Course, CourseVersion
+from lms.extensions import db
+
+# A handful: enough to choose from, few enough to take in at a glance.
+FEATURED_LIMIT = 4
+
+
+def featured_versions(*, today: date, limit: int = FEATURED_LIMIT) -> list[CourseVersion]:
+    """Return the open courses marked `featured: true`, else the newest open ones."""
+    open_now = (
+        select(CourseVersion)
+        .join(Course, Course.current_version_id == CourseVersion.id)
+        .options(joinedload(CourseVersion.course))
+        .where(
+            Course.withdrawn_at.is_(None),
+            or_(CourseVersion.release_date.is_(None), CourseVersion.release_date <= today),
+            or_(CourseVersion.expiration_date.is_(None), CourseVersion.expiration_date >= today),
+        )
+        .limit(limit)
+    )
+    featured = list(
+        db.session.scalars(
+            open_now.where(CourseVersion.featured.is_(True)).order_by(CourseVersion.title)
+        )
+    )
+    if featured:
+        return featured
+    return list(
+        db.session.scalars(open_now.order_by(Course.created_at.desc(), CourseVersion.title))
+    )
+
+
+def credits_by_version(version_ids: Iterable[int]) -> dict[int, list[Credit]]:
+    """Return each version's credit offer, reading only that part of its compiled data."""
+    ids = list(version_ids)
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        select(CourseVersion.id, CourseVersion.compiled["credits"]).where(CourseVersion.id.in_(ids))
+    )
+    return {
+        version_id: [Credit.from_dict(item) for item in credits or []]
+        for version_id, credits in rows
+    }
