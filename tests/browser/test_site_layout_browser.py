@@ -149,3 +149,23 @@ def test_team_page_fits_a_375px_screen(page: Page, live_server: str, site: Site)
 def test_admin_people_page_fits_a_375px_screen(page: Page, live_server: str, site: Site):
     open_at(page, live_server, site, "admin", "/admin/users", 375)
     assert_fits(page)
+
+
+CONTRAST_OF_CHART_TEXT = """() => {
+  const luminance = colour => {
+    const [r, g, b] = colour.match(/[\\d.]+/g).slice(0, 3).map(Number)
+      .map(c => c / 255).map(c => c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4);
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  const text = luminance(getComputedStyle(document.querySelector('svg.chart text')).fill);
+  const page = luminance(getComputedStyle(document.body).backgroundColor);
+  return (Math.max(text, page) + 0.05) / (Math.min(text, page) + 0.05);
+}"""
+
+
+def test_charts_stay_readable_in_the_dark_theme(page: Page, live_server: str, site: Site):
+    results = next(p for p in site.pages["author"] if p.startswith(f"/courses/{CME}/results/"))
+    page.emulate_media(color_scheme="dark")
+    open_at(page, live_server, site, "author", results, 1280)
+    assert page.locator("svg.chart").count() > 0
+    assert page.evaluate(CONTRAST_OF_CHART_TEXT) >= 4.5
