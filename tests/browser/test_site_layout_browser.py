@@ -169,3 +169,15 @@ def test_charts_stay_readable_in_the_dark_theme(page: Page, live_server: str, si
     open_at(page, live_server, site, "author", results, 1280)
     assert page.locator("svg.chart").count() > 0
     assert page.evaluate(CONTRAST_OF_CHART_TEXT) >= 4.5
+
+
+def test_nothing_moves_for_readers_who_ask_for_reduced_motion(
+    page: Page, live_server: str, site: Site
+):
+    motion = """() => [getComputedStyle(document.querySelector('.button')).transitionDuration,
+                    getComputedStyle(document.documentElement).scrollBehavior]"""
+    open_at(page, live_server, site, "anonymous", "/", 1280)
+    page.emulate_media(reduced_motion="no-preference")
+    assert page.evaluate(motion) != ["0s", "auto"]  # the check below can tell the difference
+    page.emulate_media(reduced_motion="reduce")
+    assert page.evaluate(motion) == ["0s", "auto"]
