@@ -15,12 +15,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     config.load(app, test_config)
 
-    from lms import database, errors, extensions, input_guard, links, mail, security
+    from lms import database, dates, errors, extensions, input_guard, links, mail, security
 
     extensions.init_app(app)
     database.init_app(app)
     security.init_app(app)
     links.init_app(app)
+    dates.init_app(app)
     mail.init_app(app)
     errors.init_app(app)
     input_guard.init_app(app)  # before the blueprints: it bounds their `<int:...>` ids

@@ -24,6 +24,10 @@ class Defaults:
     # request limit, MAX_CONTENT_LENGTH).
     EXTERNAL_CERTIFICATE_MAX_BYTES = 1024 * 1024
     SUPPORT_EMAIL = "support@example.org"
+    # The language and region pages, emails and documents are written for (dates, numbers).
+    BABEL_DEFAULT_LOCALE = "en_US"
+    # Times are shown in UTC, and UTC's calendar decides what is due or overdue.
+    BABEL_DEFAULT_TIMEZONE = "UTC"
     # The site's public address (https://learn.example.org). Every link that leaves the site
     # (emails, certificates, QR codes) is built on it, never on the request's Host header.
     # Required in production; empty in development: the request's host, if ALLOWED_HOSTS has it.

@@ -8,7 +8,8 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, current_app
+from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -25,6 +26,7 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 queue = JobQueue("lms")
+babel = Babel()
 
 
 def init_app(app: Flask) -> None:
@@ -34,12 +36,18 @@ def init_app(app: Flask) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
     queue.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
     _warn_if_limits_are_per_worker(app)
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
     login_manager.login_message = "Please sign in to continue."
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
+
+
+def select_locale() -> str:
+    """Return the locale pages, emails and documents are written in: the site's default."""
+    return str(current_app.config["BABEL_DEFAULT_LOCALE"])
 
 
 def configured_workers(environ: Mapping[str, str] = os.environ, argv: list[str] = sys.argv) -> int:

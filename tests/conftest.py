@@ -23,6 +23,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from flask import Flask, g, has_app_context
 from flask.testing import FlaskClient
+from hypothesis import HealthCheck, settings
 from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import event, text
 
@@ -31,6 +32,11 @@ from lms.accounts import services as account_services
 from lms.accounts.models import Role, User
 from lms.database import utcnow
 from lms.extensions import db, limiter
+
+# Property tests check correctness, not speed: on a loaded CI machine Hypothesis's default
+# 200 ms per-example deadline (and the too-slow health check) fails tests whose code is right.
+settings.register_profile("lms", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("lms")
 
 TEST_PASSWORD = "correct horse battery"
 CHEAP_HASH = "pbkdf2:sha256:1000"  # the real default (scrypt) costs ~70 ms per login

@@ -25,3 +25,20 @@ def test_only_signed_in_learners_are_offered_every_audience(client, auth, make_u
     assert "Show courses for every audience" not in client.get("/courses").data.decode()
     auth.login_as(make_user(profession="clinic-staff"))
     assert "Show courses for every audience" in client.get("/courses").data.decode()
+
+
+def test_authors_see_on_a_card_when_a_course_not_yet_open_opens(client, auth, make_user, publish):
+    from datetime import timedelta
+
+    from lms.dates import long_date, today
+    from lms.extensions import db
+    from tests.test_certificates import version_of
+    from tests.test_quizzes import CME
+
+    publish()
+    opens = today() + timedelta(days=10)
+    version_of(CME).release_date = opens
+    db.session.commit()
+    auth.login_as(make_user(role="author"))
+    cme = card(client.get("/courses").data.decode(), CME_TITLE)
+    assert f'Opens <time datetime="{opens.isoformat()}">{long_date(opens)}</time>' in cme

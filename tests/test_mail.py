@@ -12,6 +12,7 @@ from sqlalchemy import func, select, update
 
 from lms.accounts.models import User
 from lms.database import utcnow
+from lms.dates import long_date
 from lms.extensions import db
 from lms.mail import queue_email
 from lms.mail.models import OutboxEmail
@@ -114,7 +115,8 @@ def test_reminders_sent_during_an_outage_go_out_exactly_once_after_it(
     clinic,  # noqa: F811
     mailbox,
 ):
-    assign_to_clinic(clinic, date.today() + timedelta(days=2))
+    due = date.today() + timedelta(days=2)
+    assign_to_clinic(clinic, due)
     auth.login_as(clinic["manager"])
     page = f"/organizations/{clinic['organization'].id}/reminders"
 
@@ -134,6 +136,9 @@ def test_reminders_sent_during_an_outage_go_out_exactly_once_after_it(
     assert sweep_outbox() == 4
     people = [clinic["manager"], *clinic["staff"]]
     assert sorted(m["To"] for m in mailbox.messages) == sorted(p.email for p in people)
+    # Written when queued: the due date in words, counted from the day it was sent.
+    body = mailbox.messages[0].get_payload(decode=True).decode()
+    assert f"due on {long_date(due)} (due in 2 days)." in body
 
     # Re-runs after recovery send nothing more.
     client.post(page)

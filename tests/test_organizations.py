@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from email.header import decode_header, make_header
 
 import pytest
 from sqlalchemy import func, select
 
 from lms.audit.models import AuditEvent
 from lms.courses.models import Course
+from lms.dates import long_date
 from lms.extensions import db
 from lms.organizations import services
 from lms.organizations.models import Assignment, Organization, ReminderLog
@@ -32,6 +34,11 @@ def clinic(app, make_user, publish):
         services.add_member(organization, person, "member", actor=admin)
     db.session.commit()
     return {"admin": admin, "organization": organization, "manager": manager, "staff": staff}
+
+
+def subject(message) -> str:
+    """Return an email's subject as the reader sees it, unfolded and decoded."""
+    return " ".join(str(make_header(decode_header(message["Subject"]))).split())
 
 
 def course(slug: str = FRONT_DESK) -> Course:
@@ -133,7 +140,10 @@ def test_admin_creates_a_clinic_adds_people_and_assigns_a_course(client, auth, m
     auth.login_as(staff)
     for path in ["/", "/my-learning"]:
         page = client.get(path).data.decode()
-        assert "Assigned to you" in page and f"Due {due}" in page
+        assert "Assigned to you" in page
+        # People read the due date; machines find ISO in the <time> element.
+        long = long_date(TODAY + timedelta(days=14))
+        assert f'Due in 14 days (<time datetime="{due}">{long}</time>)' in page
         assert page.index("Assigned to you") < page.index(
             "How learning works here" if path == "/" else "Your courses"
         )
@@ -196,12 +206,29 @@ def test_manager_sees_each_status(client, auth, clinic):
         for name in ["Staff 1", "Staff 2", "Staff 3", "Mo Manager"]
     }
     assert "Completed" in rows["Staff 1"]
-    assert "In progress" in rows["Staff 2"]
-    assert (
-        "Overdue" in rows["Staff 3"] and (TODAY - timedelta(days=2)).isoformat() in rows["Staff 3"]
-    )
+    assert f"Completed on {long_date(TODAY)}, before the due date" in rows["Staff 1"]
+    assert "In progress" in rows["Staff 2"] and "Due in 10 days" in rows["Staff 2"]
+    assert "Overdue" in rows["Staff 3"] and "Overdue by 2 days" in rows["Staff 3"]
+    assert long_date(TODAY - timedelta(days=2)) in rows["Staff 3"]
     assert "Not started" in rows["Mo Manager"]
     assert "<progress" in rows["Staff 1"]
+
+
+def test_the_team_page_says_when_courses_are_due_in_words(client, auth, clinic):
+    due = TODAY + timedelta(days=5)
+    auth.login_as(clinic["manager"])
+    org = clinic["organization"]
+    page = client.post(
+        f"/organizations/{org.id}/assignments",
+        data={"course": str(course().id), "assignee": "organization", "due_date": due.isoformat()},
+        follow_redirects=True,
+    ).data.decode()
+    assert f"Trauma-Informed Care at the Front Desk is assigned, due {long_date(due)}." in page
+    staff_row = page.split("Staff 1", 1)[1].split("</tr>", 1)[0]
+    when = f'<time datetime="{due.isoformat()}">{long_date(due)}</time>'
+    assert f"Due in 5 days ({when})" in staff_row
+    assignments = page.split('id="assignments-heading"', 1)[1]
+    assert when in assignments and due.isoformat() + "<" not in assignments
 
 
 def test_a_manager_cannot_see_another_organisation(client, auth, clinic, make_user):
@@ -296,7 +323,7 @@ def test_a_manager_cannot_see_or_remove_another_organisations_assignment_of_a_sh
     page = client.get(f"/organizations/{org.id}").data.decode()
     assert f"/assignments/{theirs.id}/remove" not in page
     assert f"/assignments/{everyone_theirs.id}/remove" not in page
-    assert theirs_due.isoformat() not in page
+    assert long_date(theirs_due) not in page and "Due in 3 days" not in page
 
     removed = client.post(f"/organizations/{org.id}/assignments/{theirs.id}/remove")
     assert removed.status_code == 404
@@ -336,8 +363,11 @@ def test_reminders_are_emailed_once_per_period(app, runner, clinic, mailbox):
     assert result.exit_code == 0, result.output
     assert "4 reminder(s) queued" in result.output  # three staff and the manager
     [message] = mailbox.to(clinic["staff"][0].email)
-    assert "is due" in message["Subject"]
-    assert "Trauma-Informed Care at the Front Desk" in message.get_payload(decode=True).decode()
+    due = long_date(TODAY + timedelta(days=3))
+    assert f"is due {due} – " in subject(message)
+    body = message.get_payload(decode=True).decode()
+    assert "Trauma-Informed Care at the Front Desk" in body
+    assert f"due on {due} (due in 3 days)." in body
 
     again = runner.invoke(args=["reminders", "send", "--within", "7"])
     assert (
@@ -368,8 +398,10 @@ def test_overdue_reminders_say_so_kindly(runner, clinic, mailbox):
     db.session.commit()
     runner.invoke(args=["reminders", "send"])
     [message] = mailbox.to(clinic["staff"][1].email)
-    assert "was due" in message["Subject"]
-    assert "It is not too late" in message.get_payload(decode=True).decode()
+    due = long_date(TODAY - timedelta(days=5))
+    assert f"was due {due} – " in subject(message)
+    body = message.get_payload(decode=True).decode()
+    assert f"was due on {due}. It is not too late" in body
 
 
 def test_manager_sends_reminders_from_the_team_page(client, auth, clinic, mailbox):
@@ -481,5 +513,5 @@ def test_a_course_finished_before_its_due_date_is_not_called_past_due(client, au
     auth.login_as(clinic["staff"][0])
     complete(client, FRONT_DESK)
     page = client.get("/").data.decode()
-    assert "Completed" in page and f"Due {due.isoformat()}" in page
-    assert "Was due" not in page
+    assert f"Completed on {long_date(TODAY)}, before the due date" in page
+    assert "Was due" not in page and "Overdue" not in page

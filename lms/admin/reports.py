@@ -35,12 +35,10 @@ from lms.certificates.services import recorded_seconds
 from lms.content.model import CREDIT_TYPES
 from lms.courses.models import Course, CoursePage, CourseVersion
 from lms.database import utcnow
+from lms.dates import short_month
 from lms.extensions import db
 from lms.progress.models import Enrolment, PageProgress
 from lms.quizzes.models import EvaluationResponse, QuizAttempt
-
-MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-
 
 # --- months (pure) ---------------------------------------------------------------------------
 
@@ -76,7 +74,7 @@ def month_start(key: str) -> datetime:
 def month_label(key: str) -> str:
     """Return a month key as people read it, such as "Nov 2026"."""
     year, month = (int(part) for part in key.split("-"))
-    return f"{MONTH_NAMES[month - 1]} {year}"
+    return short_month(date(year, month, 1))
 
 
 def bucket_by_month(rows: Iterable[tuple[Any, Any, Any]], keys: Sequence[str]) -> dict[str, Any]:

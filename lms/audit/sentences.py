@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from sqlalchemy import func, select
 
 from lms.accounts.models import User
 from lms.audit.models import AuditEvent
+from lms.dates import long_date
 from lms.extensions import db
 
 COMMAND_LINE = "Someone at the command line"
@@ -65,7 +67,17 @@ def _plural(count: object, word: str) -> str:
     return f"{n:,} {word}" if n == 1 else f"{n:,} {word}s"
 
 
+def _day(value: object) -> str:
+    # Events store dates as ISO text; older or hand-written ones may hold anything.
+    try:
+        return long_date(date.fromisoformat(str(value)))
+    except ValueError:
+        return str(value)
+
+
 def _range(since: object, until: object) -> str:
+    since = _day(since) if since else since
+    until = _day(until) if until else until
     if since and until:
         return f"from {since} to {until}"
     if since:
@@ -157,7 +169,7 @@ def _member_removed(who: str, e: AuditEvent, d: dict[str, Any], n: Names) -> str
 def _assignment_created(who: str, e: AuditEvent, d: dict[str, Any], n: Names) -> str:
     assignee = f"everyone in {d['organization']}" if d.get("organization") else None
     assignee = assignee or n.person(d.get("user"))
-    return f"{who} assigned {n.course(d['course'])} to {assignee}, due {d['due']}."
+    return f"{who} assigned {n.course(d['course'])} to {assignee}, due {_day(d['due'])}."
 
 
 def _assignment_removed(who: str, e: AuditEvent, d: dict[str, Any], n: Names) -> str:

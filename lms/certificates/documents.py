@@ -34,22 +34,6 @@ LEARNING_FORMAT_LABELS: dict[str, str] = {
 }
 CREDIT_STEP = Decimal("0.25")
 
-# Spelled out rather than strftime("%B"), which follows the process locale.
-_MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
-
 
 @dataclass(frozen=True)
 class CertificateDocument:
@@ -159,8 +143,3 @@ def certificate_title(credit_type: str) -> str:
     if credit_type in CME_CREDIT_TYPES:
         return "Certificate of Completion"
     return "Certificate of Participation"
-
-
-def long_date(day: date) -> str:
-    """Format a date as "22 November 2026", the same in every locale."""
-    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"

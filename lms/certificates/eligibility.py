@@ -15,6 +15,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 from lms.content.model import CREDIT_TYPES
+from lms.dates import long_date
 
 # Mirrors lms.accounts.models.Profession; kept as strings so this module needs no database.
 PROFESSIONS: tuple[str, ...] = (
@@ -209,9 +210,9 @@ def claim_problems(
         )
     # Both dates are inclusive: credit opens on the release date and closes after expiration.
     if release_date is not None and today < release_date:
-        blockers.append(f"Credit for this course opens on {release_date.isoformat()}.")
+        blockers.append(f"Credit for this course opens on {long_date(release_date)}.")
     if expiration_date is not None and today > expiration_date:
-        blockers.append(f"Credit for this course closed on {expiration_date.isoformat()}.")
+        blockers.append(f"Credit for this course closed on {long_date(expiration_date)}.")
     if blockers or option is None:
         return blockers
 

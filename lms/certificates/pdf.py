@@ -27,8 +27,8 @@ from lms.certificates.documents import (
     credit_label,
     credit_line,
     format_amount,
-    long_date,
 )
+from lms.dates import long_date
 
 logger = logging.getLogger(__name__)
 
@@ -135,7 +135,6 @@ def render_transcript_pdf(doc: TranscriptDocument) -> bytes:
         generated=long_date(doc.generated_on),
         created=_w3c_date(doc.generated_on),
         generator=GENERATOR,
-        long_date=long_date,
         credit_label=_column_label,
         format_amount=format_amount,
     )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date
 
 from flask import (
     Blueprint,
@@ -20,6 +19,7 @@ from flask import (
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
+from lms import dates
 from lms.accounts.access import role_required
 from lms.accounts.models import Role
 from lms.certificates import eligibility, services
@@ -125,7 +125,7 @@ def claim(slug: str) -> str | Response:
                 current_user,
                 enrolment,
                 request_,
-                today=date.today(),
+                today=dates.today(),
                 provider_name=current_app.config["PROVIDER_NAME"],
                 provider_address=current_app.config["PROVIDER_ADDRESS"] or None,
             )
@@ -249,7 +249,7 @@ def _transcript_document() -> TranscriptDocument:
     lines = services.transcript_lines(current_user)
     return TranscriptDocument(
         holder_name=current_user.full_name,
-        generated_on=date.today(),
+        generated_on=dates.today(),
         rows=tuple(
             TranscriptRow(
                 completed_on=line.completed_at.date(),

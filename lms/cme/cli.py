@@ -11,6 +11,7 @@ import click
 from flask import render_template
 from sqlalchemy import select
 
+from lms import dates
 from lms.cme import archive, pars, services
 from lms.cme.views import bp
 from lms.courses.models import Course, CourseVersion
@@ -25,13 +26,13 @@ def due_command(today_text: str | None) -> None:
     Exits 1 when any are overdue, so cron can alert. Deadlines: 30 days after completion,
     and December 1 of the completion year.
     """
-    today = date.fromisoformat(today_text) if today_text else date.today()
+    today = date.fromisoformat(today_text) if today_text else dates.today()
     due = services.due_reports(today)
     for item in due:
         state = "OVERDUE" if item.overdue else "due"
         click.echo(
-            f"{state} {item.deadline.isoformat()}: {item.full_name}, {item.course_slug}, "
-            f"completed {item.completed_on.isoformat()} (claim {item.claim_id})"
+            f"{state} {dates.long_date(item.deadline)}: {item.full_name}, {item.course_slug}, "
+            f"completed {dates.long_date(item.completed_on)} (claim {item.claim_id})"
         )
     overdue = sum(item.overdue for item in due)
     click.echo(
@@ -54,7 +55,7 @@ def report_command(layout_key: str, output: Path) -> None:
     """Make the next PARS batch of LAYOUT_KEY (only records not reported yet) and write it."""
     layout = pars.LAYOUTS[layout_key]
     try:
-        batch = services.create_batch(layout, None, today=date.today())
+        batch = services.create_batch(layout, None, today=dates.today())
     except services.ReportingError as error:
         raise click.ClickException(str(error)) from error
     data = batch.data

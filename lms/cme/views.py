@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from flask import (
     Blueprint,
@@ -21,6 +21,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
+from lms import dates
 from lms.accounts.access import role_required
 from lms.accounts.models import Role
 from lms.audit.services import record_event
@@ -68,7 +69,7 @@ def cme_course_info(version: object, pages: object) -> object:
 @bp.app_template_global("cme_due_reports")
 def cme_due_reports() -> list[object]:
     """Return MOC completions whose reporting deadline is near or past, for the dashboard."""
-    return services.due_reports(date.today())  # type: ignore[return-value]
+    return services.due_reports(dates.today())  # type: ignore[return-value]
 
 
 # --- consent to board reporting (the learner's profile) ------------------------------------
@@ -115,8 +116,8 @@ def reporting() -> str:
         "cme/reporting.html",
         previews=previews,
         batches=services.batches(),
-        due=services.due_reports(date.today()),
-        today=date.today(),
+        due=services.due_reports(dates.today()),
+        today=dates.today(),
         form=ConfirmForm(),
         archive_form=_archive_form(),
     )
@@ -130,7 +131,7 @@ def create_batch(layout_key: str) -> Response:
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
-        batch = services.create_batch(layout, current_user, today=date.today())
+        batch = services.create_batch(layout, current_user, today=dates.today())
     except services.ReportingError as error:
         db.session.rollback()
         flash(str(error), "info")
@@ -225,7 +226,7 @@ def certificates_archive() -> Response | tuple[str, int]:
     }
     record_event(current_user, "certificates.archived", "certificates", len(ids), **services_record)
     db.session.commit()
-    name = f"certificates-{form.course.data or 'all'}-{date.today().isoformat()}.zip"
+    name = f"certificates-{form.course.data or 'all'}-{dates.today().isoformat()}.zip"
     return Response(
         stream_with_context(archive.certificate_zip_chunks(ids, _render_certificate)),
         mimetype="application/zip",

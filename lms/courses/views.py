@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response
 
+from lms import dates
 from lms.courses import catalog, listing
 from lms.courses.forms import CatalogSearchForm, StartForm
 from lms.courses.models import Course, CoursePage, CourseVersion, MediaBlob
@@ -60,7 +59,7 @@ def index() -> str:
     if form.q.data and not form.q.errors:
         query = query.where(func.lower(CourseVersion.title).contains(form.q.data.strip().lower()))
     versions = list(db.session.scalars(query.options(joinedload(CourseVersion.course))))
-    today = date.today()
+    today = dates.today()
     is_staff = current_user.is_authenticated and current_user.has_role("author")
     audience = (
         catalog.audience_for(current_user.profession) if current_user.is_authenticated else None
@@ -112,7 +111,7 @@ def detail(slug: str) -> str:
         enrolment=enrolment,
         progress=course_progress,
         newer=enrolment is not None and enrolment.version_id != course.current_version_id,
-        state=catalog.availability(version.release_date, version.expiration_date, date.today()),
+        state=catalog.availability(version.release_date, version.expiration_date, dates.today()),
         form=StartForm(),
     )
 
@@ -125,7 +124,7 @@ def start(slug: str) -> Response:
     if not StartForm().validate_on_submit():
         abort(400)
     version = course.current_version
-    state = catalog.availability(version.release_date, version.expiration_date, date.today())
+    state = catalog.availability(version.release_date, version.expiration_date, dates.today())
     if course.withdrawn_at is not None or (state != "open" and not current_user.has_role("author")):
         flash("This course is not open for new learners.", "error")
         return redirect(url_for("courses.detail", slug=slug))

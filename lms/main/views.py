@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, render_template
 from flask_login import current_user
 
+from lms import dates
 from lms.courses import listing
 from lms.organizations.services import statuses_for
 from lms.progress.services import courses_in_progress
@@ -17,7 +16,7 @@ bp = Blueprint("main", __name__)
 @bp.get("/")
 def index() -> str:
     """Show who the site is for and featured courses; learners also see their own courses."""
-    today = date.today()
+    today = dates.today()
     assigned = []
     in_progress = []
     if current_user.is_authenticated:

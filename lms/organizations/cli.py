@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from lms import dates
 from lms.accounts.services import find_user_by_email
 from lms.database import writing
 from lms.extensions import db
@@ -41,7 +40,7 @@ from lms.organizations.views import bp
 )
 def send_command(within_days: int, period_days: int, today: object) -> None:
     """Email learners whose assignments are due soon or overdue, at most once per period."""
-    day = today.date() if today is not None else date.today()  # type: ignore[attr-defined]
+    day = today.date() if today is not None else dates.today()  # type: ignore[attr-defined]
     # Links in the emails need the site's public address; there is no request to take it from.
     base_url = current_app.config.get("BASE_URL") or DEVELOPMENT_BASE_URL
     # writing(): on SQLite take the write lock up front, as the jobs worker writes meanwhile.

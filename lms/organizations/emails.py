@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import current_app, render_template
 
+from lms.dates import long_date
 from lms.links import external_url
 from lms.mail import queue_email
 from lms.organizations.services import Reminder
@@ -14,9 +15,9 @@ def send_reminder(reminder: Reminder) -> None:
     site = current_app.config["SITE_NAME"]
     link = external_url("courses.detail", slug=reminder.assignment.course.slug)
     subject = (
-        f"Reminder: {reminder.course_title} was due {reminder.due_date.isoformat()}"
+        f"Reminder: {reminder.course_title} was due {long_date(reminder.due_date)}"
         if reminder.kind == "overdue"
-        else f"Reminder: {reminder.course_title} is due {reminder.due_date.isoformat()}"
+        else f"Reminder: {reminder.course_title} is due {long_date(reminder.due_date)}"
     )
     body = render_template(
         "organizations/email/reminder.txt", reminder=reminder, site=site, link=link

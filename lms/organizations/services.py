@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -163,6 +163,7 @@ class AssignedCourse:
     due_date: date
     status: Status
     progress: Progress | None
+    completed_on: date | None = None  # the UTC day of the first completion
 
 
 def _assignments_reaching(
@@ -181,14 +182,23 @@ def _assignments_reaching(
     return list(db.session.scalars(query))
 
 
-def _completed_courses(user_ids: list[int]) -> set[tuple[int, int]]:
+def _completed_courses(user_ids: list[int]) -> dict[tuple[int, int], date]:
+    """Return the UTC day each person first completed each course."""
     if not user_ids:
-        return set()
-    return set(
-        db.session.execute(
-            select(Completion.user_id, Completion.course_id).where(Completion.user_id.in_(user_ids))
-        ).all()
-    )
+        return {}
+    rows = db.session.execute(
+        select(Completion.user_id, Completion.course_id, func.min(Completion.completed_at))
+        .where(Completion.user_id.in_(user_ids))
+        .group_by(Completion.user_id, Completion.course_id)
+    ).all()
+    return {(user_id, course_id): _utc_day(at) for user_id, course_id, at in rows}
+
+
+def _utc_day(moment: datetime) -> date:
+    # func.min() bypasses the column type, so SQLite hands back a naive (UTC) datetime.
+    if moment.tzinfo is None:
+        return moment.date()
+    return moment.astimezone(UTC).date()
 
 
 def _enrolments(user_ids: list[int]) -> dict[tuple[int, int], Enrolment]:
@@ -256,7 +266,11 @@ def statuses_for(
                 today=today,
             )
             version = enrolment.version if enrolment else versions[course.current_version_id]
-            rows.append(AssignedCourse(a, course, version, a.due_date, status, p))
+            rows.append(
+                AssignedCourse(
+                    a, course, version, a.due_date, status, p, completed.get((user_id, course_id))
+                )
+            )
         rows.sort(key=lambda r: (r.status == "completed", r.due_date, r.version.title))
         result[user_id] = rows
     return result
@@ -299,6 +313,7 @@ class Reminder:
     kind: str
     due_date: date
     course_title: str
+    today: date  # the day the reminder run counts from ("due in 5 days")
 
 
 def due_reminders(
@@ -327,7 +342,7 @@ def due_reminders(
             )
             if kind:
                 reminders.append(
-                    Reminder(row.assignment, user, kind, row.due_date, row.version.title)
+                    Reminder(row.assignment, user, kind, row.due_date, row.version.title, today)
                 )
     return reminders
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
+from lms import dates
 from lms.accounts.access import role_required
 from lms.accounts.models import Role, User
 from lms.accounts.services import find_user_by_email
@@ -101,7 +100,7 @@ def _assignment_form(organization: Organization, members: list[Membership]) -> A
 def _dashboard(organization: Organization, **forms: object) -> str:
     members = services.organization_members(organization)
     statuses = services.statuses_for(
-        [m.user for m in members], today=date.today(), owner=organization
+        [m.user for m in members], today=dates.today(), owner=organization
     )
     assignments = services.owned_assignments(organization)
     counts = {status: 0 for status in STATUS_ORDER}
@@ -118,7 +117,7 @@ def _dashboard(organization: Organization, **forms: object) -> str:
         member_form=forms.get("member_form") or MemberForm(),
         assignment_form=forms.get("assignment_form") or _assignment_form(organization, members),
         confirm=ConfirmForm(),
-        today=date.today(),
+        today=dates.today(),
     )
 
 
@@ -208,7 +207,7 @@ def assign(organization_id: int) -> str | Response:
                 organization=None if user else organization,
                 user=user,
                 owner=organization,
-                today=date.today(),
+                today=dates.today(),
             )
         except services.OrganizationError as error:
             form.due_date.errors = [*form.due_date.errors, str(error)]
@@ -216,7 +215,7 @@ def assign(organization_id: int) -> str | Response:
             db.session.commit()
             flash(
                 f"{course.current_version.title} is assigned, "
-                f"due {form.due_date.data.isoformat()}.",
+                f"due {dates.long_date(form.due_date.data)}.",
                 "success",
             )
             return redirect(url_for("organizations.show", organization_id=organization.id))
@@ -243,7 +242,7 @@ def unassign(organization_id: int, assignment_id: int) -> str | Response:
         )  # fmt: skip
         consequences = [
             f"{title} will no longer be assigned to {assignee} "
-            f"(due {assignment.due_date.isoformat()}).",
+            f"(due {dates.long_date(assignment.due_date)}).",
             "It will no longer show as due or overdue, and no more reminders will be sent "
             "about it.",
             "Nothing anyone completed is lost, and people who started it can still finish it.",
@@ -274,7 +273,7 @@ def remind(organization_id: int) -> Response:
     if not ConfirmForm().validate_on_submit():
         abort(400)
     sent, skipped = services.send_reminders(
-        today=date.today(),
+        today=dates.today(),
         within_days=int_arg(request.form, "within", 7, minimum=0, maximum=365, label="Days ahead"),
         period_days=1,
         send=send_reminder,

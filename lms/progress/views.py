@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
@@ -13,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response
 
+from lms import dates
 from lms.courses.models import Course, CoursePage
 from lms.database import writing
 from lms.extensions import db
@@ -219,5 +219,5 @@ def my_learning() -> str:
         "progress/my_learning.html",
         enrolments=enrolments,
         progress=services.progress_for_enrolments(enrolments),
-        assigned=statuses_for([current_user], today=date.today())[current_user.id],
+        assigned=statuses_for([current_user], today=dates.today())[current_user.id],
     )

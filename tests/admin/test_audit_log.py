@@ -54,7 +54,8 @@ def test_events_are_listed_newest_first_with_who_what_and_when(client, admin, ma
 
     page = client.get("/admin/audit").data.decode()
     assert actions_shown(page) == ["certificate.revoked", "user.role_changed", "export.completions"]
-    assert '<time datetime="2026-03-01T09:30:05Z">2026-03-01 09:30:05</time>' in page
+    # Machines read ISO; people read the time in words, in UTC as the column says.
+    assert '<time datetime="2026-03-01T09:30:05Z">March 1, 2026, 9:30:05\u202fAM UTC</time>' in page
     assert "When (UTC)" in page
     assert "command line" in page  # no actor: done from the command line
     assert "Bo &lt;Admin&gt;<br>bo@example.org" in page

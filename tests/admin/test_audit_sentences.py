@@ -65,6 +65,14 @@ def test_exports_assignments_and_roles_are_sentences_without_python_data(
         "Someone at the command line exported 0 rows of completions as CSV "
         "from the command line (all records)." in page
     )
+    record_event(admin, "certificates.archived", "certificates", 3, course=None,
+                 since="2026-01-01", until="2026-03-31")  # fmt: skip
+    record_event(admin, "assignment.created", "assignment", 9, course=CME,
+                 organization="Northside Clinic", user=None, due="2026-12-05")  # fmt: skip
+    db.session.commit()
+    page = client.get("/admin/audit").text
+    assert "issued from January 1, 2026 to March 31, 2026" in page
+    assert "to everyone in Northside Clinic, due December 5, 2026." in page
     for raw in ("{'", "': ", "None", "[]"):
         assert raw not in page, raw
 

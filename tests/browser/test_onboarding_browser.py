@@ -8,6 +8,7 @@ from datetime import date, timedelta
 
 from playwright.sync_api import Browser, Page, expect
 
+from lms.dates import long_date
 from tests.browser.conftest import assert_accessible
 from tests.browser.test_reader_browser import sign_in
 from tests.test_quizzes import quiz_page
@@ -59,7 +60,8 @@ def test_assign_complete_see_and_export(
     admin = make_user(role="admin", name="Ada Admin")
     staff = make_user("sky.staff@example.org", name="Sky Staff", profession="clinic-staff")
     manager = make_user("mo.manager@example.org", name="Mo Manager", profession="clinic-staff")
-    due = (date.today() + timedelta(days=14)).isoformat()
+    due_day = date.today() + timedelta(days=14)
+    due = due_day.isoformat()  # typed into the form; people read the long form back
 
     # The admin sets up the clinic and assigns the onboarding course to everyone in it.
     sign_in(page, live_server, admin.email)
@@ -76,14 +78,14 @@ def test_assign_complete_see_and_export(
     page.get_by_label("Assign to").select_option("organization")
     page.get_by_label("Due date").fill(due)
     page.get_by_role("button", name="Assign").click()
-    expect(page.get_by_text(f"is assigned, due {due}")).to_be_visible()
+    expect(page.get_by_text(f"is assigned, due {long_date(due_day)}.")).to_be_visible()
     assert_accessible(page)
 
     # The staff member sees it first on their dashboard and completes it.
     learner = new_page(browser)
     sign_in(learner, live_server, staff.email)
     expect(learner.get_by_role("heading", name="Assigned to you")).to_be_visible()
-    expect(learner.get_by_text(f"Due {due}")).to_be_visible()
+    expect(learner.get_by_text(f"Due in 14 days ({long_date(due_day)})")).to_be_visible()
     assert_accessible(learner)
     complete_in_browser(learner, live_server)
 
@@ -93,6 +95,7 @@ def test_assign_complete_see_and_export(
     boss.get_by_role("link", name="My team").click()
     row = boss.locator("tr", has_text="Sky Staff")
     expect(row).to_contain_text("Completed")
+    expect(row).to_contain_text(f"Completed on {long_date(date.today())}, before the due date")
     assert_accessible(boss)
 
     # The admin downloads the completion export.

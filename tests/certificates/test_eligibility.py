@@ -402,13 +402,13 @@ def test_the_maximum_is_shown_in_one_style_however_the_author_wrote_it(
 
 def test_a_claim_before_the_release_date_says_when_credit_opens() -> None:
     assert claim(today=RELEASE - timedelta(days=1)) == [
-        "Credit for this course opens on 2026-01-15."
+        "Credit for this course opens on January 15, 2026."
     ]
 
 
 def test_a_claim_after_the_expiration_date_says_when_credit_closed() -> None:
     assert claim(today=EXPIRATION + timedelta(days=1)) == [
-        "Credit for this course closed on 2026-12-31."
+        "Credit for this course closed on December 31, 2026."
     ]
 
 
@@ -449,7 +449,7 @@ def test_when_a_claim_cannot_be_made_the_form_details_are_not_raised_as_well() -
 
     problems = claim(request, completed=False, today=EXPIRATION + timedelta(days=1))
 
-    assert problems == [NOT_COMPLETE, "Credit for this course closed on 2026-12-31."]
+    assert problems == [NOT_COMPLETE, "Credit for this course closed on December 31, 2026."]
 
 
 @pytest.mark.parametrize(

@@ -23,7 +23,6 @@ from lms.certificates.documents import (
     certificate_title,
     credit_line,
     format_amount,
-    long_date,
 )
 from lms.certificates.pdf import (
     DataURLFetcher,
@@ -113,8 +112,6 @@ def test_credit_lines_and_titles() -> None:
     assert credit_line("participation", Decimal("1.25")) == "1.25 hours of participation"
     assert certificate_title("ancc-contact-hours") == "Certificate of Completion"
     assert certificate_title("participation") == "Certificate of Participation"
-    assert long_date(date(2026, 11, 22)) == "22 November 2026"
-    assert long_date(date(2027, 1, 3)) == "3 January 2027"
 
 
 def test_a_certificate_document_checks_its_fields() -> None:
@@ -145,7 +142,7 @@ def test_a_certificate_prints_every_field_on_one_landscape_letter_page(app: Flas
         "Amara Okafor-Lindqvist",
         "completed",
         "Trauma-Informed Foundations: A Welcoming First Moment",
-        "22 November 2026",
+        "on November 22, 2026",  # the site's locale, US English
         "0.75 AMA PRA Category 1 Credits™",
         "claimed commensurate with the extent of participation",
         "Example Pediatric Education Institute",
@@ -329,10 +326,10 @@ def test_a_transcript_lists_rows_and_totals(app: Flask) -> None:
     text = squashed(text_of(data))
     for expected in [
         "Transcript",
-        "Generated on 3 February 2027",
+        "Generated on February 3, 2027",
         "Course number 000: Predictable routines in the clinic",
         "Course number 002",
-        "1 January 2025",
+        "January 1, 2025",
         "AMA PRA Category 1 Credit™",
         "K7M3-Q9XD-2FHP-0000",
         "Revoked",

@@ -271,10 +271,11 @@ def test_deadlines_warn_on_the_dashboard_and_from_the_command_line(
     result = runner.invoke(args=["cme", "due", "--today", "2026-03-03"])
     assert result.exit_code == 0 and "0 unreported" in result.output
     result = runner.invoke(args=["cme", "due", "--today", "2026-03-28"])
-    assert result.exit_code == 0 and "due 2026-04-01: Dana Doctor" in result.output
+    assert result.exit_code == 0 and "due April 1, 2026: Dana Doctor" in result.output
     result = runner.invoke(args=["cme", "due", "--today", "2026-05-01"])
     assert result.exit_code == 1
-    assert "OVERDUE 2026-04-01: Dana Doctor" in result.output
+    assert "OVERDUE April 1, 2026: Dana Doctor" in result.output
+    assert "completed March 2, 2026" in result.output
     dashboard = admin_client.get("/admin/").data.decode()
     assert "MOC completions to report" in dashboard and "Overdue:" in dashboard
 
