@@ -1,7 +1,9 @@
 """Server-rendered SVG charts that work under a strict CSP and without colour vision.
 
 No scripts and no `style` attributes: only SVG presentation attributes, so the charts need
-neither 'unsafe-inline' nor a third-party service. Each chart is an `<svg role="img">`
+neither 'unsafe-inline' nor a third-party service. Those attributes hold the light theme's
+colours; classes on the same elements let the site's stylesheet recolour them for the dark
+theme (CSS rules take precedence over presentation attributes). Each chart is an `<svg role="img">`
 labelled by its `<title>` and a `<desc>` that states every value in words, and every bar
 carries its label and value as visible text. Emphasised bars differ by hatching, an outline
 and a text note, never by colour alone. Every label is escaped: authors and learners write
@@ -136,7 +138,8 @@ def _hatch(chart_id: str) -> str:
     return (
         f'<defs><pattern id="{chart_id}-hatch" width="8" height="8" '
         'patternUnits="userSpaceOnUse" patternTransform="rotate(45)">'
-        f'<rect width="8" height="8" fill="{INK}"/><rect width="3" height="8" fill="#ffffff"/>'
+        f'<rect class="chart-ink" width="8" height="8" fill="{INK}"/>'
+        '<rect class="chart-gap" width="3" height="8" fill="#ffffff"/>'
         "</pattern></defs>"
     )
 
@@ -145,9 +148,11 @@ def _bar_rect(
     chart_id: str, x: float, y: float, width: float, height: float, emphasis: bool
 ) -> str:
     if emphasis:
-        paint = f'fill="url(#{chart_id}-hatch)" stroke="{INK}" stroke-width="2"'
+        paint = (
+            f'class="chart-outline" fill="url(#{chart_id}-hatch)" stroke="{INK}" stroke-width="2"'
+        )
     else:
-        paint = f'fill="{BAR_FILL}"'
+        paint = f'class="chart-fill" fill="{BAR_FILL}"'
     return f'<rect x="{x:g}" y="{y:g}" width="{width:g}" height="{height:g}" {paint}/>'
 
 
@@ -172,8 +177,8 @@ def horizontal_bar_chart(
         )
         bar_y = y + len(lines) * H_LINE + 4
         parts.append(
-            f'<rect x="{PAD}" y="{bar_y:g}" width="{H_BAR_SPACE}" height="{H_BAR}" '
-            f'fill="{TRACK_FILL}"/>'
+            f'<rect class="chart-track" x="{PAD}" y="{bar_y:g}" width="{H_BAR_SPACE}" '
+            f'height="{H_BAR}" fill="{TRACK_FILL}"/>'
         )
         value = _known(bar.value)
         # Out-of-range values still print as given; only the drawn length is clamped.

@@ -12,6 +12,7 @@ from lms.certificates.models import Certificate
 from lms.extensions import db
 from lms.organizations import services as organizations
 from lms.organizations.models import Organization
+from lms.quizzes.models import QuizAttempt
 from tests.test_certificates import claim, complete, version_of
 from tests.test_quizzes import CME, FRONT_DESK, quiz_page
 
@@ -66,6 +67,7 @@ def build_site(client, auth, make_user, publish) -> Site:
     front_desk_lesson = version_of(FRONT_DESK).pages[0].slug
     quiz = quiz_page(CME)
     evaluation = quiz_page(CME, kind="evaluation")
+    attempt = db.session.scalar(select(QuizAttempt).where(QuizAttempt.page_id == quiz.id))
     public = [
         "/",
         "/courses",
@@ -96,6 +98,7 @@ def build_site(client, auth, make_user, publish) -> Site:
                 f"/courses/{CME}/credit",
                 f"/courses/{CME}/learn/{cme_lesson}",
                 f"/courses/{CME}/learn/{quiz.slug}",
+                f"/courses/{CME}/quiz/{quiz.slug}/attempts/{attempt.id}",
                 f"/courses/{FRONT_DESK}/learn/{front_desk_lesson}",
             ],
             "manager": ["/", "/my-learning", f"/organizations/{clinic_id}"],
@@ -114,6 +117,8 @@ def build_site(client, auth, make_user, publish) -> Site:
                 "/admin/reporting",
             ],
             "author": [
+                "/authoring",
+                "/authoring/guide",
                 f"/courses/{CME}",
                 f"/courses/{CME}/results",
                 f"/courses/{CME}/results/{quiz.id}",

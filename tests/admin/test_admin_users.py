@@ -45,14 +45,14 @@ def test_an_admin_deactivates_and_reactivates_a_learner(client, admin, make_user
 
     page = client.get("/admin/users?q=lee").data.decode()
     assert "Lee Learner is deactivated and cannot sign in" in page
-    assert "<td>Deactivated</td>" in page  # in words, not only by colour
+    assert '<td data-label="Status">Deactivated</td>' in page  # in words, not only by colour
     assert 'Reactivate<span class="visually-hidden"> Lee Learner</span>' in page
 
     client.post(f"/admin/users/{learner.id}/reactivate")
     assert learner.active is True
     [event] = events("user.reactivated")
     assert event.actor_id == admin.id and event.target_id == str(learner.id)
-    assert "<td>Active</td>" in client.get("/admin/users?q=lee").data.decode()
+    assert '<td data-label="Status">Active</td>' in client.get("/admin/users?q=lee").data.decode()
 
 
 def test_deactivating_twice_records_one_event(client, admin, make_user):
