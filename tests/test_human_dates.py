@@ -95,3 +95,20 @@ def test_a_revoked_certificate_says_when_in_words(client, auth, make_user, publi
     assert "It was revoked on December 1, 2026, so the credit" in page
     public = client.get(f"/verify/{certificate.public_id}").data.decode()
     assert "<dt>Revoked on</dt><dd>December 1, 2026</dd>" in public
+
+
+def test_the_course_page_gives_its_dates_in_words(client, publish):
+    from datetime import date
+
+    from tests.test_certificates import version_of
+
+    publish()
+    version = version_of(CME)
+    version.release_date, version.expiration_date = date(2026, 1, 15), date(2029, 1, 14)
+    version.published_at = COMPLETED_AT
+    db.session.commit()
+
+    page = visible_text(client.get(f"/courses/{CME}").data.decode())
+    assert "Released January 15, 2026 ; credit available until January 14, 2029" in page
+    assert "published November 28, 2026" in page
+    assert "2026-01-15" not in page and "2029-01-14" not in page
