@@ -206,7 +206,9 @@ def test_on_a_phone_the_course_page_offers_start_on_the_first_screen(
     summary = page.locator(".course-summary")
     for fact in ["Time", "Pass mark", "Credit", "Dates"]:
         expect(summary.locator("dt", has_text=fact).first).to_be_visible()
-    expect(summary).to_contain_text("Released January 15, 2026; credit available until January 14, 2029")
+    expect(summary).to_contain_text(
+        "Released January 15, 2026; credit available until January 14, 2029"
+    )
     expect(summary.get_by_text("Content note")).to_be_visible()
     start = summary.get_by_role("link", name="Read the disclosures and start")
     assert bottom(page, ".course-summary .start-action .button") < PHONE["height"]

@@ -77,3 +77,30 @@ def test_enrol_read_leave_come_back_and_resume(page: Page, live_server: str, mak
     image = page.locator(".prose img").first
     assert len(image.get_attribute("alt") or "") > 10
     assert image.evaluate("img => img.complete && img.naturalWidth > 0")
+
+
+def test_the_skip_link_on_a_lesson_passes_the_course_contents(
+    page: Page, live_server: str, client, auth, make_user, publish
+):
+    from tests.test_certificates import version_of
+    from tests.test_quizzes import CME
+
+    publish()
+    learner = make_user(name="Kim Keyboard", profession="physician")
+    auth.login_as(learner)
+    client.post(f"/courses/{CME}/start")
+    auth.logout()
+    sign_in(page, live_server, learner.email)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(f"{live_server}/courses/{CME}/learn/{version_of(CME).pages[0].slug}")
+    expect(
+        page.get_by_role("navigation", name="Course outline").get_by_role("list")
+    ).to_be_visible()
+
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Skip to main content"
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+    # The next stop is inside the lesson, not one of the outline's links beside it.
+    assert page.evaluate("!!document.activeElement.closest('article.reader-page')")
+    assert not page.evaluate("!!document.activeElement.closest('nav')")
