@@ -327,3 +327,11 @@ def served(
     config.update({"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": smtp_sink[1]})
     with serve(config, free_port(), folder / "gunicorn.log") as server:
         yield server
+
+
+INLINE_SCRIPT = re.compile(r"<script(?![^>]*\ssrc=)", re.IGNORECASE)
+
+
+def has_inline_script(html: str) -> bool:
+    """Return whether a page carries script in its markup rather than from the site's files."""
+    return INLINE_SCRIPT.search(html) is not None
