@@ -21,7 +21,6 @@ from markupsafe import Markup
 from lms.database import utcnow
 
 DEFAULT_LOCALE = "en_US"
-TIMEZONE = "UTC"
 
 
 def today() -> date:
@@ -41,18 +40,19 @@ def _utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
-def _day(value: date | datetime) -> date:
+def utc_day(value: date | datetime) -> date:
+    """Return a date as it is, or the UTC calendar day of a moment (naive moments are UTC)."""
     return _utc(value).date() if isinstance(value, datetime) else value
 
 
 def long_date(value: date | datetime, locale: Locale | str | None = None) -> str:
     """Format a date, or a moment's UTC date, in the locale's long form: "November 30, 2026"."""
-    return format_date(_day(value), "long", locale=_locale(locale))
+    return format_date(utc_day(value), "long", locale=_locale(locale))
 
 
 def short_month(value: date, locale: Locale | str | None = None) -> str:
     """Format a date's month and year briefly, as chart axes do: "Nov 2026"."""
-    return format_skeleton("yMMM", _day(value), locale=_locale(locale))
+    return format_skeleton("yMMM", utc_day(value), locale=_locale(locale))
 
 
 def date_time(value: datetime, *, seconds: bool = False, locale: Locale | str | None = None) -> str:
@@ -125,7 +125,7 @@ def _relative_due_filter(
     return relative_due(
         due,
         today=today if today is not None else _utc_today(),
-        completed_on=_day(completed_on) if completed_on is not None else None,
+        completed_on=utc_day(completed_on) if completed_on is not None else None,
     )
 
 

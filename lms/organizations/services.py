@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -18,6 +18,7 @@ from lms.accounts.models import User
 from lms.audit.services import record_event
 from lms.certificates.models import Completion
 from lms.courses.models import Course, CourseVersion
+from lms.dates import utc_day
 from lms.extensions import db
 from lms.organizations.models import Assignment, Membership, Organization, ReminderLog
 from lms.organizations.status import Status, assignment_status, needs_reminder, period_start
@@ -191,14 +192,8 @@ def _completed_courses(user_ids: list[int]) -> dict[tuple[int, int], date]:
         .where(Completion.user_id.in_(user_ids))
         .group_by(Completion.user_id, Completion.course_id)
     ).all()
-    return {(user_id, course_id): _utc_day(at) for user_id, course_id, at in rows}
-
-
-def _utc_day(moment: datetime) -> date:
     # func.min() bypasses the column type, so SQLite hands back a naive (UTC) datetime.
-    if moment.tzinfo is None:
-        return moment.date()
-    return moment.astimezone(UTC).date()
+    return {(user_id, course_id): utc_day(at) for user_id, course_id, at in rows}
 
 
 def _enrolments(user_ids: list[int]) -> dict[tuple[int, int], Enrolment]:
