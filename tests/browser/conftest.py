@@ -69,14 +69,19 @@ def page(page: Page) -> Page:
     return page
 
 
-def assert_accessible(page: Page) -> None:
-    """Run axe-core on the current page and fail with a readable list of violations."""
-    page.evaluate(AXE_SOURCE)
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
+
+
+def axe_violations(page: Page) -> list[dict[str, Any]]:
+    """Run axe-core on the page as it is now and return its violations, briefly."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.evaluate(AXE_SOURCE)
     result = page.evaluate(
-        "async () => await axe.run(document, {runOnly: {type: 'tag', values: "
-        "['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice']}})"
+        "async (tags) => await axe.run(document, "
+        "{runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})",
+        AXE_TAGS,
     )
-    violations = [
+    return [
         {
             "id": v["id"],
             "impact": v["impact"],
@@ -85,7 +90,32 @@ def assert_accessible(page: Page) -> None:
         }
         for v in result["violations"]
     ]
+
+
+def assert_accessible(page: Page) -> None:
+    """Run axe-core on the current page and fail with a readable list of violations."""
+    violations = axe_violations(page)
     assert violations == [], f"axe violations on {page.url}:\n" + json.dumps(violations, indent=2)
+
+
+def sideways_overflow(page: Page) -> str | None:
+    """Say how wide the page is, and what sticks out, if it is wider than the viewport."""
+    if not page.evaluate("document.documentElement.scrollWidth > window.innerWidth"):
+        return None
+    widest = page.evaluate(
+        """() => [...document.querySelectorAll('body *')]
+             .filter(e => e.getBoundingClientRect().right > window.innerWidth + 0.5)
+             .slice(-3).map(e => e.tagName.toLowerCase() + '.' + e.className)"""
+    )
+    width = page.evaluate("document.documentElement.scrollWidth")
+    window = page.evaluate("window.innerWidth")
+    return f"{page.url} is {width} px wide in a {window} px window; sticking out: {widest}"
+
+
+def assert_no_sideways_scroll(page: Page) -> None:
+    """Fail if the page is wider than the viewport, so it would scroll sideways."""
+    wide = sideways_overflow(page)
+    assert wide is None, wide
 
 
 def tab_to(page: Page, selector: str, limit: int = 40) -> None:

@@ -8,7 +8,7 @@ import shutil
 from playwright.sync_api import Page, expect
 
 from lms.accounts.models import Role
-from tests.browser.conftest import assert_accessible
+from tests.browser.conftest import assert_accessible, assert_no_sideways_scroll
 from tests.browser.test_keyboard_journey_browser import COURSE_TITLE as CME_TITLE
 from tests.browser.test_keyboard_journey_browser import activate, tab_to_role
 from tests.browser.test_reader_browser import sign_in
@@ -28,8 +28,7 @@ def assert_fits_and_accessible(page: Page) -> None:
     for width in WIDTHS:
         page.set_viewport_size({"width": width, "height": 800})
         assert_accessible(page)
-        scroll_width = page.evaluate("() => document.documentElement.scrollWidth")
-        assert scroll_width <= width, f"{page.url} is {scroll_width} px wide at {width} px"
+        assert_no_sideways_scroll(page)
     page.set_viewport_size({"width": 1280, "height": 800})
 
 

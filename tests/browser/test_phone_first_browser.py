@@ -7,7 +7,7 @@ import shutil
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import assert_accessible, tab_to
+from tests.browser.conftest import assert_accessible, assert_no_sideways_scroll, tab_to
 from tests.browser.test_reader_browser import CME, sign_in
 from tests.test_publishing import SAMPLES
 from tests.test_quizzes import FRONT_DESK, quiz_page
@@ -31,12 +31,6 @@ def bottom(page: Page, selector: str) -> float:
     return page.locator(selector).first.evaluate(
         "el => el.getBoundingClientRect().bottom + window.scrollY"
     )
-
-
-def assert_no_sideways_scroll(page: Page) -> None:
-    """Fail if the page is wider than the viewport."""
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= page.viewport_size["width"], f"page is {width}px wide"
 
 
 def assert_header_is_one_row(page: Page) -> None:

@@ -7,16 +7,13 @@ import json
 import pytest
 from playwright.sync_api import Page
 
-from tests.browser.conftest import AXE_SOURCE
+from tests.browser.conftest import assert_no_sideways_scroll, axe_violations, sideways_overflow
 from tests.browser.test_reader_browser import sign_in
 from tests.site_pages import ROLES, Site, build_site
 from tests.test_quizzes import CME
 
 WIDTHS = (1280, 375, 320)
 THEMES = ("light", "dark")
-AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
-
-WIDER_THAN_VIEWPORT = "document.documentElement.scrollWidth > window.innerWidth"
 # Relative luminance of the page background, 0 (black) to 1 (white), as WCAG computes it.
 BACKGROUND_LUMINANCE = """() => {
   const painted = [document.body, document.documentElement]
@@ -26,34 +23,6 @@ BACKGROUND_LUMINANCE = """() => {
     .map(c => c / 255).map(c => c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4);
   return 0.2126 * r + 0.7152 * g + 0.0722 * b;
 }"""
-
-
-def axe_violations(page: Page) -> list[dict[str, object]]:
-    """Run axe-core on the page as it is now and return its violations, briefly."""
-    if not page.evaluate("typeof window.axe !== 'undefined'"):
-        page.evaluate(AXE_SOURCE)
-    result = page.evaluate(
-        "async (tags) => await axe.run(document, "
-        "{runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})",
-        AXE_TAGS,
-    )
-    return [
-        {"id": v["id"], "help": v["help"], "nodes": [n["target"] for n in v["nodes"]][:5]}
-        for v in result["violations"]
-    ]
-
-
-def overflow(page: Page) -> str | None:
-    """Say how wide the page is if it is wider than the viewport, else None."""
-    if page.evaluate(WIDER_THAN_VIEWPORT):
-        widest = page.evaluate(
-            """() => [...document.querySelectorAll('body *')]
-                 .filter(e => e.getBoundingClientRect().right > window.innerWidth + 0.5)
-                 .slice(-3).map(e => e.tagName.toLowerCase() + '.' + e.className)"""
-        )
-        width = page.evaluate("document.documentElement.scrollWidth")
-        return f"page is {width} px wide; sticking out: {widest}"
-    return None
 
 
 def sign_in_as(page: Page, live_server: str, site: Site, role: str) -> None:
@@ -102,7 +71,7 @@ def test_every_page_reflows_and_passes_axe_in_both_themes(
                 # from the other theme's colours, which were not drawn while they were folded.
                 page.evaluate(SETTLED)
                 where = f"{path} {theme} {width}px"
-                if width <= 375 and (wide := overflow(page)):
+                if width <= 375 and (wide := sideways_overflow(page)):
                     problems[f"{where} reflow"] = wide
                 if violations := axe_violations(page):
                     problems[f"{where} axe"] = violations
@@ -120,14 +89,9 @@ def open_at(page: Page, live_server: str, site: Site, role: str, path: str, widt
     assert response is not None and response.status == 200
 
 
-def assert_fits(page: Page) -> None:
-    """Fail if the page scrolls sideways or any text box is cut off."""
-    assert overflow(page) is None, overflow(page)
-
-
 def test_course_facts_fit_a_320px_screen(page: Page, live_server: str, site: Site):
     open_at(page, live_server, site, "anonymous", f"/courses/{CME}", 320)
-    assert_fits(page)
+    assert_no_sideways_scroll(page)
     clipped = page.evaluate(
         """() => [...document.querySelectorAll('.facts dt, .facts dd')]
              .filter(e => e.scrollWidth > e.clientWidth + 1
@@ -140,13 +104,13 @@ def test_course_facts_fit_a_320px_screen(page: Page, live_server: str, site: Sit
 def test_admin_certificate_page_fits_a_320px_screen(page: Page, live_server: str, site: Site):
     certificate = next(p for p in site.pages["admin"] if p.startswith("/admin/certificates/"))
     open_at(page, live_server, site, "admin", certificate, 320)
-    assert_fits(page)
+    assert_no_sideways_scroll(page)
 
 
 def test_team_page_fits_a_375px_screen(page: Page, live_server: str, site: Site):
     team = next(p for p in site.pages["manager"] if p.startswith("/organizations/"))
     open_at(page, live_server, site, "manager", team, 375)
-    assert_fits(page)
+    assert_no_sideways_scroll(page)
     # Each stacked cell still says which column it belongs to.
     label = page.locator(".team-table td").first.evaluate(
         "td => getComputedStyle(td, '::before').content"
@@ -156,7 +120,7 @@ def test_team_page_fits_a_375px_screen(page: Page, live_server: str, site: Site)
 
 def test_admin_people_page_fits_a_375px_screen(page: Page, live_server: str, site: Site):
     open_at(page, live_server, site, "admin", "/admin/users", 375)
-    assert_fits(page)
+    assert_no_sideways_scroll(page)
 
 
 CONTRAST_OF_CHART_TEXT = """() => {
