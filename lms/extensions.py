@@ -8,7 +8,7 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
-from flask import Flask, current_app
+from flask import Flask, current_app, has_request_context, request
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -37,6 +37,8 @@ def init_app(app: Flask) -> None:
     limiter.init_app(app)
     queue.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    # `{% trans %}` blocks collapse their whitespace, as `pybabel extract` does (babel.cfg).
+    app.jinja_env.policies["ext.i18n.trimmed"] = True
     _warn_if_limits_are_per_worker(app)
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
@@ -46,7 +48,10 @@ def init_app(app: Flask) -> None:
 
 
 def select_locale() -> str:
-    """Return the locale pages, emails and documents are written in: the site's default."""
+    """Return the locale pages, emails and documents are written in."""
+    # Provisional: `?lang=es` shows Spanish; lms.i18n replaces this with the full choice.
+    if has_request_context() and request.args.get("lang") == "es":
+        return "es_US"
     return str(current_app.config["BABEL_DEFAULT_LOCALE"])
 
 
