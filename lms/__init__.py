@@ -15,13 +15,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     config.load(app, test_config)
 
-    from lms import database, dates, errors, extensions, input_guard, links, mail, security
+    from lms import database, dates, errors, extensions, i18n, input_guard, links, mail, security
 
     extensions.init_app(app)
     database.init_app(app)
     security.init_app(app)
     links.init_app(app)
     dates.init_app(app)
+    i18n.init_app(app)
     mail.init_app(app)
     errors.init_app(app)
     input_guard.init_app(app)  # before the blueprints: it bounds their `<int:...>` ids
@@ -40,6 +41,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from lms.courses.views import bp as courses_bp
     from lms.exports import cli as _exports_cli  # noqa: F401  (`flask export`)
     from lms.exports.views import bp as exports_bp
+    from lms.i18n.views import bp as i18n_bp
     from lms.main.views import bp as main_bp
     from lms.organizations import cli as _organizations_cli  # `flask reminders`, `organizations`
     from lms.organizations.views import bp as organizations_bp
@@ -57,6 +59,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(admin_bp)
     app.register_blueprint(cme_bp)
     app.register_blueprint(authoring_bp)
+    app.register_blueprint(i18n_bp)
 
     # `flask db verify`: the records' invariants, next to Flask-Migrate's own `db` commands.
     from flask_migrate.cli import db as db_cli

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from flask import Flask, current_app, g, render_template
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -10,27 +12,34 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from lms.extensions import db, login_manager
 
 MESSAGES = {
-    400: ("Something in that request did not look right", "Please go back and try again."),
+    400: (_l("Something in that request did not look right"), _l("Please go back and try again.")),
     403: (
-        "This page is not available to you",
-        "If you think you should have access, contact support.",
+        _l("This page is not available to you"),
+        _l("If you think you should have access, contact support."),
     ),
-    404: ("We could not find that page", "The link may be out of date, or the page has moved."),
-    405: ("That action is not possible here", "Please go back and try again."),
-    413: ("That upload is too large", "Please choose a smaller file."),
+    404: (
+        _l("We could not find that page"),
+        _l("The link may be out of date, or the page has moved."),
+    ),
+    405: (_l("That action is not possible here"), _l("Please go back and try again.")),
+    413: (_l("That upload is too large"), _l("Please choose a smaller file.")),
     429: (
-        "Too many attempts",
-        "For your account's safety we have paused sign-in attempts. "
-        "Please wait a minute and try again.",
+        _l("Too many attempts"),
+        _l(
+            "For your account's safety we have paused sign-in attempts. "
+            "Please wait a minute and try again."
+        ),
     ),
     500: (
-        "Something went wrong on our side",
-        "Nothing you did caused this. Please try again shortly.",
+        _l("Something went wrong on our side"),
+        _l("Nothing you did caused this. Please try again shortly."),
     ),
     503: (
-        "We cannot reach our records right now",
-        "Nothing you saved is lost. Please try again in a few minutes; the site recovers by "
-        "itself. If this keeps happening, email support at the address below.",
+        _l("We cannot reach our records right now"),
+        _l(
+            "Nothing you saved is lost. Please try again in a few minutes; the site recovers by "
+            "itself. If this keeps happening, email support at the address below."
+        ),
     ),
 }
 RETRY_AFTER_SECONDS = 30
@@ -86,7 +95,7 @@ def _handle_http(error: HTTPException) -> tuple[str, int] | tuple[str, int, dict
 def _handle_csrf(error: CSRFError) -> tuple[str, int]:
     return render_error(
         400,
-        "Your form expired or was sent from another page. Please reload the page and try again.",
+        _("Your form expired or was sent from another page. Please reload the page and try again."),
     )
 
 

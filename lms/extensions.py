@@ -8,8 +8,9 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
-from flask import Flask, current_app, has_request_context, request
+from flask import Flask
 from flask_babel import Babel
+from flask_babel import lazy_gettext as _l
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -18,6 +19,7 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 
 from lms.database import Base
+from lms.i18n import select_locale
 from lms.jobs import JobQueue
 
 db = SQLAlchemy(model_class=Base)
@@ -36,23 +38,17 @@ def init_app(app: Flask) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
     queue.init_app(app)
+    # The page's language: a `?lang=` link, the profile, the cookie, the browser (lms.i18n).
     babel.init_app(app, locale_selector=select_locale)
     # `{% trans %}` blocks collapse their whitespace, as `pybabel extract` does (babel.cfg).
     app.jinja_env.policies["ext.i18n.trimmed"] = True
     _warn_if_limits_are_per_worker(app)
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
-    login_manager.login_message = "Please sign in to continue."
+    login_manager.login_message = _l("Please sign in to continue.")
+    login_manager.localize_callback = str  # translated when flashed, in that page's language
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
-
-
-def select_locale() -> str:
-    """Return the locale pages, emails and documents are written in."""
-    # Provisional: `?lang=es` shows Spanish; lms.i18n replaces this with the full choice.
-    if has_request_context() and request.args.get("lang") == "es":
-        return "es_US"
-    return str(current_app.config["BABEL_DEFAULT_LOCALE"])
 
 
 def configured_workers(environ: Mapping[str, str] = os.environ, argv: list[str] = sys.argv) -> int:

@@ -79,6 +79,9 @@ class User(UserMixin, db.Model):
     board_consent_withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The language pages and emails are written in for this person ("en", "es", lms.i18n);
+    # None: follow the browser's.
+    locale: Mapped[str | None] = mapped_column(String(8))
 
     email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

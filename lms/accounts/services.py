@@ -225,3 +225,9 @@ def set_role(user: User, role: Role | str) -> None:
     """Give a user a role."""
     user.role = Role(role).value
     db.session.flush()
+
+
+def set_language(user: User, code: str | None) -> None:
+    """Write to `user` in the language `code` ("en", "es"), or in their browser's if None."""
+    user.locale = code
+    db.session.flush()
