@@ -59,6 +59,7 @@ def create_user(
     role: Role | str = Role.LEARNER,
     hash_method: str = "scrypt",
     confirmed_at: datetime | None = None,
+    locale: str | None = None,
 ) -> User:
     """Create a user; raise AccountError when the email is taken."""
     if find_user_by_email(email) is not None:
@@ -69,6 +70,7 @@ def create_user(
         profession=profession,
         role=Role(role).value,
         email_confirmed_at=confirmed_at,
+        locale=locale,
     )
     user.set_password(password, method=hash_method)
     db.session.add(user)
@@ -77,15 +79,27 @@ def create_user(
 
 
 def register_user(
-    email: str, full_name: str, password: str, *, profession: str, hash_method: str
+    email: str,
+    full_name: str,
+    password: str,
+    *,
+    profession: str,
+    hash_method: str,
+    locale: str | None = None,
 ) -> Registration:
-    """Sign a person up, or find their existing account without telling the requester."""
+    """Sign a person up, or find their existing account without telling the requester.
+
+    `locale` is the language ("es") the person was reading when they signed up: their emails
+    and pages stay in it until they choose another.
+    """
     existing = find_user_by_email(email)
     if existing is not None:
         # Hash anyway: answering faster for a known address would reveal that it has an account.
         generate_password_hash(password, method=hash_method)
         return Registration(existing, created=False)
-    user = create_user(email, full_name, password, profession=profession, hash_method=hash_method)
+    user = create_user(
+        email, full_name, password, profession=profession, hash_method=hash_method, locale=locale
+    )
     return Registration(user, created=True)
 
 

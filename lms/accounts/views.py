@@ -29,6 +29,7 @@ from lms.accounts.forms import (
 from lms.accounts.jobs import send_password_reset_job
 from lms.accounts.models import TokenPurpose, User
 from lms.extensions import db, limiter
+from lms.i18n import current_language, locale_for
 from lms.links import local_redirect_target
 
 bp = Blueprint("accounts", __name__, cli_group="users")
@@ -77,15 +78,22 @@ def signup() -> str | Response:
             form.password.data,
             profession=form.profession.data,
             hash_method=_hash_method(),
+            locale=current_language().code,
         )
         if result.created:
             token = services.issue_token(
                 result.user, TokenPurpose.CONFIRM_EMAIL, services.CONFIRM_MAX_AGE
             )
-            emails.send_confirmation(result.user.email, result.user.full_name, token)
+            emails.send_confirmation(
+                result.user.email, result.user.full_name, token, locale=locale_for(result.user)
+            )
         else:
             # Same page either way, so the form cannot be used to find out who has an account.
-            emails.send_already_registered(result.user.email, result.user.full_name)
+            emails.send_already_registered(
+                result.user.email,
+                result.user.full_name,
+                locale=locale_for(result.user, current_language().code),
+            )
         # The email goes out from a background job once this commits; never on this request.
         db.session.commit()
         return redirect(url_for("accounts.check_email"))
@@ -142,7 +150,12 @@ def login() -> str | Response:
             )
         elif user.email_confirmed_at is None:
             token = services.issue_token(user, TokenPurpose.CONFIRM_EMAIL, services.CONFIRM_MAX_AGE)
-            emails.send_confirmation(user.email, user.full_name, token)
+            emails.send_confirmation(
+                user.email,
+                user.full_name,
+                token,
+                locale=locale_for(user, current_language().code),
+            )
             db.session.commit()
             flash(
                 "Please confirm your email address first. We will send you a new link shortly.",
@@ -176,7 +189,7 @@ def request_reset() -> str | Response:
     form = RequestResetForm()
     if form.validate_on_submit():
         # A job looks the address up: the same work, and time, whether or not it has an account.
-        send_password_reset_job(form.email.data)
+        send_password_reset_job(form.email.data, current_language().code)
         return render_template("accounts/reset_sent.html", email=form.email.data)
     return render_template("accounts/request_reset.html", form=form)
 
