@@ -22,6 +22,7 @@ ROUTES = [
     ("GET", "/login", "anyone"),
     ("POST", "/login", "anyone"),
     ("POST", "/logout", "anyone"),
+    ("POST", "/language", "anyone"),
     ("GET", "/signup", "anyone"),
     ("POST", "/signup", "anyone"),
     ("GET", "/signup/check-email", "anyone"),

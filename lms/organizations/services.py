@@ -20,6 +20,7 @@ from lms.certificates.models import Completion
 from lms.courses.models import Course, CourseVersion
 from lms.dates import utc_day
 from lms.extensions import db
+from lms.i18n import sort_key_for_name
 from lms.organizations.models import Assignment, Membership, Organization, ReminderLog
 from lms.organizations.status import Status, assignment_status, needs_reminder, period_start
 from lms.progress.models import Enrolment
@@ -287,16 +288,16 @@ def owned_assignments(organization: Organization) -> list[Assignment]:
 
 
 def organization_members(organization: Organization) -> list[Membership]:
-    """Return an organization's memberships, people sorted by name."""
-    return list(
-        db.session.scalars(
-            select(Membership)
-            .join(User)
-            .options(contains_eager(Membership.user))
-            .where(Membership.organization_id == organization.id)
-            .order_by(User.full_name)
-        )
+    """Return an organization's memberships, people sorted by name as readers expect."""
+    members = db.session.scalars(
+        select(Membership)
+        .join(User)
+        .options(contains_eager(Membership.user))
+        .where(Membership.organization_id == organization.id)
+        .order_by(User.id)
     )
+    # In Python: the databases' own orders put "Ángel" after "Zoe" and "alba" after "Zoe".
+    return sorted(members, key=lambda m: sort_key_for_name(m.user.full_name))
 
 
 @dataclass(frozen=True)
