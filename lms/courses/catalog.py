@@ -6,6 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 from lms.accounts.models import Profession
+from lms.i18n import format_credit_amount
 
 # The learning track a profession belongs to, in the course format's words: trainees follow
 # the residency track, clinic teams the onboarding track, everyone else learns self-directed.
@@ -45,7 +46,5 @@ def availability(release: date | None, expiration: date | None, today: date) -> 
 
 
 def format_amount(amount: Decimal | float | str) -> str:
-    """Format a credit amount as people write it: 1.0, 1.5, 0.75."""
-    value = Decimal(str(amount)).quantize(Decimal("0.01"))
-    text = f"{value:f}".rstrip("0")
-    return text + "0" if text.endswith(".") else text
+    """Format a credit amount as people write it, in the reader's locale: 1.0, 1.5, 0.75."""
+    return format_credit_amount(amount)
