@@ -348,3 +348,21 @@ def test_reminders_are_written_in_each_assignees_language(app, make_user, mailbo
     assert email.subject.startswith("Recordatorio: Front desk vence el 5 de diciembre de 2026")
     assert "con fecha límite el 5 de diciembre de 2026 (vence en 5 días)" in email.body
     assert i18n.locale_for(person) == "es_US"
+
+
+def test_the_menu_carries_the_switch_too_for_people_signed_in(client, auth, make_user):
+    auth.login_as(make_user())
+    page = client.get("/my-learning").text
+    menu = page[page.index('<details class="menu"') : page.index("</details>")]
+    form = switch_form(menu, in_footer=False)
+    assert form["next"] == "/my-learning" and form["lang"] == "es"
+    assert "Sign out" in menu
+
+
+def test_the_switch_is_rate_limited_like_other_forms(app_config, request):
+    app_config["LOGIN_RATE_LIMIT_IP"] = "2 per minute"
+    client = request.getfixturevalue("client")
+    for _ in range(2):
+        assert client.post("/language", data={"lang": "es", "next": "/"}).status_code == 303
+    refused = client.post("/language", data={"lang": "es", "next": "/"})
+    assert refused.status_code == 429
