@@ -13,10 +13,13 @@ from datetime import date
 from typing import Any
 
 from flask import Flask, request
+from flask_babel import gettext, lazy_gettext
 from werkzeug.exceptions import BadRequest
 from werkzeug.routing import IntegerConverter
 from wtforms import Field
 from wtforms.validators import ValidationError
+
+from lms.i18n import format_number
 
 # Primary keys are INTEGER columns: nothing beyond this exists (and PostgreSQL would refuse
 # to compare with it).
@@ -42,10 +45,10 @@ class IdConverter(IntegerConverter):
 
 def _unstorable(text: str) -> str | None:
     if "\x00" in text:
-        return "a NUL character (\\x00)"
+        return gettext("a NUL character (\\x00)")
     # Lone surrogates (from JSON "\ud800" escapes) cannot be encoded as UTF-8 for the database.
     if any("\ud800" <= char <= "\udfff" for char in text):
-        return "an unpaired surrogate character"
+        return gettext("an unpaired surrogate character")
     return None
 
 
@@ -61,21 +64,38 @@ def _strings(value: Any) -> Iterable[str]:
             yield from _strings(item)
 
 
+# Whole sentences for each part of a request, so that each language can word them its own way.
+_REFUSED = {
+    "address": lazy_gettext(
+        "Part of the address contains %(problem)s, which is never part of real text. "
+        "Please remove it (it can come from pasting) and try again."
+    ),
+    "form": lazy_gettext(
+        "Part of the form contains %(problem)s, which is never part of real text. "
+        "Please remove it (it can come from pasting) and try again."
+    ),
+    "data": lazy_gettext(
+        "Part of the data sent contains %(problem)s, which is never part of real text. "
+        "Please remove it (it can come from pasting) and try again."
+    ),
+}
+
+
 def _request_strings() -> Iterable[tuple[str, str]]:
-    yield "the address", request.path
+    yield "address", request.path
     for key, value in request.args.items(multi=True):
-        yield "the address", key
-        yield "the address", value
+        yield "address", key
+        yield "address", value
     if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
         for key, value in request.form.items(multi=True):
-            yield "the form", key
-            yield "the form", value
+            yield "form", key
+            yield "form", value
         for key, upload in request.files.items(multi=True):
-            yield "the form", key
-            yield "the form", upload.filename or ""
+            yield "form", key
+            yield "form", upload.filename or ""
     elif request.is_json:
         for text in _strings(request.get_json(silent=True)):
-            yield "the data sent", text
+            yield "data", text
 
 
 def refuse_unstorable_text() -> None:
@@ -83,10 +103,7 @@ def refuse_unstorable_text() -> None:
     for where, text in _request_strings():
         problem = _unstorable(text)
         if problem:
-            raise BadInput(
-                f"Part of {where} contains {problem}, which is never part of real text. "
-                "Please remove it (it can come from pasting) and try again."
-            )
+            raise BadInput(str(_REFUSED[where]) % {"problem": problem})
 
 
 def int_arg(
@@ -114,7 +131,12 @@ def int_arg(
         value = int(text)
     if value is None or not minimum <= value <= maximum:
         raise BadInput(
-            f"{label or name.capitalize()} must be a whole number from {minimum:,} to {maximum:,}."
+            gettext(
+                "%(label)s must be a whole number from %(minimum)s to %(maximum)s.",
+                label=label or name.capitalize(),
+                minimum=format_number(minimum),
+                maximum=format_number(maximum),
+            )
         )
     return value
 
@@ -131,7 +153,13 @@ def sane_date(form: Any, field: Field) -> None:
     """Validate that a date field lies between 1900 and 2199 (WTForms validator)."""
     value = field.data
     if isinstance(value, date) and not EARLIEST_DATE <= value <= LATEST_DATE:
-        raise ValidationError(f"Choose a date between {EARLIEST_DATE.year} and {LATEST_DATE.year}.")
+        raise ValidationError(
+            gettext(
+                "Choose a date between %(first)s and %(last)s.",
+                first=str(EARLIEST_DATE.year),  # a year, not a number to group: "1900"
+                last=str(LATEST_DATE.year),
+            )
+        )
 
 
 def init_app(app: Flask) -> None:

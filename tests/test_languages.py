@@ -366,3 +366,9 @@ def test_the_switch_is_rate_limited_like_other_forms(app_config, request):
         assert client.post("/language", data={"lang": "es", "next": "/"}).status_code == 303
     refused = client.post("/language", data={"lang": "es", "next": "/"})
     assert refused.status_code == 429
+
+
+def test_refused_input_is_explained_in_the_readers_language(client):
+    response = client.get("/courses", query_string={"q": "a\x00b", "lang": "es"})
+    assert response.status_code == 400
+    assert "Una parte de la dirección contiene un carácter NUL" in response.text
