@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, Select, func, select
 
 from lms.accounts.models import User
@@ -393,8 +394,12 @@ def start_download(actor: User, export_format: str, filters: ExportFilters) -> D
     total = count_rows(filters)
     if export_format == "xlsx" and total > XLSX_MAX_ROWS:
         raise ExportTooLarge(
-            f"{total:,} rows are more than an XLSX sheet holds ({XLSX_MAX_ROWS:,}); "
-            "download CSV or narrow the filters."
+            _(
+                "%(total)s rows are more than an XLSX sheet holds (%(limit)s); "
+                "download CSV or narrow the filters.",
+                total=f"{total:,}",
+                limit=f"{XLSX_MAX_ROWS:,}",
+            )
         )
     record_export(actor, export_format, filters, rows=total, source="web")
     return Download(export_format, iter_completion_rows(filters), total)
