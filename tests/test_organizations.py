@@ -415,8 +415,7 @@ def test_manager_sends_reminders_from_the_team_page(client, auth, clinic, mailbo
         f"/organizations/{clinic['organization'].id}/reminders", follow_redirects=True
     )
     assert (
-        b"0 reminders will be emailed shortly. 4 people were already reminded today."
-        in again.data
+        b"0 reminders will be emailed shortly. 4 people were already reminded today." in again.data
     )
     assert len(mailbox.messages) == 4
 
