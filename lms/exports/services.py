@@ -59,12 +59,12 @@ def check_filters(filters: ExportFilters) -> None:
     if filters.course_slug is not None and (
         db.session.scalar(select(Course.id).where(Course.slug == filters.course_slug)) is None
     ):
-        raise UnknownFilter(f"No course has the slug {filters.course_slug!r}.")
+        raise UnknownFilter(_("No course has the slug %(slug)r.", slug=filters.course_slug))
     if filters.organization is not None and (
         db.session.scalar(select(Organization.id).where(Organization.name == filters.organization))
         is None
     ):
-        raise UnknownFilter(f"No organization is named {filters.organization!r}.")
+        raise UnknownFilter(_("No organization is named %(name)r.", name=filters.organization))
 
 
 def filter_choices() -> tuple[list[tuple[str, str]], list[str]]:
