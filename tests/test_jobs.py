@@ -149,7 +149,7 @@ def test_a_worker_sends_each_reminder_once_through_an_outage(
     process = worker()
 
     response = client.post(page, follow_redirects=True)
-    assert b"4 reminder(s) will be emailed shortly." in response.data
+    assert b"4 reminders will be emailed shortly." in response.data
     # The worker tries, finds no mail server, and keeps the emails for later.
     wait_for(lambda: all(e.attempts >= 1 and e.last_error for e in outbox()))
     assert "0 reminder(s) queued" in runner.invoke(args=["reminders", "send"]).output

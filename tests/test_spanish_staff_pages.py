@@ -250,8 +250,10 @@ def test_export_rows_keep_the_file_s_english_column_headers(
 
 def test_every_staff_page_stays_english_by_default(client, auth, make_user, clinic_with_training):
     auth.login_as(clinic_with_training["admin"])
-    # Each request chooses its own language: a Spanish page before changes nothing after.
+    # Each request chooses its own language: a Spanish page before changes nothing after,
+    # once the cookie a `?lang=` link leaves (lms.i18n remembers it) is gone.
     assert "Administración" in text_of(client.get("/admin/?lang=es"))
+    client.delete_cookie("lang")
     for path, (spanish, english) in ADMIN_PAGES.items():
         shown = text_of(client.get(path))
         for phrase in english:
