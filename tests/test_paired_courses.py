@@ -243,3 +243,24 @@ def test_an_unknown_language_shows_every_course_with_a_note(client, courses, hos
     page = text(client.get("/courses", query_string={"language": hostile}))
     assert catalog_titles(page) == ["Closing the day", "Welcoming families"]
     assert "No course is offered in that language" in page
+
+
+def test_the_home_page_features_the_course_in_the_reader_s_language(client, courses):
+    home = text(client.get("/?lang=es"))
+    assert '<p lang="es">Cómo saludar a las familias en la recepción.</p>' in home
+    assert '<a href="/courses/welcoming">Dar la bienvenida a las familias</a>' in home
+    # The course in English only stays in English, and says so.
+    assert '<h3 lang="en"><a href="/courses/closing">Closing the day</a>' in home
+    assert '<a href="/courses/welcoming">Welcoming families</a>' in text(client.get("/"))
+
+
+def test_certificates_can_ask_for_the_title_and_statement_in_a_language(courses):
+    from lms.courses.editions import accreditation_statement, course_title
+
+    version = db.session.scalar(select(Course).where(Course.slug == SLUG)).current_version
+    assert course_title(version, "es") == "Dar la bienvenida a las familias"
+    assert course_title(version, "en") == "Welcoming families"
+    assert course_title(version.compiled, "fr") == "Welcoming families"
+    assert accreditation_statement(version, "es").startswith("Certificado de participación")
+    assert accreditation_statement(version, "es-MX").startswith("Certificado de participación")
+    assert accreditation_statement(version, "en").startswith("Certificate of participation")

@@ -83,3 +83,11 @@ def shown_in(version: CourseVersion, found: dict[str, Any], language: str) -> Co
         "editions": found,
     }
     return editions.version_in(version, editions.edition_for(data, language))
+
+
+def shown_all(versions: list[CourseVersion], language: str) -> list[CourseVersion]:
+    """Return versions as cards show them in `language`: one query, none if all are in it."""
+    found = editions_by_version(
+        v.id for v in versions if editions.match_language([v.language], language) is None
+    )
+    return [shown_in(v, found[v.id], language) if found.get(v.id) else v for v in versions]
