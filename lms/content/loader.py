@@ -1380,7 +1380,16 @@ def _compile_course_edition(
         words[key] = fields.text(key)
         _pair_word(key, primary.values.get(key) is not None, fields, file, language, primary)
     words["cover_alt"] = _read_cover_alt(fields, file) or None
-    _pair_word("cover_alt", bool(primary.cover_alt), fields, file, language, primary)
+    # A decorative cover (cover_alt: "") needs no translation, but may say so again.
+    _pair_word(
+        "cover_alt",
+        primary.cover_alt is not None,
+        fields,
+        file,
+        language,
+        primary,
+        wanted=bool(primary.cover_alt),
+    )
     words["overview_html"] = renderer.markdown(source.body, source, source.body_line)
     if primary.has_overview and not words["overview_html"]:
         file.warning(
@@ -1394,11 +1403,19 @@ def _compile_course_edition(
 
 
 def _pair_word(
-    key: str, in_primary: bool, fields: _Fields, file: _FileReport, language: str, primary: _Primary
+    key: str,
+    in_primary: bool,
+    fields: _Fields,
+    file: _FileReport,
+    language: str,
+    primary: _Primary,
+    *,
+    wanted: bool | None = None,
 ) -> None:
+    """Report a word the edition translates that course.md lacks, or one it leaves out."""
     if key in fields and not in_primary:
         file.error(fields.key_line(key), f"{key}: course.md has none to translate")
-    elif key not in fields and in_primary:
+    elif key not in fields and (in_primary if wanted is None else wanted):
         file.warning(
             1,
             f"{key}: course.md has one; translate it here (until then learners reading in "

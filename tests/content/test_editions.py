@@ -321,3 +321,32 @@ def test_an_untranslated_statement_is_a_warning_not_an_error(tmp_path):
         "welcoming/course.es.md:1: warning: accreditation: course.md has one; translate it "
         "here (until then learners reading in 'es' see it in 'en')"
     ]
+
+
+def test_a_cover_s_alt_text_is_translated_and_a_decorative_one_may_stay_empty(tmp_path):
+    svg = '<svg xmlns="http://www.w3.org/2000/svg" width="40" height="20"></svg>'
+    cover = "cover: media/cover.svg\ncover_alt: {alt}\nlanguage: en"
+    for primary_alt, edition, expected in [
+        ('"Two people at a desk"', 'cover_alt: "Dos personas en un escritorio"\n', []),
+        ('""', 'cover_alt: ""\n', []),
+        ('""', "", []),
+    ]:
+        files = {
+            **PAIRED,
+            "course.md": PAIRED["course.md"].replace("language: en", cover.format(alt=primary_alt)),
+            "course.es.md": PAIRED["course.es.md"].replace("objectives:", edition + "objectives:"),
+        }
+        folder = write_course(tmp_path, files)
+        (folder / "media").mkdir(exist_ok=True)
+        (folder / "media" / "cover.svg").write_text(svg, encoding="utf-8")
+        course, diagnostics = load_course(folder)
+        assert [str(d) for d in diagnostics] == expected
+        if edition.startswith('cover_alt: "Dos'):
+            assert course.editions["es"].cover_alt == "Dos personas en un escritorio"
+
+
+def test_an_edition_giving_alt_text_for_a_missing_cover_is_an_error(tmp_path):
+    spanish = PAIRED["course.es.md"].replace("objectives:", 'cover_alt: "Una foto"\nobjectives:')
+    assert errors_of(tmp_path, **{"course.es.md": spanish}) == [
+        "welcoming/course.es.md:4: error: cover_alt: course.md has none to translate"
+    ]
