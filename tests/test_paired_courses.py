@@ -264,3 +264,32 @@ def test_certificates_can_ask_for_the_title_and_statement_in_a_language(courses)
     assert accreditation_statement(version, "es").startswith("Certificado de participación")
     assert accreditation_statement(version, "es-MX").startswith("Certificado de participación")
     assert accreditation_statement(version, "en").startswith("Certificate of participation")
+
+
+def test_the_evaluation_is_answered_in_spanish_and_recorded_once(client, learner):
+    from lms.quizzes.models import EvaluationResponse
+
+    url = f"/courses/{SLUG}/learn/evaluation"
+    spanish = text(client.get(f"{url}?lang=es"))
+    assert "¿Le fue útil el curso?" in spanish and 'class="reader-page" lang="es"' in spanish
+    missing = client.post(f"/courses/{SLUG}/evaluation/evaluation?lang=es", data={"q-q2": "Nada"})
+    assert missing.status_code == 400
+    assert "¿Le fue útil el curso?" in missing.data.decode()  # the question it names, in Spanish
+
+    done = client.post(f"/courses/{SLUG}/evaluation/evaluation?lang=es", data={"q-q1": "a"})
+    assert done.status_code == 302
+    assert db.session.scalar(select(func.count()).select_from(EvaluationResponse)) == 1
+    assert "Was the course useful?" in text(client.get(url))
+
+
+def test_courses_check_reports_a_page_missing_in_one_language(tmp_path, runner):
+    root = tmp_path / "courses"
+    write_course(root, {k: v for k, v in PAIRED.items() if k != "02-check.es.md"}, SLUG)
+
+    result = runner.invoke(args=["courses", "check", str(root)])
+
+    assert result.exit_code == 1
+    assert (
+        "welcoming/02-check.md:1: error: page has no 'es' edition: write 02-check.es.md"
+        in result.output
+    )
