@@ -293,3 +293,29 @@ def test_courses_check_reports_a_page_missing_in_one_language(tmp_path, runner):
         "welcoming/02-check.md:1: error: page has no 'es' edition: write 02-check.es.md"
         in result.output
     )
+
+
+def test_adding_a_spanish_edition_publishes_a_new_version_with_its_sources(tmp_path, publish):
+    from lms.courses.models import CourseVersionSource
+
+    root = tmp_path / "courses"
+    write_course(root, ENGLISH_ONLY, SLUG)
+    assert [r.outcome for r in publish(root).results] == ["published"]
+    write_course(root, PAIRED, SLUG)
+
+    report = publish(root)
+
+    assert [(r.outcome, r.version) for r in report.results] == [("published", 2)]
+    version = db.session.scalar(select(Course).where(Course.slug == SLUG)).current_version
+    assert list(version.compiled["editions"]) == ["es"]
+    assert version.compiled["editions"]["es"]["page_titles"]["check"] == (
+        "Compruebe lo que aprendió"
+    )
+    check = next(p for p in version.pages if p.slug == "check")
+    assert check.settings["editions"]["es"]["title"] == "Compruebe lo que aprendió"
+    sources = set(
+        db.session.scalars(
+            select(CourseVersionSource.path).where(CourseVersionSource.version_id == version.id)
+        )
+    )
+    assert {"course.es.md", "02-check.es.md", "course.md", "02-check.md"} <= sources
