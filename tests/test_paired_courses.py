@@ -319,3 +319,20 @@ def test_adding_a_spanish_edition_publishes_a_new_version_with_its_sources(tmp_p
         )
     )
     assert {"course.es.md", "02-check.es.md", "course.md", "02-check.md"} <= sources
+
+
+def test_the_spanish_catalog_is_alphabetical_by_the_titles_it_shows(client, courses, publish):
+    evening = ENGLISH_ONLY["course.md"].replace("Welcoming families", "Evening close")
+    write_course(courses, {**ENGLISH_ONLY, "course.md": evening}, "evening")
+    publish(courses)
+
+    assert catalog_titles(text(client.get("/courses"))) == [
+        "Closing the day",
+        "Evening close",
+        "Welcoming families",
+    ]
+    assert catalog_titles(text(client.get("/courses?lang=es"))) == [
+        "Closing the day",
+        "Dar la bienvenida a las familias",
+        "Evening close",
+    ]

@@ -146,6 +146,8 @@ class _Shown:
         self.__dict__.update(words)
 
     def __getattr__(self, name: str) -> Any:
+        if name == "_target":  # not set yet (copying): never recurse
+            raise AttributeError(name)
         return getattr(self._target, name)
 
     def __eq__(self, other: object) -> bool:

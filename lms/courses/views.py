@@ -93,6 +93,9 @@ def index() -> str:
         and (form.all.data or catalog.suits(v.audience, audience))
     ]
     hidden = len([v for v in versions if v not in shown]) if not form.all.data else 0
+    if any(cards[v.id] is not v for v in shown):
+        # Alphabetical by the titles the reader sees, not by those of the primary editions.
+        shown.sort(key=lambda v: cards[v.id].title.casefold())
     return render_template(
         "courses/index.html",
         form=form,
