@@ -1198,7 +1198,10 @@ def edition_files(files: Sequence[str]) -> dict[str, tuple[str, str]]:
     found: dict[str, tuple[str, str]] = {}
     for relpath in files:
         match = EDITION_FILE_RE.fullmatch(relpath) if "/" not in relpath else None
-        if match is not None:
+        # Only editions of course.md or of a page: "notes.es.md" is ignored like "notes.md".
+        if match is not None and (
+            f"{match['stem']}.md" == COURSE_FILE or PAGE_FILE_RE.fullmatch(f"{match['stem']}.md")
+        ):
             found[relpath] = (match["stem"], match["language"])
     return found
 
@@ -1208,7 +1211,7 @@ def is_source_file(name: str) -> bool:
     return (
         name == COURSE_FILE
         or PAGE_FILE_RE.fullmatch(name) is not None
-        or EDITION_FILE_RE.fullmatch(name) is not None
+        or bool(edition_files([name]))
     )
 
 

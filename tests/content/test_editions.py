@@ -350,3 +350,13 @@ def test_an_edition_giving_alt_text_for_a_missing_cover_is_an_error(tmp_path):
     assert errors_of(tmp_path, **{"course.es.md": spanish}) == [
         "welcoming/course.es.md:4: error: cover_alt: course.md has none to translate"
     ]
+
+
+def test_a_translated_note_that_is_not_a_page_is_ignored_with_a_warning(tmp_path):
+    folder = write_course(tmp_path, {**PAIRED, "notes.es.md": "Notas para el equipo.\n"})
+    course, diagnostics = load_course(folder)
+    assert course is not None
+    assert [str(d) for d in diagnostics] == [
+        "welcoming/notes.es.md:1: warning: file name does not match NN-name.md, so it is not a "
+        "page; ignored"
+    ]
