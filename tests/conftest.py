@@ -165,6 +165,7 @@ class CSRFClient(FlaskClient):
         # active), so forget the user Flask-Login cached in `g`, as a fresh request would.
         if has_app_context():
             g.pop("_login_user", None)
+            g.pop("_flask_babel", None)  # the locale too: each request chooses its own
         response = super().open(*args, **kwargs)
         if has_app_context():
             # A real request ends its transaction when its app context is torn down; this one

@@ -131,3 +131,20 @@ def test_going_back_below_course_covers_refuses_then_drops_them_when_forced(scra
     assert all(
         v.cover is None and v.featured is False for v in db.session.scalars(select(CourseVersion))
     )
+
+
+def test_attempt_languages_migrate_up_and_down(scratch):
+    def columns() -> set[str]:
+        with db.engine.connect() as connection:
+            return {c["name"] for c in inspect(connection).get_columns("quiz_attempts")}
+
+    assert "language" in columns()
+
+    down = downgrade(scratch, "0014_attempt_language-1")
+    assert down.exit_code == 0, down.output
+    assert "language" not in columns()
+
+    again = scratch.test_cli_runner().invoke(args=["db", "upgrade"])
+    assert again.exit_code == 0, again.output
+    db.session.remove()
+    assert "language" in columns()
