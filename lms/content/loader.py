@@ -1295,6 +1295,9 @@ def _compile_edition(
                 "so every page needs its pair)",
             )
 
+    # A primary page with its own errors may have dropped a question, so pairing against it
+    # would report the author's one mistake again in every edition: fix the primary first.
+    broken = {item.path for item in report.items if item.severity == "error"}
     pages: dict[str, PageEdition] = {}
     for stem, relpath in sorted(stems.items()):
         if stem == course_stem:
@@ -1320,7 +1323,8 @@ def _compile_edition(
         page = primary.pages.get(target.slug)
         if source is None or page is None:
             continue
-        edition = _compile_page_edition(page, source, renderer, file)
+        pair = f"{prefix}/{target.filename}" not in broken
+        edition = _compile_page_edition(page, source, renderer, file, pair_questions=pair)
         if edition is not None:
             pages[target.slug] = edition
     if words is None:
@@ -1427,7 +1431,12 @@ def _pair_word(
 
 
 def _compile_page_edition(
-    page: Page, source: _Source, renderer: _Renderer, file: _FileReport
+    page: Page,
+    source: _Source,
+    renderer: _Renderer,
+    file: _FileReport,
+    *,
+    pair_questions: bool = True,
 ) -> PageEdition | None:
     """Check a page's edition against the page; return its words."""
     fields = _Fields(source.front, PAGE_KEYS, file)
@@ -1474,7 +1483,8 @@ def _compile_page_edition(
             for number, raw in enumerate(raws[:MAX_QUESTIONS], start=1)
         ]
         end = len(source.lines) - (source.lines[-1] == "")
-        _pair_questions(page, compiled, end, file)
+        if pair_questions:
+            _pair_questions(page, compiled, end, file)
         questions = [question for _raw, question in compiled if question is not None]
     if title is None:
         return None
