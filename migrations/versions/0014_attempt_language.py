@@ -1,7 +1,7 @@
 """Record the language each quiz attempt was answered in, for item analysis per language
 
 Revision ID: 0014_attempt_language
-Revises: 0012_course_cover
+Revises: 0013_user_locale
 Create Date: 2026-11-30 16:30:00.000000
 
 """
@@ -11,8 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0014_attempt_language'
-# The lead re-chains this after 0013 lands on main.
-down_revision = '0012_course_cover'
+down_revision = '0013_user_locale'
 branch_labels = None
 depends_on = None
 
