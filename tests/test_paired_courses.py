@@ -18,6 +18,18 @@ SLUG = "welcoming"
 ENGLISH_ONLY = {name: text for name, text in PAIRED.items() if ".es." not in name}
 
 
+@pytest.fixture(autouse=True)
+def each_request_names_its_language(client, monkeypatch):
+    """Forget the cookie a `?lang=` link leaves, so each request here says its own language."""
+    opened = client.open
+
+    def open_without_remembered_language(*args, **kwargs):
+        client.delete_cookie("lang")
+        return opened(*args, **kwargs)
+
+    monkeypatch.setattr(client, "open", open_without_remembered_language)
+
+
 @pytest.fixture()
 def courses(tmp_path, publish):
     """Publish the paired course and a course in English only."""

@@ -204,7 +204,7 @@ def init_app(app: Flask) -> None:
     """Give templates the language helpers and number filters; remember `?lang=` links."""
     app.after_request(_remember_shared_link)
     app.jinja_env.globals.update(
-        languages=LANGUAGES,
+        interface_languages=LANGUAGES,
         current_language=current_language,
         language_switch_next=switch_next,
     )
