@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SearchField
 from wtforms.validators import Length, Optional
@@ -11,8 +12,11 @@ class CatalogSearchForm(FlaskForm):
     class Meta:
         csrf = False  # a GET search changes nothing
 
-    q = SearchField("Search courses by title", validators=[Optional(), Length(max=200)])
-    all = BooleanField("Show courses for every audience")
+    q = SearchField(
+        _l("Search courses by title"),
+        validators=[Optional(), Length(max=200, message=_l("Use at most 200 characters."))],
+    )
+    all = BooleanField(_l("Show courses for every audience"))
 
 
 class StartForm(FlaskForm):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
@@ -126,7 +127,7 @@ def start(slug: str) -> Response:
     version = course.current_version
     state = catalog.availability(version.release_date, version.expiration_date, dates.today())
     if course.withdrawn_at is not None or (state != "open" and not current_user.has_role("author")):
-        flash("This course is not open for new learners.", "error")
+        flash(_("This course is not open for new learners."), "error")
         return redirect(url_for("courses.detail", slug=slug))
     progress.enrol(current_user, course, version)
     db.session.commit()
