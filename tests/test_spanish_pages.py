@@ -177,7 +177,12 @@ def test_a_learner_reads_a_course_and_my_learning_in_spanish(client, auth, make_
         ("¿Necesita un descanso? Guardamos el lugar donde se quedó.", "Need a break?"),
         ("Salir por ahora", "Leave for now"),
     ]
-    assert_reads(client.get(f"{url}?lang=es").text, spanish(reader), english(reader))
+    page = client.get(f"{url}?lang=es").text
+    assert_reads(page, spanish(reader), english(reader))
+    # The lesson is the course's, in English, inside a Spanish page: each says its language.
+    assert f'<h1 lang="en">{lesson.title}</h1>' in page
+    assert '<div class="prose" lang="en">' in page
+    assert not re.search(r"<article[^>]*\slang=", page)
     assert_reads(client.get(url).text, english(reader), spanish(reader))
 
     client.post(f"{url}/complete", data={"seconds": "60"})
@@ -186,7 +191,7 @@ def test_a_learner_reads_a_course_and_my_learning_in_spanish(client, auth, make_
 
     noted = lesson_with_note(FRONT_DESK)
     note = [
-        (f"Antes de leer: {noted.title}", f"Before you read: {noted.title}"),
+        (f'Antes de leer: <span lang="en">{noted.title}</span>', "Before you read:"),
         ("Aviso sobre el contenido", "Content note"),
         ("Usted decide qué sigue.", "You choose what happens next."),
         ("Continuar a la página", "Continue to the page"),
@@ -221,3 +226,14 @@ def test_a_learner_reads_a_course_and_my_learning_in_spanish(client, auth, make_
     assert_reads(
         home, ["Nos alegra verle de nuevo, Ana Pérez.", "Continúe donde lo dejó"], ["Welcome back"]
     )
+
+
+def test_a_spanish_course_page_marks_the_english_course_text_as_english(client, publish):
+    publish()
+    page = client.get(f"/courses/{CME}?lang=es").text
+    course = db.session.scalar(select(Course).where(Course.slug == CME)).current_version
+    assert f'<h1 lang="en">{course.title}</h1>' in page
+    assert '<div class="prose" lang="en">' in page  # the overview
+    # The interface's Spanish is not inside an element that says it is English.
+    assert not re.search(r"<article[^>]*\slang=", page)
+    assert '<h2 id="facts-heading">Antes de comenzar</h2>' in page
