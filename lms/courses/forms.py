@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SearchField
+from wtforms import BooleanField, SearchField, SelectField
 from wtforms.validators import Length, Optional
 
 
@@ -17,6 +17,8 @@ class CatalogSearchForm(FlaskForm):
         validators=[Optional(), Length(max=200, message=_l("Use at most 200 characters."))],
     )
     all = BooleanField(_l("Show courses for every audience"))
+    # Choices are the languages the catalog's courses are in, set by the view.
+    language = SelectField(_l("Language"), choices=[], validate_choice=False)
 
 
 class StartForm(FlaskForm):
