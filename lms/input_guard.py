@@ -13,13 +13,13 @@ from datetime import date
 from typing import Any
 
 from flask import Flask, request
-from flask_babel import gettext, lazy_gettext
+from flask_babel import format_number
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import BadRequest
 from werkzeug.routing import IntegerConverter
 from wtforms import Field
 from wtforms.validators import ValidationError
-
-from lms.i18n import format_number
 
 # Primary keys are INTEGER columns: nothing beyond this exists (and PostgreSQL would refuse
 # to compare with it).
@@ -45,10 +45,10 @@ class IdConverter(IntegerConverter):
 
 def _unstorable(text: str) -> str | None:
     if "\x00" in text:
-        return gettext("a NUL character (\\x00)")
+        return _("a NUL character (\\x00)")
     # Lone surrogates (from JSON "\ud800" escapes) cannot be encoded as UTF-8 for the database.
     if any("\ud800" <= char <= "\udfff" for char in text):
-        return gettext("an unpaired surrogate character")
+        return _("an unpaired surrogate character")
     return None
 
 
@@ -64,38 +64,22 @@ def _strings(value: Any) -> Iterable[str]:
             yield from _strings(item)
 
 
-# Whole sentences for each part of a request, so that each language can word them its own way.
-_REFUSED = {
-    "address": lazy_gettext(
-        "Part of the address contains %(problem)s, which is never part of real text. "
-        "Please remove it (it can come from pasting) and try again."
-    ),
-    "form": lazy_gettext(
-        "Part of the form contains %(problem)s, which is never part of real text. "
-        "Please remove it (it can come from pasting) and try again."
-    ),
-    "data": lazy_gettext(
-        "Part of the data sent contains %(problem)s, which is never part of real text. "
-        "Please remove it (it can come from pasting) and try again."
-    ),
-}
-
-
 def _request_strings() -> Iterable[tuple[str, str]]:
-    yield "address", request.path
+    # Where the text was, as the start of the sentence that refuses it.
+    yield _l("Part of the address"), request.path
     for key, value in request.args.items(multi=True):
-        yield "address", key
-        yield "address", value
+        yield _l("Part of the address"), key
+        yield _l("Part of the address"), value
     if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
         for key, value in request.form.items(multi=True):
-            yield "form", key
-            yield "form", value
+            yield _l("Part of the form"), key
+            yield _l("Part of the form"), value
         for key, upload in request.files.items(multi=True):
-            yield "form", key
-            yield "form", upload.filename or ""
+            yield _l("Part of the form"), key
+            yield _l("Part of the form"), upload.filename or ""
     elif request.is_json:
         for text in _strings(request.get_json(silent=True)):
-            yield "data", text
+            yield _l("Part of the data sent"), text
 
 
 def refuse_unstorable_text() -> None:
@@ -103,7 +87,14 @@ def refuse_unstorable_text() -> None:
     for where, text in _request_strings():
         problem = _unstorable(text)
         if problem:
-            raise BadInput(str(_REFUSED[where]) % {"problem": problem})
+            raise BadInput(
+                _(
+                    "%(part)s contains %(problem)s, which is never part of real text. "
+                    "Please remove it (it can come from pasting) and try again.",
+                    part=where,
+                    problem=problem,
+                )
+            )
 
 
 def int_arg(
@@ -131,7 +122,7 @@ def int_arg(
         value = int(text)
     if value is None or not minimum <= value <= maximum:
         raise BadInput(
-            gettext(
+            _(
                 "%(label)s must be a whole number from %(minimum)s to %(maximum)s.",
                 label=label or name.capitalize(),
                 minimum=format_number(minimum),
@@ -146,7 +137,7 @@ def page_arg() -> int:
 
     :raise 400: when it is not a page number.
     """
-    return int_arg(request.args, "page", 1, minimum=1, maximum=MAX_PAGE, label="The page number")
+    return int_arg(request.args, "page", 1, minimum=1, maximum=MAX_PAGE, label=_("The page number"))
 
 
 def sane_date(form: Any, field: Field) -> None:
@@ -154,10 +145,10 @@ def sane_date(form: Any, field: Field) -> None:
     value = field.data
     if isinstance(value, date) and not EARLIEST_DATE <= value <= LATEST_DATE:
         raise ValidationError(
-            gettext(
-                "Choose a date between %(first)s and %(last)s.",
-                first=str(EARLIEST_DATE.year),  # a year, not a number to group: "1900"
-                last=str(LATEST_DATE.year),
+            _(
+                "Choose a date between %(start)s and %(end)s.",
+                start=EARLIEST_DATE.year,
+                end=LATEST_DATE.year,
             )
         )
 
