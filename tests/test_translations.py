@@ -243,8 +243,12 @@ def _blank(match: re.Match[str]) -> str:
     return re.sub(r"[^\n]", " ", match.group())
 
 
+DYNAMIC_TAG = re.compile(r"(</?)\{\{.*?\}\}")  # `<{{ heading }}>`: a tag whose name varies
+
+
 def without_jinja(source: str) -> str:
     """Return a template's text with every Jinja tag, expression and comment blanked out."""
+    source = DYNAMIC_TAG.sub(lambda m: m[1] + "div" + " " * (len(m[0]) - len(m[1]) - 3), source)
     return JINJA.sub(_blank, TRANS_BLOCK.sub(_blank, source))
 
 
@@ -303,8 +307,8 @@ def all_templates() -> list[Path]:
 
 @pytest.mark.xfail(
     strict=False,
-    reason="the page templates are being marked by domain in other branches (issue 11); "
-    "enable once they are all merged",
+    reason="issue 11: the quizzes, certificates and cme templates are marked in a branch not "
+    "yet on main (393 texts left on 2026-11-30 17:15 UTC); remove this mark once it is merged",
 )
 def test_templates_show_no_unmarked_text():
     problems = [line for path in all_templates() for line in unmarked_strings(path)]
