@@ -212,6 +212,22 @@ def client(app: Flask) -> CSRFClient:
 
 
 @pytest.fixture()
+def language_per_request(client: CSRFClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Forget the cookie a `?lang=` link leaves (lms.i18n), so each request names its language.
+
+    For tests that compare one page in two languages: `pytestmark =
+    pytest.mark.usefixtures("language_per_request")`.
+    """
+    opened = client.open
+
+    def open_without_remembered_language(*args: Any, **kwargs: Any) -> Any:
+        client.delete_cookie("lang")
+        return opened(*args, **kwargs)
+
+    monkeypatch.setattr(client, "open", open_without_remembered_language)
+
+
+@pytest.fixture()
 def runner(app: Flask) -> Any:
     """Return a CLI runner for the app."""
     return app.test_cli_runner()

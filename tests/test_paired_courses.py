@@ -18,16 +18,8 @@ SLUG = "welcoming"
 ENGLISH_ONLY = {name: text for name, text in PAIRED.items() if ".es." not in name}
 
 
-@pytest.fixture(autouse=True)
-def each_request_names_its_language(client, monkeypatch):
-    """Forget the cookie a `?lang=` link leaves, so each request here says its own language."""
-    opened = client.open
-
-    def open_without_remembered_language(*args, **kwargs):
-        client.delete_cookie("lang")
-        return opened(*args, **kwargs)
-
-    monkeypatch.setattr(client, "open", open_without_remembered_language)
+# Each request says its language with `?lang=`; the cookie such a link leaves is forgotten.
+pytestmark = pytest.mark.usefixtures("language_per_request")
 
 
 @pytest.fixture()

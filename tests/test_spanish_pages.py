@@ -18,6 +18,9 @@ from lms.extensions import db
 CME = "tic-pediatric-essentials"
 FRONT_DESK = "trauma-informed-front-desk"
 
+# Each request says its language with `?lang=`; the cookie such a link leaves is forgotten.
+pytestmark = pytest.mark.usefixtures("language_per_request")
+
 
 def main(html: str) -> str:
     """Return the page's <main>, the part these pages write (the layout around it is shared)."""
