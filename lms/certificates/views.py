@@ -78,6 +78,9 @@ def document_for(certificate: Certificate) -> CertificateDocument:
 
 # Languages a certificate or transcript can be printed in, by the `?lang=` of its download URL.
 DOCUMENT_LOCALES = {"en": "en_US", "es": "es_US"}
+# How each language offers itself on the download links: in its own words, never translated,
+# so that a reader finds their language whatever language the page is in.
+DOWNLOAD_IN = {"en": "Download in English", "es": "Descargar en español"}
 
 
 def requested_document_locale() -> str:
@@ -93,6 +96,12 @@ def document_lang() -> str:
     """Return the `lang` value of the current page's language, for download links."""
     locale = get_locale()
     return locale.language if locale and locale.language in DOCUMENT_LOCALES else "en"
+
+
+@bp.app_template_global()
+def document_languages() -> list[tuple[str, str]]:
+    """Return (lang, "Download in English") for each language a document prints in."""
+    return list(DOWNLOAD_IN.items())
 
 
 @bp.app_template_global()
