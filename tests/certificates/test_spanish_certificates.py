@@ -8,6 +8,7 @@ course gives them. `?lang=es` shows any page in Spanish.
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 import flask_babel
 import pytest
@@ -16,7 +17,9 @@ from sqlalchemy import func, select
 
 from lms import dates
 from lms.certificates.models import Certificate, CreditClaim
+from lms.certificates.pdf import render_certificate_pdf
 from lms.extensions import db
+from tests.certificates.test_pdf import certificate
 from tests.test_certificates import claim, complete, pdf_text, version_of
 from tests.test_quizzes import CME, FRONT_DESK, quiz_page, wrong_answers
 
@@ -218,3 +221,32 @@ def test_the_claim_page_and_its_errors_read_in_spanish(client, physician):
         response.data.decode()
     )
     assert db.session.scalar(select(func.count(CreditClaim.id))) == 0
+
+
+def test_a_revoked_moc_certificate_prints_its_fixed_text_in_spanish_on_one_page(app):
+    doc = certificate(
+        credit_type="abp-moc-2",
+        amount=Decimal("1"),
+        status="revoked",
+        learning_format="enduring-material",
+        abp_id="1234567",
+        pars_activity_id="C-2026-0042",
+        moc_statement="Successful completion of this CME activity enables the participant to earn "
+        "up to 1 MOC point in the ABP MOC program.",
+    )
+    text, pages = pdf_text(render_certificate_pdf(doc, locale="es_US"))
+    assert pages == 1
+    for expected in [
+        "REVOCADO",
+        "Este certificado fue revocado y ya no es válido.",
+        "1.0 punto de ABP MOC Part 2",
+        "Formato de aprendizaje: Material perdurable",
+        "ID de ABP: 1234567",
+        "ID de la actividad en PARS: C-2026-0042",
+        "Puntos MOC otorgados: 1.0",
+        "Esta actividad fue aprobada para créditos de Maintenance of Certification (MOC) Part 2",
+        # The course's own statements print as the course gives them.
+        "Successful completion of this CME activity",
+        f"el {spanish_date(doc.completion_date)}",
+    ]:
+        assert expected in text, expected
