@@ -260,7 +260,9 @@ def _render_certificate(certificate: Certificate) -> bytes:
     from lms.certificates.pdf import render_certificate_pdf
     from lms.certificates.views import document_for
 
-    return render_certificate_pdf(document_for(certificate))
+    # An archive is for the provider's records and accreditors' audits, which are kept in
+    # English whatever language the administrator's pages are in.
+    return render_certificate_pdf(document_for(certificate), locale="en_US")
 
 
 # --- credit earned elsewhere (the learner's transcript) -------------------------------------

@@ -112,9 +112,11 @@ def test_the_english_download_stays_english(client, staff_certificate):
     assert "1.0 hour of participation" in text
     assert "Certificado" not in text and " de " not in text.split("Verify")[0]
 
-    # Without a choice, the download is in the page's language: English by default.
-    plain, _ = pdf_text(client.get(f"/certificates/{certificate.public_id}.pdf").data)
-    assert "Certificate of Participation" in plain
+    # Without a choice, or with one it does not offer, the download is in the page's language:
+    # English by default.
+    for query in ["", "?lang=fr"]:
+        plain, _ = pdf_text(client.get(f"/certificates/{certificate.public_id}.pdf{query}").data)
+        assert "Certificate of Participation" in plain, query
 
 
 def test_a_cme_certificate_in_spanish_keeps_the_trademark_and_the_courses_statement(
