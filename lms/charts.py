@@ -20,6 +20,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
 # 5.8:1 against white: bars need 3:1 (WCAG 1.4.11).
@@ -28,8 +29,9 @@ BAR_FILL = "#2f6f6a"
 INK = "#1f4f4b"
 # The unfilled part of a bar; decorative, the printed value carries the information.
 TRACK_FILL = "#e6eeed"
-FONT_FAMILY = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"
+# What a missing value reads as, in English; charts show _no_data(), its translation.
 NO_DATA = "no data"
+FONT_FAMILY = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"
 
 PAD = 16
 
@@ -69,7 +71,12 @@ def _text(value: str) -> str:
     return str(escape(_NOT_XML.sub("", value)))
 
 
+def _no_data() -> str:
+    return _("no data")  # NO_DATA, translated
+
+
 def _number(value: float) -> str:
+    # en_US and es_US (CLDR) both group thousands with "," and mark decimals with ".".
     text = f"{value:,.1f}".removesuffix(".0")
     return "0" if text == "-0" else text
 
@@ -83,7 +90,7 @@ def format_value(value: float | None, unit: str = "") -> str:
     """Format a chart value for people: one decimal at most, its unit, or "no data"."""
     value = _known(value)
     if value is None:
-        return NO_DATA
+        return _no_data()
     if not unit:
         return _number(value)
     # "40%" but "3 hours": only the percent sign sits against the number.
@@ -116,7 +123,7 @@ def _lines(lines: Sequence[str], *, x: float, y: float, size: int, step: int, an
 
 def _describe(bars: Sequence[Bar], unit: str, note: str) -> str:
     if not bars:
-        return "No data."
+        return _("No data.")
     parts = [
         f"{bar.label}: {format_value(bar.value, unit)}" + (f" {note}" if bar.emphasis else "")
         for bar in bars
@@ -162,9 +169,11 @@ def horizontal_bar_chart(
     title: str,
     max_value: float = 100,
     unit: str = "%",
-    emphasis_note: str = "(correct)",
+    emphasis_note: str | None = None,
 ) -> Markup:
     """Render labelled horizontal bars, each with its value printed after it, as SVG."""
+    # "(correct)" unless told otherwise, in the language of the page.
+    emphasis_note = emphasis_note if emphasis_note is not None else _("(correct)")
     if not max_value > 0:
         raise ValueError("max_value must be positive")
     chart_id = _chart_id("bar", title, bars)
@@ -194,7 +203,9 @@ def horizontal_bar_chart(
         )
         y = bar_y + H_BAR + H_ROW_GAP
     if not bars:
-        parts.append(_lines([NO_DATA], x=PAD, y=y + 14, size=H_LABEL_SIZE, step=0, anchor="start"))
+        parts.append(
+            _lines([_no_data()], x=PAD, y=y + 14, size=H_LABEL_SIZE, step=0, anchor="start")
+        )
         y += H_LINE + H_ROW_GAP
     height = y - H_ROW_GAP + PAD
     desc = _describe(bars, unit, emphasis_note)
@@ -206,9 +217,11 @@ def column_chart(
     *,
     title: str,
     unit: str = "",
-    emphasis_note: str = "(current)",
+    emphasis_note: str | None = None,
 ) -> Markup:
     """Render values over time as labelled columns, each value printed above it, as SVG."""
+    # "(current)" unless told otherwise, in the language of the page.
+    emphasis_note = emphasis_note if emphasis_note is not None else _("(current)")
     chart_id = _chart_id("column", title, points)
     values = [_known(point.value) for point in points]
     # Columns are scaled to the largest value, so the tallest one fills the plot.
@@ -258,7 +271,7 @@ def column_chart(
         )
     if not points:
         parts.append(
-            _lines([NO_DATA], x=width / 2, y=baseline - 6, size=C_SIZE, step=0, anchor="middle")
+            _lines([_no_data()], x=width / 2, y=baseline - 6, size=C_SIZE, step=0, anchor="middle")
         )
     desc = _describe(points, unit, emphasis_note)
     return _assemble(chart_id, "column", width, height, title, desc, points, parts)

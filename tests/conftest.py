@@ -162,9 +162,11 @@ class CSRFClient(FlaskClient):
 
     def open(self, *args: Any, **kwargs: Any) -> Any:
         # Requests reuse the test's app context (Flask pushes none of its own while one is
-        # active), so forget the user Flask-Login cached in `g`, as a fresh request would.
+        # active), so forget the user Flask-Login cached in `g`, as a fresh request would, and
+        # the locale Flask-Babel cached there (each request chooses its own language).
         if has_app_context():
             g.pop("_login_user", None)
+            g.pop("_flask_babel", None)
         response = super().open(*args, **kwargs)
         if has_app_context():
             # A real request ends its transaction when its app context is torn down; this one

@@ -410,13 +410,12 @@ def test_manager_sends_reminders_from_the_team_page(client, auth, clinic, mailbo
     response = client.post(
         f"/organizations/{clinic['organization'].id}/reminders", follow_redirects=True
     )
-    assert b"4 reminder(s) will be emailed shortly." in response.data
+    assert b"4 reminders will be emailed shortly." in response.data
     again = client.post(
         f"/organizations/{clinic['organization'].id}/reminders", follow_redirects=True
     )
     assert (
-        b"0 reminder(s) will be emailed shortly. 4 person(s) were already reminded today."
-        in again.data
+        b"0 reminders will be emailed shortly. 4 people were already reminded today." in again.data
     )
     assert len(mailbox.messages) == 4
 

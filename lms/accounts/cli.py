@@ -7,6 +7,7 @@ import sys
 
 import click
 from flask import current_app
+from flask_babel import gettext as _
 
 from lms.accounts import services
 from lms.accounts.models import Profession, Role
@@ -20,7 +21,7 @@ DEMO_ADMIN_EMAIL = "admin@example.org"
 
 def _read_password() -> str:
     if sys.stdin.isatty():
-        return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+        return click.prompt(_("Password"), hide_input=True, confirmation_prompt=True)
     # Piped: one line from stdin, so scripts never put a password on the command line.
     return sys.stdin.readline().rstrip("\r\n")
 
@@ -41,7 +42,9 @@ def create_command(email: str, name: str, role: str, profession: str) -> None:
     password = _read_password()
     minimum = current_app.config["PASSWORD_MIN_LENGTH"]
     if len(password) < minimum:
-        raise click.ClickException(f"The password must be at least {minimum} characters.")
+        raise click.ClickException(
+            _("The password must be at least %(num)d characters.", num=minimum)
+        )
     problem = password_problem(password, [email, name])
     if problem:
         raise click.ClickException(problem)
@@ -58,7 +61,7 @@ def create_command(email: str, name: str, role: str, profession: str) -> None:
     except services.AccountError as error:
         raise click.ClickException(str(error)) from error
     db.session.commit()
-    click.echo(f"Created {user.email} ({user.role}).")
+    click.echo(_("Created %(email)s (%(role)s).", email=user.email, role=user.role))
 
 
 @bp.cli.command("set-role")
@@ -68,17 +71,17 @@ def set_role_command(email: str, role: str) -> None:
     """Give an existing account a role: learner, author or admin."""
     user = services.find_user_by_email(email)
     if user is None:
-        raise click.ClickException(f"No account has the email address {email}.")
+        raise click.ClickException(_("No account has the email address %(email)s.", email=email))
     services.set_role(user, role)
     db.session.commit()
-    click.echo(f"{user.email} is now {user.role}.")
+    click.echo(_("%(email)s is now %(role)s.", email=user.email, role=user.role))
 
 
 @bp.cli.command("demo-admin")
 def demo_admin_command() -> None:
     """Create the demo admin (or give it a new password) and print the sign-in details."""
     if current_app.config["ENV_NAME"] == "production":
-        raise click.ClickException("The demo admin is for development only.")
+        raise click.ClickException(_("The demo admin is for development only."))
     password = secrets.token_urlsafe(12)
     method = current_app.config["PASSWORD_HASH_METHOD"]
     user = services.find_user_by_email(DEMO_ADMIN_EMAIL)
@@ -96,4 +99,10 @@ def demo_admin_command() -> None:
         user.set_password(password, method=method)
         services.set_role(user, Role.ADMIN)
     db.session.commit()
-    click.echo(f"Demo admin: {DEMO_ADMIN_EMAIL}  password: {password}")
+    click.echo(
+        _(
+            "Demo admin: %(email)s  password: %(password)s",
+            email=DEMO_ADMIN_EMAIL,
+            password=password,
+        )
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
@@ -12,18 +13,31 @@ from wtforms.validators import DataRequired, Length, Optional
 from lms.accounts.models import Role
 from lms.admin.reports import CourseRow
 
+# How each role is named on screen; the stored values stay the English identifiers.
+ROLE_LABELS = {
+    Role.LEARNER.value: _l("Learner"),
+    Role.AUTHOR.value: _l("Author"),
+    Role.ADMIN.value: _l("Admin"),
+}
+# The same, inside a sentence ("Ana Author is now admin.").
+ROLE_NAMES = {
+    Role.LEARNER.value: _l("learner"),
+    Role.AUTHOR.value: _l("author"),
+    Role.ADMIN.value: _l("admin"),
+}
+
 
 class UserSearchForm(FlaskForm):
     class Meta:
         csrf = False  # a GET search changes nothing
 
-    q = StringField("Search by name or email", validators=[Optional(), Length(max=254)])
+    q = StringField(_l("Search by name or email"), validators=[Optional(), Length(max=254)])
 
 
 class RoleForm(FlaskForm):
     role = SelectField(
-        "Role",
-        choices=[SelectChoice(r.value, r.value.capitalize()) for r in Role],
+        _l("Role"),
+        choices=[SelectChoice(r.value, ROLE_LABELS.get(r.value, r.value)) for r in Role],
         validators=[DataRequired()],
     )
 
@@ -36,11 +50,11 @@ class ReportFilterForm(FlaskForm):
     class Meta:
         csrf = False  # a GET filter changes nothing
 
-    course = SelectField("Course", validators=[Optional()])
+    course = SelectField(_l("Course"), validators=[Optional()])
 
     def __init__(self, *args: Any, courses: Sequence[CourseRow] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.course.choices = [SelectChoice("", "All courses")] + [
+        self.course.choices = [SelectChoice("", _l("All courses"))] + [
             SelectChoice(row.slug, row.title) for row in courses
         ]
 
@@ -56,8 +70,8 @@ class AuditFilterForm(FlaskForm):
         csrf = False  # a GET filter changes nothing
 
     action = StringField(
-        "Action starts with",
-        description="For example user. or certificate.revoked",
+        _l("Action starts with"),
+        description=_l("For example user. or certificate.revoked"),
         validators=[Optional(), Length(max=60)],
     )
-    actor = StringField("Done by (email contains)", validators=[Optional(), Length(max=254)])
+    actor = StringField(_l("Done by (email contains)"), validators=[Optional(), Length(max=254)])

@@ -23,6 +23,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import Select, and_, case, exists, extract, func, or_, select
 from sqlalchemy.orm import joinedload
 from sqlalchemy.sql.elements import ColumnElement
@@ -151,11 +152,11 @@ class Funnel:
     def stages(self) -> list[tuple[str, int]]:
         """Return (label, learners) for each stage, in order."""
         return [
-            ("Enrolled", self.enrolled),
-            ("Started", self.started),
-            ("Passed the quiz", self.passed),
-            ("Evaluated", self.evaluated),
-            ("Certified", self.certified),
+            (_("Enrolled"), self.enrolled),
+            (_("Started"), self.started),
+            (_("Passed the quiz"), self.passed),
+            (_("Evaluated"), self.evaluated),
+            (_("Certified"), self.certified),
         ]
 
 

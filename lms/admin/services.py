@@ -5,6 +5,8 @@ Every function takes explicit arguments, flushes, and leaves the commit to the c
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
+
 from lms.accounts import services as account_services
 from lms.accounts.models import Role, User, new_session_token
 from lms.audit.services import record_event
@@ -21,7 +23,7 @@ def change_role(user: User, role: Role | str, actor: User | None) -> bool:
     old = user.role
     if actor is not None and user.id == actor.id and new != Role.ADMIN:
         # Keeps at least one admin: the one making changes.
-        raise AdminError("You cannot remove your own admin role; ask another admin.")
+        raise AdminError(_("You cannot remove your own admin role; ask another admin."))
     if old == new.value:
         return False
     account_services.set_role(user, new)
@@ -41,7 +43,7 @@ def change_role(user: User, role: Role | str, actor: User | None) -> bool:
 def deactivate_user(user: User, actor: User | None) -> bool:
     """Stop a person signing in, keeping their records; return whether anything changed."""
     if actor is not None and user.id == actor.id:
-        raise AdminError("You cannot deactivate your own account; ask another admin.")
+        raise AdminError(_("You cannot deactivate your own account; ask another admin."))
     if not user.active:
         return False
     user.active = False

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import func, or_, select
@@ -14,6 +16,8 @@ from lms.accounts.access import role_required
 from lms.accounts.models import Role, User
 from lms.admin import reports, services
 from lms.admin.forms import (
+    ROLE_LABELS,
+    ROLE_NAMES,
     AccountStatusForm,
     AuditFilterForm,
     ReportFilterForm,
@@ -30,7 +34,7 @@ from lms.input_guard import page_arg
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 PAGE_SIZE = 50
-CURRENT_MONTH_NOTE = "(so far)"
+CURRENT_MONTH_NOTE = _l("(so far)")
 
 
 @bp.get("/")
@@ -38,7 +42,7 @@ CURRENT_MONTH_NOTE = "(so far)"
 def index() -> str:
     """Show the administration overview."""
     counts = dict(db.session.execute(select(User.role, func.count()).group_by(User.role)).all())
-    return render_template("admin/index.html", counts=counts)
+    return render_template("admin/index.html", counts=counts, role_labels=ROLE_LABELS)
 
 
 # --- people ----------------------------------------------------------------------------------
@@ -84,7 +88,14 @@ def set_role(user_id: int) -> Response:
         flash(str(error), "error")
         return _back_to_users()
     db.session.commit()
-    flash(f"{user.full_name} is now {user.role}.", "success")
+    flash(
+        _(
+            "%(name)s is now %(role)s.",
+            name=user.full_name,
+            role=ROLE_NAMES.get(user.role, user.role),
+        ),
+        "success",
+    )
     return _back_to_users()
 
 
@@ -101,7 +112,13 @@ def deactivate(user_id: int) -> Response:
         flash(str(error), "error")
         return _back_to_users()
     db.session.commit()
-    flash(f"{user.full_name} is deactivated and cannot sign in. Their records are kept.", "success")
+    flash(
+        _(
+            "%(name)s is deactivated and cannot sign in. Their records are kept.",
+            name=user.full_name,
+        ),
+        "success",
+    )
     return _back_to_users()
 
 
@@ -114,7 +131,7 @@ def reactivate(user_id: int) -> Response:
         abort(400)
     services.reactivate_user(user, current_user._get_current_object())
     db.session.commit()
-    flash(f"{user.full_name} is active again and can sign in.", "success")
+    flash(_("%(name)s is active again and can sign in.", name=user.full_name), "success")
     return _back_to_users()
 
 
@@ -127,9 +144,11 @@ def completions_chart(overview: reports.Overview) -> Markup:
     bars = [
         Bar(row.label, row.completions, emphasis=n == last) for n, row in enumerate(overview.months)
     ]
-    scope = overview.course.title if overview.course else "all courses"
+    scope = overview.course.title if overview.course else _("all courses")
     return column_chart(
-        bars, title=f"Completions by month, {scope}", emphasis_note=CURRENT_MONTH_NOTE
+        bars,
+        title=_("Completions by month, %(scope)s", scope=scope),
+        emphasis_note=str(CURRENT_MONTH_NOTE),
     )
 
 
@@ -137,7 +156,7 @@ def funnel_chart(course: reports.CourseRow, funnel: reports.Funnel) -> Markup:
     """Return a course's funnel as horizontal bars; its table twin shows the same numbers."""
     return horizontal_bar_chart(
         [Bar(label, value) for label, value in funnel.stages()],
-        title=f"Learners at each stage, {course.title}",
+        title=_("Learners at each stage, %(title)s", title=course.title),
         # Every stage is a subset of the enrolled learners; max 1 keeps an empty course drawable.
         max_value=max(funnel.enrolled, 1),
         unit="",

@@ -12,6 +12,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import func, select
 
 from lms.accounts.models import User
@@ -19,7 +22,13 @@ from lms.audit.models import AuditEvent
 from lms.dates import long_date
 from lms.extensions import db
 
-COMMAND_LINE = "Someone at the command line"
+# Roles as a sentence names them; the events store the English identifiers.
+ROLE_NAMES = {"learner": _l("learner"), "author": _l("author"), "admin": _l("admin")}
+
+
+def command_line() -> str:
+    """Return who acted when nobody signed in did: a command run on the server."""
+    return _("Someone at the command line")
 
 
 @dataclass(frozen=True)
@@ -37,11 +46,13 @@ class Names:
         name = self.users_by_email.get((email or "").lower()) or self.users_by_id.get(user_id or "")
         if name and email:
             return f"{name} ({email})"
-        return name or email or (f"user {user_id}" if user_id else "someone")
+        if name or email:
+            return name or email  # type: ignore[return-value]
+        return _("user %(id)s", id=user_id) if user_id else _("someone")
 
     def course(self, slug: str | None) -> str:
         """Return a course's title, or its slug when it is not known."""
-        return self.courses.get(slug or "", slug or "a course")
+        return self.courses.get(slug or "", slug or _("a course"))
 
 
 @dataclass(frozen=True)
@@ -59,12 +70,14 @@ def _quoted(text: object) -> str:
     return f"“{text}”"
 
 
-def _plural(count: object, word: str) -> str:
+def _count(value: object) -> tuple[int, str]:
+    # (the number ngettext chooses the form by, the number as shown: "1,234");
+    # older or hand-written events may hold anything, which is then shown as it is.
     try:
-        n = int(count)  # type: ignore[call-overload]
+        n = int(value)  # type: ignore[call-overload]
     except (TypeError, ValueError):
-        return f"{count} {word}s"
-    return f"{n:,} {word}" if n == 1 else f"{n:,} {word}s"
+        return 2, str(value)
+    return n, f"{n:,}"
 
 
 def _day(value: object) -> str:
@@ -75,105 +88,190 @@ def _day(value: object) -> str:
         return str(value)
 
 
-def _range(since: object, until: object) -> str:
+def _issued(since: object, until: object) -> str | None:
     since = _day(since) if since else since
     until = _day(until) if until else until
     if since and until:
-        return f"from {since} to {until}"
+        return _("issued from %(since)s to %(until)s", since=since, until=until)
     if since:
-        return f"from {since}"
+        return _("issued from %(since)s", since=since)
     if until:
-        return f"up to {until}"
-    return ""
+        return _("issued up to %(until)s", until=until)
+    return None
+
+
+def _completed(since: object, until: object) -> str | None:
+    since = _day(since) if since else since
+    until = _day(until) if until else until
+    if since and until:
+        return _("completed from %(since)s to %(until)s", since=since, until=until)
+    if since:
+        return _("completed from %(since)s", since=since)
+    if until:
+        return _("completed up to %(until)s", until=until)
+    return None
 
 
 def _filters(filters: dict[str, Any], names: Names) -> str:
+    # A list of the filters chosen, such as "course Essentials; completed from ...".
     parts = []
     if filters.get("course"):
-        parts.append(f"course {names.course(filters['course'])}")
+        parts.append(_("course %(course)s", course=names.course(filters["course"])))
     if filters.get("organization"):
-        parts.append(f"organization {filters['organization']}")
-    if dates := _range(filters.get("since"), filters.get("until")):
-        parts.append(f"completed {dates}")
-    return "; ".join(parts) if parts else "all records"
+        parts.append(_("organization %(organization)s", organization=filters["organization"]))
+    if dates := _completed(filters.get("since"), filters.get("until")):
+        parts.append(dates)
+    return "; ".join(parts) if parts else _("all records")
+
+
+def _role(value: object) -> str:
+    name = ROLE_NAMES.get(str(value))
+    return str(name) if name is not None else str(value)
 
 
 def _role_changed(who: str, e: AuditEvent, d: dict[str, Any], n: Names) -> str:
-    person = n.person(d.get("email"), e.target_id)
-    return f"{who} changed the role of {person} from {d['old_role']} to {d['new_role']}."
-
-
-def _deactivated(who: str, e: AuditEvent, d: dict[str, Any], n: Names) -> str:
-    return f"{who} deactivated the account of {n.person(d.get('email'), e.target_id)}."
-
-
-def _reactivated(who: str, e: AuditEvent, d: dict[str, Any], n: Names) -> str:
-    return f"{who} reactivated the account of {n.person(d.get('email'), e.target_id)}."
-
-
-def _holder(e: AuditEvent, n: Names) -> str:
-    holder = n.certificate_holders.get(e.target_id)
-    return f" for {holder}" if holder else ""
-
-
-def _revoked(who: str, e: AuditEvent, d: dict[str, Any], n: Names) -> str:
-    return f"{who} revoked certificate {e.target_id}{_holder(e, n)}: reason {_quoted(d['reason'])}."
-
-
-def _reissued(who: str, e: AuditEvent, d: dict[str, Any], n: Names) -> str:
-    return (
-        f"{who} reissued certificate {e.target_id}{_holder(e, n)} as {d['replacement']}: "
-        f"reason {_quoted(d['reason'])}."
+    return _(
+        "%(who)s changed the role of %(person)s from %(old)s to %(new)s.",
+        who=who,
+        person=n.person(d.get("email"), e.target_id),
+        old=_role(d["old_role"]),
+        new=_role(d["new_role"]),
     )
 
 
+def _deactivated(who: str, e: AuditEvent, d: dict[str, Any], n: Names) -> str:
+    return _(
+        "%(who)s deactivated the account of %(person)s.",
+        who=who,
+        person=n.person(d.get("email"), e.target_id),
+    )
+
+
+def _reactivated(who: str, e: AuditEvent, d: dict[str, Any], n: Names) -> str:
+    return _(
+        "%(who)s reactivated the account of %(person)s.",
+        who=who,
+        person=n.person(d.get("email"), e.target_id),
+    )
+
+
+def _revoked(who: str, e: AuditEvent, d: dict[str, Any], n: Names) -> str:
+    holder = n.certificate_holders.get(e.target_id)
+    words = {"who": who, "id": e.target_id, "holder": holder, "reason": _quoted(d["reason"])}
+    if holder:
+        return _("%(who)s revoked certificate %(id)s for %(holder)s: reason %(reason)s.", **words)
+    return _("%(who)s revoked certificate %(id)s: reason %(reason)s.", **words)
+
+
+def _reissued(who: str, e: AuditEvent, d: dict[str, Any], n: Names) -> str:
+    holder = n.certificate_holders.get(e.target_id)
+    words = {
+        "who": who,
+        "id": e.target_id,
+        "holder": holder,
+        "replacement": d["replacement"],
+        "reason": _quoted(d["reason"]),
+    }
+    if holder:
+        return _(
+            "%(who)s reissued certificate %(id)s for %(holder)s as %(replacement)s: "
+            "reason %(reason)s.",
+            **words,
+        )
+    return _("%(who)s reissued certificate %(id)s as %(replacement)s: reason %(reason)s.", **words)
+
+
 def _archived(who: str, e: AuditEvent, d: dict[str, Any], n: Names) -> str:
-    scope = [f"course {n.course(d['course'])}"] if d.get("course") else ["every course"]
-    if dates := _range(d.get("since"), d.get("until")):
-        scope.append(f"issued {dates}")
-    return f"{who} downloaded {_plural(e.target_id, 'certificate')} as a ZIP ({', '.join(scope)})."
+    scope = [
+        _("course %(course)s", course=n.course(d["course"]))
+        if d.get("course")
+        else _("every course")
+    ]
+    if dates := _issued(d.get("since"), d.get("until")):
+        scope.append(dates)
+    number, shown = _count(e.target_id)
+    return ngettext(
+        "%(who)s downloaded %(count)s certificate as a ZIP (%(scope)s).",
+        "%(who)s downloaded %(count)s certificates as a ZIP (%(scope)s).",
+        number,
+        who=who,
+        count=shown,
+        scope=", ".join(scope),
+    )
 
 
 def _consent_given(who: str, e: AuditEvent, d: dict[str, Any], n: Names) -> str:
-    return f"{who} agreed again to {d.get('scope', 'board reporting')}."
+    if "scope" in d:
+        return _("%(who)s agreed again to %(scope)s.", who=who, scope=d["scope"])
+    return _("%(who)s agreed again to board reporting.", who=who)
 
 
 def _consent_withdrawn(who: str, e: AuditEvent, d: dict[str, Any], n: Names) -> str:
-    return f"{who} withdrew consent to {d.get('scope', 'board reporting')}."
+    if "scope" in d:
+        return _("%(who)s withdrew consent to %(scope)s.", who=who, scope=d["scope"])
+    return _("%(who)s withdrew consent to board reporting.", who=who)
 
 
 def _external_added(who: str, e: AuditEvent, d: dict[str, Any], n: Names) -> str:
-    return f"{who} added self-reported credit {_quoted(d['title'])}."
+    return _("%(who)s added self-reported credit %(title)s.", who=who, title=_quoted(d["title"]))
 
 
 def _external_deleted(who: str, e: AuditEvent, d: dict[str, Any], n: Names) -> str:
-    return f"{who} deleted self-reported credit {_quoted(d['title'])}."
+    return _("%(who)s deleted self-reported credit %(title)s.", who=who, title=_quoted(d["title"]))
 
 
 def _organization(e: AuditEvent, n: Names) -> str:
-    return n.organizations.get(e.target_id, f"organization {e.target_id}")
+    return n.organizations.get(e.target_id) or _("organization %(id)s", id=e.target_id)
 
 
 def _organization_created(who: str, e: AuditEvent, d: dict[str, Any], n: Names) -> str:
-    return f"{who} created the organization {d.get('name') or _organization(e, n)}."
+    return _(
+        "%(who)s created the organization %(organization)s.",
+        who=who,
+        organization=d.get("name") or _organization(e, n),
+    )
 
 
 def _member_set(who: str, e: AuditEvent, d: dict[str, Any], n: Names) -> str:
-    return f"{who} made {n.person(d['user'])} a {d['role']} of {_organization(e, n)}."
+    words = {"who": who, "person": n.person(d["user"]), "organization": _organization(e, n)}
+    if d["role"] == "manager":
+        return _("%(who)s made %(person)s a manager of %(organization)s.", **words)
+    if d["role"] == "member":
+        return _("%(who)s made %(person)s a member of %(organization)s.", **words)
+    return _("%(who)s made %(person)s a %(role)s of %(organization)s.", role=d["role"], **words)
 
 
 def _member_removed(who: str, e: AuditEvent, d: dict[str, Any], n: Names) -> str:
-    return f"{who} removed {n.person(d['user'])} from {_organization(e, n)}."
+    return _(
+        "%(who)s removed %(person)s from %(organization)s.",
+        who=who,
+        person=n.person(d["user"]),
+        organization=_organization(e, n),
+    )
 
 
 def _assignment_created(who: str, e: AuditEvent, d: dict[str, Any], n: Names) -> str:
-    assignee = f"everyone in {d['organization']}" if d.get("organization") else None
-    assignee = assignee or n.person(d.get("user"))
-    return f"{who} assigned {n.course(d['course'])} to {assignee}, due {_day(d['due'])}."
+    words = {"who": who, "course": n.course(d["course"]), "due": _day(d["due"])}
+    if d.get("organization"):
+        return _(
+            "%(who)s assigned %(course)s to everyone in %(organization)s, due %(due)s.",
+            organization=d["organization"],
+            **words,
+        )
+    return _(
+        "%(who)s assigned %(course)s to %(person)s, due %(due)s.",
+        person=n.person(d.get("user")),
+        **words,
+    )
 
 
 def _assignment_removed(who: str, e: AuditEvent, d: dict[str, Any], n: Names) -> str:
-    return f"{who} removed assignment {e.target_id} of {n.course(d['course'])}."
+    return _(
+        "%(who)s removed assignment %(id)s of %(course)s.",
+        who=who,
+        id=e.target_id,
+        course=n.course(d["course"]),
+    )
 
 
 def _layout(key: object) -> str:
@@ -184,30 +282,58 @@ def _layout(key: object) -> str:
 
 
 def _batch_created(who: str, e: AuditEvent, d: dict[str, Any], n: Names) -> str:
+    number, shown = _count(d["rows"])
+    words = {"who": who, "layout": _layout(d.get("layout")), "batch": e.target_id, "count": shown}
     skipped = d.get("skipped")
-    tail = ""
     if skipped:
-        tail = f", leaving out {_plural(skipped, 'record')} that could not be reported"
-    return (
-        f"{who} made {_layout(d.get('layout'))} report batch {e.target_id} "
-        f"of {_plural(d['rows'], 'record')}{tail}."
+        left, left_shown = _count(skipped)
+        left_out = ngettext("%(count)s record", "%(count)s records", left, count=left_shown)
+        return ngettext(
+            "%(who)s made %(layout)s report batch %(batch)s of %(count)s record, "
+            "leaving out %(left_out)s that could not be reported.",
+            "%(who)s made %(layout)s report batch %(batch)s of %(count)s records, "
+            "leaving out %(left_out)s that could not be reported.",
+            number,
+            left_out=left_out,
+            **words,
+        )
+    return ngettext(
+        "%(who)s made %(layout)s report batch %(batch)s of %(count)s record.",
+        "%(who)s made %(layout)s report batch %(batch)s of %(count)s records.",
+        number,
+        **words,
     )
 
 
 def _correction_requested(who: str, e: AuditEvent, d: dict[str, Any], n: Names) -> str:
-    return (
-        f"{who} asked to correct credit claim {e.target_id} in the {_layout(d.get('layout'))} "
-        f"report: reason {_quoted(d['reason'])}."
+    return _(
+        "%(who)s asked to correct credit claim %(id)s in the %(layout)s report: reason %(reason)s.",
+        who=who,
+        id=e.target_id,
+        layout=_layout(d.get("layout")),
+        reason=_quoted(d["reason"]),
     )
 
 
 def _exported(who: str, e: AuditEvent, d: dict[str, Any], n: Names) -> str:
     kind = "PARS" if d.get("format") == "pars" else str(d.get("format", e.target_id)).upper()
     filters = d.get("filters") if isinstance(d.get("filters"), dict) else {}
-    source = " from the command line" if d.get("source") == "cli" else ""
-    return (
-        f"{who} exported {_plural(d['rows'], 'row')} of completions as {kind}{source} "
-        f"({_filters(filters, n)})."
+    number, shown = _count(d["rows"])
+    words = {"who": who, "count": shown, "kind": kind, "filters": _filters(filters, n)}
+    if d.get("source") == "cli":
+        return ngettext(
+            "%(who)s exported %(count)s row of completions as %(kind)s from the command line "
+            "(%(filters)s).",
+            "%(who)s exported %(count)s rows of completions as %(kind)s from the command line "
+            "(%(filters)s).",
+            number,
+            **words,
+        )
+    return ngettext(
+        "%(who)s exported %(count)s row of completions as %(kind)s (%(filters)s).",
+        "%(who)s exported %(count)s rows of completions as %(kind)s (%(filters)s).",
+        number,
+        **words,
     )
 
 
@@ -236,20 +362,20 @@ FORMATTERS: dict[str, Formatter] = {
 def readable(value: object) -> str:
     """Return a detail's value as words: no Python braces, quotes or None."""
     if value is None or value == "":
-        return "none"
+        return _("none")
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return _("yes") if value else _("no")
     if isinstance(value, dict):
         shown = [f"{k.replace('_', ' ')} {readable(v)}" for k, v in value.items() if v is not None]
-        return "; ".join(shown) or "none"
+        return "; ".join(shown) or _("none")
     if isinstance(value, list | tuple):
-        return ", ".join(readable(v) for v in value) or "none"
+        return ", ".join(readable(v) for v in value) or _("none")
     return str(value)
 
 
 def describe(event: AuditEvent, names: Names) -> Description:
     """Return the event as a sentence, or as a list of details when its action is unknown."""
-    who = event.actor.full_name if event.actor is not None else COMMAND_LINE
+    who = event.actor.full_name if event.actor is not None else command_line()
     details = event.details if isinstance(event.details, dict) else {}
     formatter = FORMATTERS.get(event.action)
     if formatter is not None:
@@ -257,7 +383,13 @@ def describe(event: AuditEvent, names: Names) -> Description:
             return Description(formatter(who, event, details, names))
         except (KeyError, TypeError, ValueError, AttributeError):
             pass  # an older event without the details this formatter expects: list them
-    sentence = f"{who}: {event.action.replace('_', ' ')} on {event.target_type} {event.target_id}."
+    sentence = _(
+        "%(who)s: %(action)s on %(target)s %(id)s.",
+        who=who,
+        action=event.action.replace("_", " "),
+        target=event.target_type,
+        id=event.target_id,
+    )
     return Description(
         sentence, [(key.replace("_", " "), readable(v)) for key, v in sorted(details.items())]
     )

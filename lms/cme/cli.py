@@ -9,6 +9,8 @@ from pathlib import Path
 
 import click
 from flask import render_template
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import select
 
 from lms import dates
@@ -29,14 +31,35 @@ def due_command(today_text: str | None) -> None:
     today = date.fromisoformat(today_text) if today_text else dates.today()
     due = services.due_reports(today)
     for item in due:
-        state = "OVERDUE" if item.overdue else "due"
-        click.echo(
-            f"{state} {dates.long_date(item.deadline)}: {item.full_name}, {item.course_slug}, "
-            f"completed {dates.long_date(item.completed_on)} (claim {item.claim_id})"
-        )
+        words = {
+            "deadline": dates.long_date(item.deadline),
+            "name": item.full_name,
+            "course": item.course_slug,
+            "completed": dates.long_date(item.completed_on),
+            "claim": item.claim_id,
+        }
+        if item.overdue:
+            line = _(
+                "OVERDUE %(deadline)s: %(name)s, %(course)s, completed %(completed)s "
+                "(claim %(claim)s)",
+                **words,
+            )
+        else:
+            line = _(
+                "due %(deadline)s: %(name)s, %(course)s, completed %(completed)s (claim %(claim)s)",
+                **words,
+            )
+        click.echo(line)
     overdue = sum(item.overdue for item in due)
     click.echo(
-        f"{len(due)} unreported MOC completion(s) due within a week or overdue; {overdue} overdue.",
+        ngettext(
+            "%(num)d unreported MOC completion(s) due within a week or overdue; "
+            "%(overdue)d overdue.",
+            "%(num)d unreported MOC completion(s) due within a week or overdue; "
+            "%(overdue)d overdue.",
+            len(due),
+            overdue=overdue,
+        ),
         err=True,
     )
     if overdue:
@@ -61,7 +84,16 @@ def report_command(layout_key: str, output: Path) -> None:
     data = batch.data
     _write_atomically(output, data)
     db.session.commit()
-    click.echo(f"Batch {batch.id}: {batch.row_count} record(s), sha256 {batch.sha256}.", err=True)
+    click.echo(
+        ngettext(
+            "Batch %(batch)s: %(num)d record(s), sha256 %(sha256)s.",
+            "Batch %(batch)s: %(num)d record(s), sha256 %(sha256)s.",
+            batch.row_count,
+            batch=batch.id,
+            sha256=batch.sha256,
+        ),
+        err=True,
+    )
 
 
 @bp.cli.command("activity-file")
@@ -77,7 +109,7 @@ def activity_file_command(slug: str, number: int | None, output: Path | None) ->
     """Write an auditor's ZIP for a course version: sources, disclosures, evaluation, numbers."""
     course = db.session.scalar(select(Course).where(Course.slug == slug))
     if course is None:
-        raise click.ClickException(f"No course has the slug {slug!r}.")
+        raise click.ClickException(_("No course has the slug %(slug)r.", slug=slug))
     if number is None:
         version = course.current_version
     else:
@@ -87,18 +119,28 @@ def activity_file_command(slug: str, number: int | None, output: Path | None) ->
             )
         )
     if version is None:
-        raise click.ClickException(f"{slug} has no version {number}.")
+        raise click.ClickException(
+            _("%(slug)s has no version %(number)s.", slug=slug, number=number)
+        )
     disclosures = render_template("cme/activity_disclosures.html", version=version)
     data = archive.activity_file(version, disclosures)
     target = output or Path(f"{slug}-v{version.number}-activity.zip")
     _write_atomically(target, data)
-    click.echo(f"Wrote {target} ({len(data):,} bytes) for {slug} version {version.number}.")
+    click.echo(
+        _(
+            "Wrote %(target)s (%(size)s bytes) for %(slug)s version %(number)s.",
+            target=target,
+            size=f"{len(data):,}",
+            slug=slug,
+            number=version.number,
+        )
+    )
 
 
 def _write_atomically(target: Path, data: bytes) -> None:
     folder = target.resolve().parent
     if not folder.is_dir():
-        raise click.ClickException(f"{folder} is not a folder.")
+        raise click.ClickException(_("%(folder)s is not a folder.", folder=folder))
     handle, partial = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial", dir=folder)
     try:
         with os.fdopen(handle, "wb") as out:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 from flask import current_app
+from flask_babel import gettext as _
 
 from lms.content.loader import check_courses, compute_content_hash
 from lms.courses import services
@@ -22,7 +23,7 @@ DIR_ARGUMENT = click.argument(
 def _directory(directory: Path | None) -> Path:
     path = directory or Path(current_app.config["COURSES_DIR"])
     if not path.is_dir():
-        raise click.ClickException(f"{path} is not a folder of courses.")
+        raise click.ClickException(_("%(path)s is not a folder of courses.", path=path))
     return path
 
 
@@ -42,7 +43,15 @@ def check_command(directory: Path | None) -> None:
     errors = sum(d.severity == "error" for d in diagnostics)
     warnings = len(diagnostics) - errors
     folders = len(services.course_folders(root))
-    click.echo(f"{folders} course(s) checked: {errors} error(s), {warnings} warning(s).", err=True)
+    click.echo(
+        _(
+            "%(folders)d course(s) checked: %(errors)d error(s), %(warnings)d warning(s).",
+            folders=folders,
+            errors=errors,
+            warnings=warnings,
+        ),
+        err=True,
+    )
     if errors:
         raise SystemExit(1)
 
@@ -78,19 +87,37 @@ def _publish(root: Path, wait: float) -> services.PublishReport:
         click.echo(str(diagnostic), err=True)
     for result in report.results:
         if result.outcome == "published":
-            click.echo(f"{result.slug}: published version {result.version}")
+            click.echo(
+                _(
+                    "%(slug)s: published version %(version)s",
+                    slug=result.slug,
+                    version=result.version,
+                )
+            )
             if result.withdrawn:
                 click.echo(
-                    f"{result.slug}: note: {result.slug} stays withdrawn from the catalog; "
-                    f"run 'flask courses reinstate {result.slug}' to put it back"
+                    _(
+                        "%(slug)s: note: %(slug)s stays withdrawn from the catalog; "
+                        "run 'flask courses reinstate %(slug)s' to put it back",
+                        slug=result.slug,
+                    )
                 )
         elif result.outcome == "unchanged":
-            click.echo(f"{result.slug}: unchanged (version {result.version} is live)")
+            click.echo(
+                _(
+                    "%(slug)s: unchanged (version %(version)s is live)",
+                    slug=result.slug,
+                    version=result.version,
+                )
+            )
         else:
             for diagnostic in result.diagnostics:
                 if diagnostic not in report.diagnostics:
                     click.echo(str(diagnostic), err=True)
-            click.echo(f"{result.slug}: NOT published; the previous version stays live", err=True)
+            click.echo(
+                _("%(slug)s: NOT published; the previous version stays live", slug=result.slug),
+                err=True,
+            )
     return report
 
 
@@ -117,7 +144,7 @@ def watch_command(directory: Path | None, interval: float, rounds: int | None, w
     """Republish courses under DIRECTORY whenever their files change (for authors previewing)."""
     root = _directory(directory)
     seen: dict[str, str] = {}
-    click.echo(f"Watching {root} (Ctrl+C to stop).")
+    click.echo(_("Watching %(folder)s (Ctrl+C to stop).", folder=root))
     looked = 0
     while rounds is None or looked < rounds:
         hashes = {p.name: compute_content_hash(p) for p in services.course_folders(root)}
@@ -125,7 +152,7 @@ def watch_command(directory: Path | None, interval: float, rounds: int | None, w
             try:
                 _publish(root, wait)
             except click.ClickException as error:
-                click.echo(f"Error: {error.message}", err=True)
+                click.echo(_("Error: %(message)s", message=error.message), err=True)
             else:
                 seen = hashes
         looked += 1
@@ -142,7 +169,7 @@ def withdraw_command(slug: str) -> None:
     except LookupError as error:
         raise click.ClickException(str(error)) from error
     db.session.commit()
-    click.echo(f"{slug}: withdrawn from the catalog.")
+    click.echo(_("%(slug)s: withdrawn from the catalog.", slug=slug))
 
 
 @bp.cli.command("reinstate")
@@ -154,4 +181,10 @@ def reinstate_command(slug: str) -> None:
     except (LookupError, ValueError) as error:
         raise click.ClickException(str(error)) from error
     db.session.commit()
-    click.echo(f"{slug}: back in the catalog (version {course.current_version.number}).")
+    click.echo(
+        _(
+            "%(slug)s: back in the catalog (version %(number)s).",
+            slug=slug,
+            number=course.current_version.number,
+        )
+    )

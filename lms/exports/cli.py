@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import IO, TypeVar
 
 import click
+from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from lms.exports import services
 from lms.exports.rows import ExportFilters, ParsRow, SkippedLearner
@@ -29,7 +31,7 @@ def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> date
         return datetime.strptime(value, "%Y-%m-%d").date()
     except ValueError as error:
         raise click.BadParameter(
-            f"{value!r} is not a date; use YYYY-MM-DD, such as 2025-01-31."
+            _("%(value)r is not a date; use YYYY-MM-DD, such as 2025-01-31.", value=value)
         ) from error
 
 
@@ -78,7 +80,7 @@ def _write_file(
 ) -> tuple[int, list[SkippedLearner]]:
     folder = output.resolve().parent
     if not folder.is_dir():
-        raise click.ClickException(f"{folder} is not a folder.")
+        raise click.ClickException(_("%(folder)s is not a folder.", folder=folder))
     # Write beside the target and rename at the end, so a failed export leaves no half file.
     handle, partial = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".partial", dir=folder)
     try:
@@ -131,7 +133,7 @@ def completions_command(
 ) -> None:
     """Export completions and credit claims as CSV, XLSX or the ABP board report (pars)."""
     if since and until and until < since:
-        raise click.BadParameter("must be on or after --since.", param_hint="--until")
+        raise click.BadParameter(_("must be on or after --since."), param_hint="--until")
     filters = ExportFilters(course_slug, organization, since, until)
     try:
         services.check_filters(filters)
@@ -151,10 +153,31 @@ def completions_command(
     db.session.commit()
     for learner in skipped:
         click.echo(
-            f"skipped: learner {learner.learner_id} ({learner.full_name}), "
-            f"{learner.course_slug}: {learner.reason}",
+            _(
+                "skipped: learner %(id)s (%(name)s), %(course)s: %(reason)s",
+                id=learner.learner_id,
+                name=learner.full_name,
+                course=learner.course_slug,
+                reason=learner.reason,
+            ),
             err=True,
         )
-    where = "standard output" if str(output) == "-" else str(output)
-    note = f"; {len(skipped)} claim(s) skipped, listed above" if skipped else ""
-    click.echo(f"Exported {count} row(s) as {export_format} to {where}{note}.", err=True)
+    where = _("standard output") if str(output) == "-" else str(output)
+    words = {"format": export_format, "where": where, "skipped": len(skipped)}
+    if skipped:
+        done = ngettext(
+            "Exported %(num)d row(s) as %(format)s to %(where)s; "
+            "%(skipped)d claim(s) skipped, listed above.",
+            "Exported %(num)d row(s) as %(format)s to %(where)s; "
+            "%(skipped)d claim(s) skipped, listed above.",
+            count,
+            **words,
+        )
+    else:
+        done = ngettext(
+            "Exported %(num)d row(s) as %(format)s to %(where)s.",
+            "Exported %(num)d row(s) as %(format)s to %(where)s.",
+            count,
+            **words,
+        )
+    click.echo(done, err=True)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, Select, func, select
 
 from lms.accounts.models import User
@@ -58,12 +59,12 @@ def check_filters(filters: ExportFilters) -> None:
     if filters.course_slug is not None and (
         db.session.scalar(select(Course.id).where(Course.slug == filters.course_slug)) is None
     ):
-        raise UnknownFilter(f"No course has the slug {filters.course_slug!r}.")
+        raise UnknownFilter(_("No course has the slug %(slug)r.", slug=filters.course_slug))
     if filters.organization is not None and (
         db.session.scalar(select(Organization.id).where(Organization.name == filters.organization))
         is None
     ):
-        raise UnknownFilter(f"No organization is named {filters.organization!r}.")
+        raise UnknownFilter(_("No organization is named %(name)r.", name=filters.organization))
 
 
 def filter_choices() -> tuple[list[tuple[str, str]], list[str]]:
@@ -393,8 +394,12 @@ def start_download(actor: User, export_format: str, filters: ExportFilters) -> D
     total = count_rows(filters)
     if export_format == "xlsx" and total > XLSX_MAX_ROWS:
         raise ExportTooLarge(
-            f"{total:,} rows are more than an XLSX sheet holds ({XLSX_MAX_ROWS:,}); "
-            "download CSV or narrow the filters."
+            _(
+                "%(total)s rows are more than an XLSX sheet holds (%(limit)s); "
+                "download CSV or narrow the filters.",
+                total=f"{total:,}",
+                limit=f"{XLSX_MAX_ROWS:,}",
+            )
         )
     record_export(actor, export_format, filters, rows=total, source="web")
     return Download(export_format, iter_completion_rows(filters), total)

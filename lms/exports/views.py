@@ -14,13 +14,14 @@ from flask import (
     stream_with_context,
     url_for,
 )
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from lms.accounts.access import role_required
 from lms.accounts.models import Role
 from lms.database import utcnow
-from lms.exports import services
+from lms.exports import rows, services
 from lms.exports.cells import text_cell
 from lms.exports.forms import ExportFilterForm
 from lms.exports.rows import COLUMNS, PARS_COLUMNS, ExportFilters
@@ -42,6 +43,15 @@ NUMERIC_COLUMNS = frozenset(
         "credits",
     }
 )
+# Why a claim was left out of the board report, in the page's language. The reasons
+# themselves stay English in the command line's output and in the audit log.
+SKIP_REASONS = {
+    rows.SKIP_NO_CONSENT: _l("did not consent to report"),
+    rows.SKIP_NO_BOARD_ID: _l("no ABP ID in profile"),
+    rows.SKIP_BAD_BOARD_ID: _l("ABP ID in profile is not 4 to 10 digits (0-9)"),
+    rows.SKIP_NO_BIRTH_DATE: _l("birth month/day missing"),
+    rows.SKIP_REVOKED: _l("certificate revoked"),
+}
 FILENAMES = {"csv": "completions-{}.csv", "xlsx": "completions-{}.xlsx", "pars": "abp-moc-{}.csv"}
 
 
@@ -62,6 +72,7 @@ def _page(template: str, form: ExportFilterForm, **context: object) -> str:
         form=form,
         cell=text_cell,
         numeric=NUMERIC_COLUMNS,
+        skip_reason=lambda reason: SKIP_REASONS.get(reason, reason),
         action="exports.pars" if template == "exports/pars.html" else "exports.index",
         **context,
     )

@@ -5,6 +5,8 @@ from __future__ import annotations
 import click
 from flask import current_app
 from flask.cli import AppGroup
+from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from lms import dates
 from lms.accounts.services import find_user_by_email
@@ -50,8 +52,14 @@ def send_command(within_days: int, period_days: int, today: object) -> None:
         )
     db.session.commit()
     click.echo(
-        f"{sent} reminder(s) queued (the jobs worker emails them); "
-        f"{skipped} already sent this period."
+        ngettext(
+            "%(num)d reminder(s) queued (the jobs worker emails them); "
+            "%(skipped)d already sent this period.",
+            "%(num)d reminder(s) queued (the jobs worker emails them); "
+            "%(skipped)d already sent this period.",
+            sent,
+            skipped=skipped,
+        )
     )
 
 
@@ -91,8 +99,11 @@ def create_command(
             user = find_user_by_email(email)
             if user is None:
                 raise click.ClickException(
-                    f"No account has the email address {email}. "
-                    "Create it first with `flask users create`."
+                    _(
+                        "No account has the email address %(email)s. "
+                        "Create it first with `flask users create`.",
+                        email=email,
+                    )
                 )
             people.append((user, role))
     try:
@@ -102,6 +113,13 @@ def create_command(
     for user, role in people:
         services.add_member(organization, user, role, actor=None)
     db.session.commit()
-    click.echo(f"Created {organization.name} (id {organization.id}, {kind}).")
+    click.echo(
+        _(
+            "Created %(name)s (id %(id)s, %(kind)s).",
+            name=organization.name,
+            id=organization.id,
+            kind=kind,
+        )
+    )
     for user, role in people:
         click.echo(f"  {user.email}: {role}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, EmailField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length
@@ -12,41 +13,42 @@ from lms.organizations.models import ORGANIZATION_KINDS
 
 class OrganizationForm(FlaskForm):
     name = StringField(
-        "Name",
-        validators=[DataRequired("Give the organization a name."), Length(max=200)],
+        _l("Name"),
+        validators=[DataRequired(_l("Give the organization a name.")), Length(max=200)],
     )
     kind = SelectField(
-        "Kind", choices=[SelectChoice(value, label) for value, label in ORGANIZATION_KINDS.items()]
+        _l("Kind"),
+        choices=[SelectChoice(value, label) for value, label in ORGANIZATION_KINDS.items()],
     )
 
 
 class MemberForm(FlaskForm):
     email = EmailField(
-        "Email address of the person",
+        _l("Email address of the person"),
         validators=[
-            DataRequired("Enter the email address of someone with an account."),
-            Email("Enter an email address like name@example.org.", check_deliverability=False),
+            DataRequired(_l("Enter the email address of someone with an account.")),
+            Email(_l("Enter an email address like name@example.org."), check_deliverability=False),
             Length(max=254),
         ],
         filters=[lambda value: value.strip() if isinstance(value, str) else value],
     )
     role = SelectField(
-        "Role in the organization",
-        choices=[SelectChoice("member", "Member"), SelectChoice("manager", "Manager")],
+        _l("Role in the organization"),
+        choices=[SelectChoice("member", _l("Member")), SelectChoice("manager", _l("Manager"))],
     )
 
 
 class AssignmentForm(FlaskForm):
-    course = SelectField("Course", validators=[DataRequired("Choose a course.")])
+    course = SelectField(_l("Course"), validators=[DataRequired(_l("Choose a course."))])
     assignee = SelectField(
-        "Assign to",
-        validators=[DataRequired("Choose everyone or one person.")],
-        description="Everyone includes people who join the organization later.",
+        _l("Assign to"),
+        validators=[DataRequired(_l("Choose everyone or one person."))],
+        description=_l("Everyone includes people who join the organization later."),
     )
     due_date = DateField(
-        "Due date",
-        validators=[DataRequired("Choose a due date (YYYY-MM-DD)."), sane_date],
-        description="Reminders go out in the days before and after.",
+        _l("Due date"),
+        validators=[DataRequired(_l("Choose a due date (YYYY-MM-DD).")), sane_date],
+        description=_l("Reminders go out in the days before and after."),
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, Date, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -12,10 +13,11 @@ from lms.courses.models import Course
 from lms.database import UTCDateTime, utcnow
 from lms.extensions import db
 
+# Stored kind -> how it is named on screen (translated when shown).
 ORGANIZATION_KINDS = {
-    "clinic": "Clinic",
-    "residency-program": "Residency program",
-    "other": "Other organization",
+    "clinic": _l("Clinic"),
+    "residency-program": _l("Residency program"),
+    "other": _l("Other organization"),
 }
 
 

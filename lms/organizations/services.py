@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
+from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, joinedload
@@ -36,7 +37,7 @@ def create_organization(name: str, kind: str, *, actor: User | None) -> Organiza
     if db.session.scalar(
         select(Organization.id).where(func.lower(Organization.name) == name.lower())
     ):
-        raise OrganizationError(f"An organization called {name} already exists.")
+        raise OrganizationError(_("An organization called %(name)s already exists.", name=name))
     organization = Organization(name=name, kind=kind)
     db.session.add(organization)
     db.session.flush()
@@ -117,11 +118,11 @@ def assign_course(
     `owner` is the organization making the assignment (default: the one assigned to).
     """
     if (organization is None) == (user is None):
-        raise OrganizationError("Assign the course to one person or to one organization.")
+        raise OrganizationError(_("Assign the course to one person or to one organization."))
     if due_date < today:
-        raise OrganizationError("Choose a due date today or later.")
+        raise OrganizationError(_("Choose a due date today or later."))
     if course.current_version is None or course.withdrawn_at is not None:
-        raise OrganizationError("That course is not available for assignment.")
+        raise OrganizationError(_("That course is not available for assignment."))
     assignment = Assignment(
         course_id=course.id,
         organization_id=organization.id if organization else None,

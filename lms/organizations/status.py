@@ -5,7 +5,18 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Literal
 
+from flask_babel import lazy_gettext as _l
+
 Status = Literal["completed", "overdue", "in progress", "not started"]
+
+# How each status is named on screen. The statuses themselves stay English: they are stored
+# in nothing, but CSS classes, exports and tests use them as identifiers.
+STATUS_LABELS = {
+    "completed": _l("Completed"),
+    "overdue": _l("Overdue"),
+    "in progress": _l("In progress"),
+    "not started": _l("Not started"),
+}
 
 STATUS_ORDER: dict[str, int] = {"overdue": 0, "in progress": 1, "not started": 2, "completed": 3}
 
@@ -17,6 +28,12 @@ def assignment_status(*, completed: bool, started: bool, due_date: date, today: 
     if due_date < today:
         return "overdue"
     return "in progress" if started else "not started"
+
+
+def status_label(status: str) -> str:
+    """Return a status as people read it, in the page's language ("In progress")."""
+    label = STATUS_LABELS.get(status)
+    return str(label) if label is not None else status.capitalize()
 
 
 def period_start(today: date, period_days: int) -> date:

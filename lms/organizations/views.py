@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.wrappers import Response
@@ -18,19 +20,22 @@ from lms.input_guard import int_arg
 from lms.organizations import services
 from lms.organizations.forms import AssignmentForm, ConfirmForm, MemberForm, OrganizationForm
 from lms.organizations.models import ORGANIZATION_KINDS, Assignment, Membership, Organization
-from lms.organizations.status import STATUS_ORDER
+from lms.organizations.status import STATUS_ORDER, status_label
 
 bp = Blueprint("organizations", __name__, cli_group="reminders")
 
 
 @bp.app_context_processor
 def team_link() -> dict[str, object]:
-    """Let the layout show "My team" to managers, asking the database only when drawn."""
+    """Let the layout show "My team" to managers, asking the database only when drawn.
+
+    Also gives every template `status_label`, as assignment statuses show on the dashboard too.
+    """
 
     def manages_team() -> bool:
         return current_user.is_authenticated and bool(services.managed_organizations(current_user))
 
-    return {"manages_team": manages_team}
+    return {"manages_team": manages_team, "status_label": status_label}
 
 
 def get_managed_or_404(organization_id: int) -> Organization:
@@ -58,7 +63,7 @@ def admin_index() -> str | Response:
             form.name.errors = [*form.name.errors, str(error)]
         else:
             db.session.commit()
-            flash(f"{organization.name} is created. Add its people next.", "success")
+            flash(_("%(name)s is created. Add its people next.", name=organization.name), "success")
             return redirect(url_for("organizations.show", organization_id=organization.id))
     organizations = db.session.scalars(select(Organization).order_by(Organization.name)).all()
     return render_template(
@@ -88,12 +93,14 @@ def _assignment_form(organization: Organization, members: list[Membership]) -> A
         .where(Course.current_version_id.is_not(None), Course.withdrawn_at.is_(None))
         .order_by(Course.slug)
     ).all()
-    form.course.choices = [SelectChoice("", "Choose a course")] + [
+    form.course.choices = [SelectChoice("", _("Choose a course"))] + [
         SelectChoice(str(c.id), c.current_version.title) for c in courses
     ]
-    form.assignee.choices = [SelectChoice("organization", f"Everyone in {organization.name}")] + [
-        SelectChoice(f"user-{m.user_id}", m.user.full_name) for m in members
-    ]
+    form.assignee.choices = [
+        SelectChoice(
+            "organization", _("Everyone in %(organization)s", organization=organization.name)
+        )
+    ] + [SelectChoice(f"user-{m.user_id}", m.user.full_name) for m in members]
     return form
 
 
@@ -139,12 +146,24 @@ def add_member(organization_id: int) -> str | Response:
         if user is None:
             form.email.errors = [
                 *form.email.errors,
-                "No account uses that email address. Ask the person to create one first.",
+                _("No account uses that email address. Ask the person to create one first."),
             ]
         else:
             services.add_member(organization, user, form.role.data, actor=current_user)
             db.session.commit()
-            flash(f"{user.full_name} is now a {form.role.data} of {organization.name}.", "success")
+            if form.role.data == "manager":
+                message = _(
+                    "%(name)s is now a manager of %(organization)s.",
+                    name=user.full_name,
+                    organization=organization.name,
+                )
+            else:
+                message = _(
+                    "%(name)s is now a member of %(organization)s.",
+                    name=user.full_name,
+                    organization=organization.name,
+                )
+            flash(message, "success")
             return redirect(url_for("organizations.show", organization_id=organization.id))
     return _dashboard(organization, member_form=form)
 
@@ -163,27 +182,45 @@ def remove_member(organization_id: int, membership_id: int) -> str | Response:
     form = ConfirmForm()
     name = membership.user.full_name
     if request.method == "GET":
+        where = {"name": name, "organization": organization.name}
         consequences = [
-            f"{name} will no longer be in {organization.name}"
-            + (" and will no longer manage it." if membership.is_manager else "."),
-            f"Courses assigned to everyone in {organization.name} will no longer be assigned "
-            f"to {name}, and its managers will no longer see {name}'s progress.",
-            f"Nothing {name} has completed is lost: their completions and certificates stay "
-            "on their record. You can add them again at any time.",
+            _(
+                "%(name)s will no longer be in %(organization)s and will no longer manage it.",
+                **where,
+            )
+            if membership.is_manager
+            else _("%(name)s will no longer be in %(organization)s.", **where),
+            _(
+                "Courses assigned to everyone in %(organization)s will no longer be assigned "
+                "to %(name)s, and its managers will no longer see %(name)s's progress.",
+                **where,
+            ),
+            _(
+                "Nothing %(name)s has completed is lost: their completions and certificates stay "
+                "on their record. You can add them again at any time.",
+                **where,
+            ),
         ]
         return render_template(
             "organizations/confirm_remove.html",
             organization=organization,
-            title=f"Remove {name} from {organization.name}?",
+            title=_("Remove %(name)s from %(organization)s?", **where),
             consequences=consequences,
-            button=f"Remove {name}",
+            button=_("Remove %(name)s", name=name),
             form=form,
         )
     if not form.validate_on_submit():
         abort(400)
     services.remove_member(membership, actor=current_user)
     db.session.commit()
-    flash(f"{name} is no longer in {organization.name}.", "success")
+    flash(
+        _(
+            "%(name)s is no longer in %(organization)s.",
+            name=name,
+            organization=organization.name,
+        ),
+        "success",
+    )
     return redirect(url_for("organizations.show", organization_id=organization.id))
 
 
@@ -214,8 +251,11 @@ def assign(organization_id: int) -> str | Response:
         else:
             db.session.commit()
             flash(
-                f"{course.current_version.title} is assigned, "
-                f"due {dates.long_date(form.due_date.data)}.",
+                _(
+                    "%(title)s is assigned, due %(date)s.",
+                    title=course.current_version.title,
+                    date=dates.long_date(form.due_date.data),
+                ),
                 "success",
             )
             return redirect(url_for("organizations.show", organization_id=organization.id))
@@ -236,30 +276,44 @@ def unassign(organization_id: int, assignment_id: int) -> str | Response:
     form = ConfirmForm()
     if request.method == "GET":
         title = assignment.course.current_version.title
-        assignee = (
-            f"everyone in {organization.name}" if assignment.organization_id
-            else assignment.user.full_name
-        )  # fmt: skip
+        due = dates.long_date(assignment.due_date)
+        if assignment.organization_id:
+            where = {"title": title, "organization": organization.name, "date": due}
+            no_longer = _(
+                "%(title)s will no longer be assigned to everyone in %(organization)s "
+                "(due %(date)s).",
+                **where,
+            )
+            question = _(
+                "Remove the assignment of %(title)s to everyone in %(organization)s?", **where
+            )
+        else:
+            where = {"title": title, "name": assignment.user.full_name, "date": due}
+            no_longer = _(
+                "%(title)s will no longer be assigned to %(name)s (due %(date)s).", **where
+            )
+            question = _("Remove the assignment of %(title)s to %(name)s?", **where)
         consequences = [
-            f"{title} will no longer be assigned to {assignee} "
-            f"(due {dates.long_date(assignment.due_date)}).",
-            "It will no longer show as due or overdue, and no more reminders will be sent "
-            "about it.",
-            "Nothing anyone completed is lost, and people who started it can still finish it.",
+            no_longer,
+            _(
+                "It will no longer show as due or overdue, and no more reminders will be sent "
+                "about it."
+            ),
+            _("Nothing anyone completed is lost, and people who started it can still finish it."),
         ]
         return render_template(
             "organizations/confirm_remove.html",
             organization=organization,
-            title=f"Remove the assignment of {title} to {assignee}?",
+            title=question,
             consequences=consequences,
-            button="Remove the assignment",
+            button=_("Remove the assignment"),
             form=form,
         )
     if not form.validate_on_submit():
         abort(400)
     services.remove_assignment(assignment, actor=current_user)
     db.session.commit()
-    flash("The assignment is removed. What people completed stays on their records.", "success")
+    flash(_("The assignment is removed. What people completed stays on their records."), "success")
     return redirect(url_for("organizations.show", organization_id=organization.id))
 
 
@@ -274,7 +328,9 @@ def remind(organization_id: int) -> Response:
         abort(400)
     sent, skipped = services.send_reminders(
         today=dates.today(),
-        within_days=int_arg(request.form, "within", 7, minimum=0, maximum=365, label="Days ahead"),
+        within_days=int_arg(
+            request.form, "within", 7, minimum=0, maximum=365, label=_("Days ahead")
+        ),
         period_days=1,
         send=send_reminder,
         actor=current_user,
@@ -282,8 +338,17 @@ def remind(organization_id: int) -> Response:
     )
     db.session.commit()
     # Emails leave from a background job, so a mail server outage never fails this page.
-    message = f"{sent} reminder(s) will be emailed shortly."
+    message = ngettext(
+        "%(num)d reminder will be emailed shortly.",
+        "%(num)d reminders will be emailed shortly.",
+        sent,
+    )
     if skipped:
-        message += f" {skipped} person(s) were already reminded today."
+        # Two sentences, each with its own count: they are flashed as one message.
+        message += " " + ngettext(
+            "%(num)d person was already reminded today.",
+            "%(num)d people were already reminded today.",
+            skipped,
+        )
     flash(message, "success")
     return redirect(url_for("organizations.show", organization_id=organization.id))

@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-import flask_babel
 import pytest
 from babel.dates import format_date
 from sqlalchemy import func, select
@@ -22,16 +21,6 @@ from lms.extensions import db
 from tests.certificates.test_pdf import certificate
 from tests.test_certificates import claim, complete, pdf_text, version_of
 from tests.test_quizzes import CME, FRONT_DESK, quiz_page, wrong_answers
-
-
-@pytest.fixture(autouse=True)
-def locale_per_request(app):
-    """Choose the locale afresh for each request, as a server does.
-
-    The test app keeps one app context open for the whole test, and Flask-Babel caches the
-    locale on `g`, so without this the first request's language would stick to every later one.
-    """
-    app.before_request(flask_babel.refresh)
 
 
 def spanish_date(day) -> str:
