@@ -19,6 +19,7 @@ from flask import (
 )
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.wrappers import Response
@@ -39,6 +40,25 @@ from lms.extensions import db
 from lms.security import personal_data
 
 bp = Blueprint("cme", __name__, cli_group="cme")
+
+
+# Why a claim is left out of a batch, as administrators read it. pars and exports keep the
+# English reasons as values (they are compared and counted); the page shows them translated.
+SKIP_REASONS = {
+    pars.SKIP_NO_CONSENT: _l("did not consent to report"),
+    pars.SKIP_CONSENT_WITHDRAWN: _l("withdrew consent to report"),
+    pars.SKIP_NO_ACTIVITY_ID: _l("course has no PARS activity ID"),
+    pars.SKIP_NO_BOARD_ID: _l("no ABP ID in profile"),
+    pars.SKIP_BAD_BOARD_ID: _l("ABP ID in profile is not 4 to 10 digits (0-9)"),
+    pars.SKIP_NO_BIRTH_DATE: _l("birth month/day missing"),
+    pars.SKIP_REVOKED: _l("certificate revoked"),
+}
+
+
+@bp.app_template_global()
+def skip_reason_text(reason: str) -> str:
+    """Return why a claim is left out of a batch, in the reader's language."""
+    return str(SKIP_REASONS.get(reason, reason))
 
 
 @bp.app_template_filter("grouped")
