@@ -234,6 +234,18 @@ def test_a_quiz_question_with_the_wrong_answer_key_is_an_error(
     assert message == expected
 
 
+def test_a_spanish_quiz_that_marks_a_different_answer_is_an_error(runner, courses):
+    # The front-desk course has a Spanish edition; its quiz must keep the English answer key.
+    quiz_es = courses / FRONT_DESK / "05-check-your-understanding.es.md"
+    edit(quiz_es, '- (x) "Qué bueno que pudo llegar.', '- ( ) "Qué bueno que pudo llegar.')
+    edit(quiz_es, "- ( ) No decir nada", "- (x) No decir nada")
+    result = check(runner, str(courses))
+    message = assert_one_error_at(
+        result, f"{FRONT_DESK}/{quiz_es.name}", line_of(quiz_es, "## Una madre llega")
+    )
+    assert "the correct options here (c) differ from 05-check-your-understanding.md" in message
+
+
 def test_an_empty_question_is_an_error(runner, courses):
     quiz = courses / FRONT_DESK_QUIZ
     edit(quiz, "## A father at the desk", "##\n\n## A father at the desk")

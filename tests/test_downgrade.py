@@ -93,7 +93,9 @@ def test_a_one_step_downgrade_that_drops_a_column_with_values_refuses(scratch):
     result = downgrade(scratch, "0005")
     assert result.exit_code == 1, result.output
     assert "Refusing to downgrade" in result.output
-    assert "course_version_sources: 15 row(s)" in result.output
+    # One source row per Markdown file of the sample courses (both languages).
+    sources = len(list((ROOT / "courses").rglob("*.md")))
+    assert f"course_version_sources: {sources} row(s)" in result.output
     assert "course_versions.source_commit: 2 value(s)" in result.output
     assert "course_version_sources" in tables()
 
@@ -131,3 +133,20 @@ def test_going_back_below_course_covers_refuses_then_drops_them_when_forced(scra
     assert all(
         v.cover is None and v.featured is False for v in db.session.scalars(select(CourseVersion))
     )
+
+
+def test_attempt_languages_migrate_up_and_down(scratch):
+    def columns() -> set[str]:
+        with db.engine.connect() as connection:
+            return {c["name"] for c in inspect(connection).get_columns("quiz_attempts")}
+
+    assert "language" in columns()
+
+    down = downgrade(scratch, "0014_attempt_language-1")
+    assert down.exit_code == 0, down.output
+    assert "language" not in columns()
+
+    again = scratch.test_cli_runner().invoke(args=["db", "upgrade"])
+    assert again.exit_code == 0, again.output
+    db.session.remove()
+    assert "language" in columns()

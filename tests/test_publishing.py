@@ -108,7 +108,8 @@ def pages_of(version_id: int) -> list[tuple[int, str, str, str]]:
 
 
 def page_files(course_dir: Path) -> list[str]:
-    return sorted(p.name for p in course_dir.glob("[0-9][0-9]-*.md"))
+    """Return the primary pages' file names: NN-name.es.md is a page's Spanish edition."""
+    return sorted(p.name for p in course_dir.glob("[0-9][0-9]-*.md") if p.name.count(".") == 1)
 
 
 def media_files(course_dir: Path) -> dict[str, bytes]:

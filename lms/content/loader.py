@@ -6,6 +6,7 @@ file and line an author has to fix, and a course with any error compiles to None
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import hashlib
 import mimetypes
@@ -34,6 +35,7 @@ from lms.content.model import (
     PAGE_KINDS,
     QUIZ_ROLES,
     Course,
+    CourseEdition,
     Cover,
     Credit,
     Diagnostic,
@@ -41,6 +43,7 @@ from lms.content.model import (
     MediaFile,
     Option,
     Page,
+    PageEdition,
     Person,
     Question,
     Relationship,
@@ -55,6 +58,10 @@ PageUrl = Callable[[str, str], str]
 SLUG_RE = re.compile(r"[a-z0-9-]+")
 PAGE_FILE_RE = re.compile(r"(?P<number>[0-9]{2,})-(?P<name>.+)\.md")
 COURSE_FILE = "course.md"
+# Another language's edition of course.md or of a page: "course.es.md", "01-welcome.es-MX.md".
+EDITION_FILE_RE = re.compile(
+    r"(?P<stem>[^/]+?)\.(?P<language>[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*)\.md"
+)
 MEDIA_DIR = "media"
 
 COURSE_KEYS = (
@@ -101,6 +108,18 @@ PAGE_KEYS = (
     "role",
 )
 QUIZ_ONLY_KEYS = ("passing_score", "max_attempts", "shuffle", "role")
+# What an edition (course.es.md) may say: its words. Everything else comes from course.md.
+COURSE_EDITION_KEYS = (
+    "title",
+    "summary",
+    "objectives",
+    "requirements",
+    "accreditation",
+    "cover_alt",
+    "content_note",
+)
+# A page edition translates these; the other page keys may only repeat the primary's value.
+PAGE_EDITION_KEYS = ("title", "content_note")
 CREDIT_KEYS = ("type", "max")
 
 _LANGUAGE_RE = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})*")
@@ -1164,6 +1183,424 @@ def _media_files(course_dir: Path, files: Sequence[str]) -> dict[str, MediaFile]
     return media
 
 
+# --------------------------------------------------------------------------- editions
+
+_KIND_NAMES = {
+    "single": "a single-choice question",
+    "multiple": "a select-all question",
+    "short": "a short-answer question",
+    "text": "a written-answer question",
+}
+
+
+def edition_files(files: Sequence[str]) -> dict[str, tuple[str, str]]:
+    """Return a course's edition files as {relpath: (stem, language)}; they are never pages."""
+    found: dict[str, tuple[str, str]] = {}
+    for relpath in files:
+        match = EDITION_FILE_RE.fullmatch(relpath) if "/" not in relpath else None
+        # Only editions of course.md or of a page: "notes.es.md" is ignored like "notes.md".
+        if match is not None and (
+            f"{match['stem']}.md" == COURSE_FILE or PAGE_FILE_RE.fullmatch(f"{match['stem']}.md")
+        ):
+            found[relpath] = (match["stem"], match["language"])
+    return found
+
+
+def is_source_file(name: str) -> bool:
+    """Tell whether a file name at the top of a course folder is one of its Markdown sources."""
+    return (
+        name == COURSE_FILE
+        or PAGE_FILE_RE.fullmatch(name) is not None
+        or bool(edition_files([name]))
+    )
+
+
+@dataclass
+class _Primary:
+    """What editions translate: course.md's words and the primary pages, compiled."""
+
+    prefix: str
+    language: str
+    values: dict[str, Any]
+    has_overview: bool
+    cover_alt: str | None  # None without a cover or with a decorative one
+    page_files: dict[str, _PageFile]  # by slug
+    pages: dict[str, Page]  # by slug; pages that failed to compile are missing
+
+
+def _compile_editions(
+    course_dir: Path,
+    primary: _Primary,
+    found: dict[str, tuple[str, str]],
+    renderer: _Renderer,
+    report: _Report,
+) -> dict[str, CourseEdition]:
+    """Check and compile every edition of the course, pairing it with the primary."""
+    by_language: dict[str, dict[str, str]] = {}
+    for relpath, (stem, language) in found.items():
+        by_language.setdefault(language, {})[stem] = relpath
+    editions: dict[str, CourseEdition] = {}
+    for language, stems in sorted(by_language.items()):
+        edition = _compile_edition(course_dir, primary, language, stems, renderer, report)
+        if edition is not None:
+            editions[language] = edition
+    return editions
+
+
+def _compile_edition(
+    course_dir: Path,
+    primary: _Primary,
+    language: str,
+    stems: dict[str, str],
+    renderer: _Renderer,
+    report: _Report,
+) -> CourseEdition | None:
+    prefix = primary.prefix
+    course_stem = COURSE_FILE.removesuffix(".md")
+    course_relpath = stems.get(course_stem)
+    if language == primary.language or len(language) > MAX_LANGUAGE:
+        first = course_relpath or sorted(stems.values())[0]
+        reason = (
+            f"'{language}' is the course's own language (course.md: language: "
+            f"{primary.language}); an edition is for another language"
+            if language == primary.language
+            else f"the language tag '{language}' is longer than {MAX_LANGUAGE} characters"
+        )
+        report.add(f"{prefix}/{first}", 1, f"this file's name makes it an edition, but {reason}")
+        return None
+    if course_relpath is None:
+        for relpath in sorted(stems.values()):
+            report.add(
+                f"{prefix}/{relpath}",
+                1,
+                f"no course.{language}.md: an edition starts with course.{language}.md, "
+                f"which gives the course's title and summary in '{language}'",
+            )
+        return None
+    words = _compile_course_edition(course_dir, primary, language, course_relpath, renderer, report)
+
+    translated = {}  # page slug -> edition relpath
+    for stem, relpath in sorted(stems.items()):
+        match = PAGE_FILE_RE.fullmatch(f"{stem}.md")
+        if stem != course_stem and match is not None:
+            translated.setdefault(match["name"], relpath)
+    for slug, page_file in primary.page_files.items():
+        if slug not in translated:
+            stem = page_file.filename.removesuffix(".md")
+            report.add(
+                f"{prefix}/{page_file.filename}",
+                1,
+                f"page has no '{language}' edition: write {stem}.{language}.md "
+                f"(course.{language}.md offers the course in '{language}', "
+                "so every page needs its pair)",
+            )
+
+    # A primary page with its own errors may have dropped a question, so pairing against it
+    # would report the author's one mistake again in every edition: fix the primary first.
+    broken = {item.path for item in report.items if item.severity == "error"}
+    pages: dict[str, PageEdition] = {}
+    for stem, relpath in sorted(stems.items()):
+        if stem == course_stem:
+            continue
+        file = report.for_file(f"{prefix}/{relpath}")
+        match = PAGE_FILE_RE.fullmatch(f"{stem}.md")
+        target = primary.page_files.get(match["name"]) if match is not None else None
+        if target is None:
+            file.error(
+                1,
+                f"no page {stem}.md for this edition to translate: "
+                "a page in one language needs its pair in the other",
+            )
+            continue
+        if target.filename != f"{stem}.md":
+            file.error(
+                1,
+                f"this translates {target.filename}: name it "
+                f"{target.filename.removesuffix('.md')}.{language}.md so the two pair up",
+            )
+            continue
+        source = _read_source(course_dir / relpath, file.path, report)
+        page = primary.pages.get(target.slug)
+        if source is None or page is None:
+            continue
+        pair = f"{prefix}/{target.filename}" not in broken
+        edition = _compile_page_edition(page, source, renderer, file, pair_questions=pair)
+        if edition is not None:
+            pages[target.slug] = edition
+    if words is None:
+        return None
+    return CourseEdition(language=language, pages=pages, **words)
+
+
+def _compile_course_edition(
+    course_dir: Path,
+    primary: _Primary,
+    language: str,
+    relpath: str,
+    renderer: _Renderer,
+    report: _Report,
+) -> dict[str, Any] | None:
+    """Check course.<language>.md against course.md; return its words."""
+    file = report.for_file(f"{primary.prefix}/{relpath}")
+    source = _read_source(course_dir / relpath, file.path, report)
+    if source is None:
+        return None
+    fields = _Fields(source.front, COURSE_KEYS, file)
+    for key in fields.keys:
+        if key == "language":
+            if fields.raw("language") != language:
+                file.error(
+                    fields.line("language"),
+                    f"language: this is the '{language}' edition (its file name says so): "
+                    f"write language: {language}, or leave the key out",
+                )
+        elif key not in COURSE_EDITION_KEYS:
+            file.error(
+                fields.key_line(key),
+                f"`{key}` belongs in course.md; an edition only translates words",
+            )
+    words: dict[str, Any] = {
+        "title": fields.text("title", required=True, max_length=MAX_TITLE),
+        "summary": fields.text("summary", required=True),
+    }
+    objectives: list[str] = []
+    for node, value in fields.items("objectives") or []:
+        if isinstance(value, str) and value.strip():
+            objectives.append(value.strip())
+        else:
+            file.error(_line(node), "objectives: each objective must be text")
+    wanted = len(primary.values.get("objectives") or ())
+    if "objectives" in fields and len(objectives) != wanted:
+        file.error(
+            fields.line("objectives"),
+            f"objectives: course.md lists {wanted} and this edition {len(objectives)}: "
+            "translate each one, in the same order",
+        )
+    elif "objectives" not in fields and wanted:
+        file.warning(
+            1,
+            f"objectives: course.md lists {wanted}; translate them here (until then "
+            f"learners reading in '{language}' see them in '{primary.language}')",
+        )
+    words["objectives"] = tuple(objectives)
+    for key in ("requirements", "accreditation", "content_note"):
+        words[key] = fields.text(key)
+        _pair_word(key, primary.values.get(key) is not None, fields, file, language, primary)
+    words["cover_alt"] = _read_cover_alt(fields, file) or None
+    # A decorative cover (cover_alt: "") needs no translation, but may say so again.
+    _pair_word(
+        "cover_alt",
+        primary.cover_alt is not None,
+        fields,
+        file,
+        language,
+        primary,
+        wanted=bool(primary.cover_alt),
+    )
+    words["overview_html"] = renderer.markdown(source.body, source, source.body_line)
+    if primary.has_overview and not words["overview_html"]:
+        file.warning(
+            source.body_line,
+            "course.md has a description (its text after the front matter); "
+            "translate it below this file's front matter",
+        )
+    if words["title"] is None or words["summary"] is None:
+        return None
+    return words
+
+
+def _pair_word(
+    key: str,
+    in_primary: bool,
+    fields: _Fields,
+    file: _FileReport,
+    language: str,
+    primary: _Primary,
+    *,
+    wanted: bool | None = None,
+) -> None:
+    """Report a word the edition translates that course.md lacks, or one it leaves out."""
+    if key in fields and not in_primary:
+        file.error(fields.key_line(key), f"{key}: course.md has none to translate")
+    elif key not in fields and (in_primary if wanted is None else wanted):
+        file.warning(
+            1,
+            f"{key}: course.md has one; translate it here (until then learners reading in "
+            f"'{language}' see it in '{primary.language}')",
+        )
+
+
+def _compile_page_edition(
+    page: Page,
+    source: _Source,
+    renderer: _Renderer,
+    file: _FileReport,
+    *,
+    pair_questions: bool = True,
+) -> PageEdition | None:
+    """Check a page's edition against the page; return its words."""
+    fields = _Fields(source.front, PAGE_KEYS, file)
+    title = fields.text("title", required=True, max_length=MAX_TITLE)
+    content_note = fields.text("content_note")
+    settings = {
+        "kind": page.kind,
+        "minutes": page.minutes,
+        "required": page.required,
+        "passing_score": page.passing_score,
+        "max_attempts": page.max_attempts,
+        "shuffle": page.shuffle,
+        "role": page.role,
+    }
+    for key in fields.keys:
+        if key in PAGE_EDITION_KEYS:
+            continue
+        value = fields.raw(key)
+        if value != settings[key] or type(value) is not type(settings[key]):
+            shown = "nothing" if settings[key] is None else repr(settings[key])
+            file.error(
+                fields.key_line(key),
+                f"{key}: {page.filename} says {shown}; an edition only translates words, "
+                f"so leave {key} out here",
+            )
+    if page.content_note and "content_note" not in fields:
+        file.error(1, f"content_note: {page.filename} has a content note; translate it here")
+    elif "content_note" in fields and not page.content_note:
+        file.error(
+            fields.key_line("content_note"),
+            f"content_note: {page.filename} has no content note; add it there first",
+        )
+
+    questions: list[Question] = []
+    if page.kind == "lesson":
+        html = renderer.markdown(source.body, source, source.body_line)
+        if page.html and not html:
+            file.error(1, f"page has no text: translate the text of {page.filename} here")
+    else:
+        intro, raws = _split_questions(source)
+        html = renderer.markdown(intro, source, source.body_line)
+        compiled = [
+            (raw, _compile_question(number, raw, page.kind, source, renderer, file))
+            for number, raw in enumerate(raws[:MAX_QUESTIONS], start=1)
+        ]
+        end = len(source.lines) - (source.lines[-1] == "")
+        if pair_questions:
+            _pair_questions(page, compiled, end, file)
+        questions = [question for _raw, question in compiled if question is not None]
+    if title is None:
+        return None
+    return PageEdition(
+        title=title, html=html, content_note=content_note, questions=tuple(questions)
+    )
+
+
+def _letters(question: Question) -> str:
+    return ", ".join(option.id for option in question.options if option.correct) or "none"
+
+
+def _pair_questions(
+    page: Page,
+    compiled: list[tuple[_RawQuestion, Question | None]],
+    end_line: int,
+    file: _FileReport,
+) -> None:
+    """Report each question that differs from its pair (same position) in the primary page."""
+    theirs = {question.id: question for question in page.questions}
+    where = page.filename
+    for number, (raw, question) in enumerate(compiled, start=1):
+        pair = theirs.get(f"q{number}")
+        if pair is None:
+            file.error(
+                raw.line,
+                f"question {number} has no pair in {where}, which has "
+                f"{len(page.questions)}: each question needs its pair in the other language",
+            )
+            continue
+        if question is None:
+            continue
+        if question.kind != pair.kind:
+            file.error(
+                raw.line,
+                f"question {number} is {_KIND_NAMES[question.kind]} here but "
+                f"{_KIND_NAMES[pair.kind]} in {where} (line {pair.line}): "
+                "ask the same kind of question in every edition",
+            )
+            continue
+        if question.kind in ("single", "multiple"):
+            if len(question.options) != len(pair.options):
+                file.error(
+                    raw.line,
+                    f"question {number} has {len(question.options)} options here and "
+                    f"{len(pair.options)} in {where} (line {pair.line}): "
+                    "give the same options, in the same order",
+                )
+            elif _letters(question) != _letters(pair):
+                file.error(
+                    raw.line,
+                    f"question {number}: the correct options here ({_letters(question)}) "
+                    f"differ from {where} (line {pair.line}: {_letters(pair)}); "
+                    "mark the same letters",
+                )
+        if question.required != pair.required:
+            marked, unmarked = (where, "here") if pair.required else ("here", where)
+            file.error(
+                raw.line,
+                f"question {number} is marked (required) {'in ' if marked == where else ''}"
+                f"{marked} but not {'in ' if unmarked == where else ''}{unmarked}: "
+                "mark it the same way in every edition",
+            )
+    for pair in page.questions[len(compiled) :]:
+        file.error(
+            end_line,
+            f"question {pair.id.removeprefix('q')} of {where} (line {pair.line}) is missing "
+            "here: each question needs its pair in the other language",
+        )
+
+
+def _share_answers(
+    pages: list[Page], editions: dict[str, CourseEdition]
+) -> tuple[list[Page], dict[str, CourseEdition]]:
+    """Let each short-answer question accept the answers of every edition, not just its own."""
+    accepted: dict[tuple[str, str], list[str]] = {}
+    everywhere = [(page.slug, page.questions) for page in pages] + [
+        (slug, page.questions)
+        for edition in editions.values()
+        for slug, page in edition.pages.items()
+    ]
+    for slug, questions in everywhere:
+        for question in questions:
+            if question.kind == "short":
+                accepted.setdefault((slug, question.id), []).extend(question.answers)
+
+    def share(slug: str, question: Question) -> Question:
+        if question.kind != "short":
+            return question
+        own = {answer.casefold() for answer in question.answers}
+        others: list[str] = []
+        for answer in accepted[(slug, question.id)]:
+            if answer.casefold() not in own:
+                own.add(answer.casefold())
+                others.append(answer)
+        return dataclasses.replace(question, also_accepts=tuple(others))
+
+    shared_pages = [
+        dataclasses.replace(page, questions=tuple(share(page.slug, q) for q in page.questions))
+        for page in pages
+    ]
+    shared_editions = {
+        language: dataclasses.replace(
+            edition,
+            pages={
+                slug: dataclasses.replace(
+                    page, questions=tuple(share(slug, q) for q in page.questions)
+                )
+                for slug, page in edition.pages.items()
+            },
+        )
+        for language, edition in editions.items()
+    }
+    return shared_pages, shared_editions
+
+
 def load_course(
     course_dir: str | Path,
     *,
@@ -1225,13 +1662,21 @@ def load_course(
         course_file.error(1, "missing course.md")
         return None, report.sorted()
 
-    page_files = _page_files(files, prefix, report.for_file)
+    editions_found = edition_files(files)
+    page_files = _page_files(
+        [relpath for relpath in files if relpath not in editions_found], prefix, report.for_file
+    )
     media = _media_files(course_dir, files)
+    page_slugs = {page.filename: page.slug for page in page_files}
+    # A link to another page's edition leads to that page, shown in the reader's language.
+    for relpath, (stem, _language) in editions_found.items():
+        if f"{stem}.md" in page_slugs:
+            page_slugs.setdefault(relpath, page_slugs[f"{stem}.md"])
     renderer = _Renderer(
         slug=slug,
         files=set(files),
         media=media,
-        pages={page.filename: page.slug for page in page_files},
+        pages=page_slugs,
         media_url=media_url,
         page_url=page_url,
         report=report,
@@ -1302,6 +1747,20 @@ def load_course(
         if page is not None:
             pages.append(page)
 
+    editions: dict[str, CourseEdition] = {}
+    if course_source is not None and editions_found:
+        primary = _Primary(
+            prefix=prefix,
+            language=values["language"],
+            values=values,
+            has_overview=bool(overview_html),
+            cover_alt=cover.alt if cover is not None else None,
+            page_files={page.slug: page for page in reversed(page_files)},
+            pages={page.slug: page for page in pages},
+        )
+        editions = _compile_editions(course_dir, primary, editions_found, renderer, report)
+        pages, editions = _share_answers(pages, editions)
+
     if course_source is not None:
         candidate = Course(
             slug=slug,
@@ -1371,6 +1830,7 @@ def load_course(
         disclosure=disclosure,
         cover=cover,
         featured=featured,
+        editions=editions,
     )
     return course, diagnostics
 

@@ -114,11 +114,15 @@ class Question:
     explanation_html: str | None = None
     line: int = 1  # line of the "## " heading in the page file
     required: bool = False  # evaluation questions only: must be answered to submit
+    # Short answers accepted in the course's other editions: a learner may answer in either.
+    also_accepts: tuple[str, ...] = ()
 
     def accepts(self, answer: str) -> bool:
         """Tell whether a short answer matches, ignoring case and surrounding space."""
         given = answer.strip().casefold()
-        return any(given == accepted.strip().casefold() for accepted in self.answers)
+        return any(
+            given == accepted.strip().casefold() for accepted in self.answers + self.also_accepts
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-safe dict."""
@@ -133,6 +137,7 @@ class Question:
             "explanation_html": self.explanation_html,
             "line": self.line,
             "required": self.required,
+            "also_accepts": list(self.also_accepts),
         }
 
     @classmethod
@@ -149,6 +154,7 @@ class Question:
             explanation_html=data.get("explanation_html"),
             line=data["line"],
             required=data.get("required", False),
+            also_accepts=tuple(data.get("also_accepts", ())),
         )
 
 
@@ -371,6 +377,99 @@ class Cover:
 
 
 @dataclass(frozen=True)
+class PageEdition:
+    """A page's words in another language: its title, body, content note and questions.
+
+    Everything else about the page (kind, minutes, settings, question ids, option ids and
+    which options are correct) is the primary page's.
+    """
+
+    title: str
+    html: str = ""
+    content_note: str | None = None
+    questions: tuple[Question, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-safe dict."""
+        return {
+            "title": self.title,
+            "html": self.html,
+            "content_note": self.content_note,
+            "questions": [question.to_dict() for question in self.questions],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> PageEdition:
+        """Build from ``to_dict()`` output."""
+        return cls(
+            title=data["title"],
+            html=data.get("html", ""),
+            content_note=data.get("content_note"),
+            questions=tuple(Question.from_dict(item) for item in data.get("questions", ())),
+        )
+
+
+@dataclass(frozen=True)
+class CourseEdition:
+    """A course's words in another language (course.es.md and the NN-slug.es.md pages).
+
+    A word left out (None) falls back to the primary edition's.
+    """
+
+    language: str
+    title: str
+    summary: str
+    objectives: tuple[str, ...] = ()
+    requirements: str | None = None
+    accreditation: str | None = None
+    cover_alt: str | None = None
+    content_note: str | None = None
+    overview_html: str = ""
+    pages: dict[str, PageEdition] = field(default_factory=dict)  # by page slug
+
+    def words(self) -> dict[str, Any]:
+        """Return the course-level words, without the pages, as a JSON-safe dict."""
+        return {
+            "language": self.language,
+            "title": self.title,
+            "summary": self.summary,
+            "objectives": list(self.objectives),
+            "requirements": self.requirements,
+            "accreditation": self.accreditation,
+            "cover_alt": self.cover_alt,
+            "content_note": self.content_note,
+            "overview_html": self.overview_html,
+            # Small and needed by every reader page's outline, so kept with the course.
+            "page_titles": {slug: page.title for slug, page in self.pages.items()},
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-safe dict."""
+        return {
+            **self.words(),
+            "pages": {slug: page.to_dict() for slug, page in self.pages.items()},
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> CourseEdition:
+        """Build from ``to_dict()`` output."""
+        return cls(
+            language=data["language"],
+            title=data["title"],
+            summary=data["summary"],
+            objectives=tuple(data.get("objectives", ())),
+            requirements=data.get("requirements"),
+            accreditation=data.get("accreditation"),
+            cover_alt=data.get("cover_alt"),
+            content_note=data.get("content_note"),
+            overview_html=data.get("overview_html", ""),
+            pages={
+                slug: PageEdition.from_dict(item) for slug, item in data.get("pages", {}).items()
+            },
+        )
+
+
+@dataclass(frozen=True)
 class Course:
     """A whole course, checked and compiled to sanitised HTML."""
 
@@ -405,6 +504,8 @@ class Course:
     disclosure: Disclosure | None = None
     cover: Cover | None = None
     featured: bool = False  # shown on the home page
+    # The course in other languages, by language tag ("es"): one course, one enrolment.
+    editions: dict[str, CourseEdition] = field(default_factory=dict)
 
     def page(self, slug: str) -> Page | None:
         """Return the page with this slug, or None."""
@@ -444,6 +545,9 @@ class Course:
             "disclosure": self.disclosure.to_dict() if self.disclosure else None,
             "cover": self.cover.to_dict() if self.cover else None,
             "featured": self.featured,
+            "editions": {
+                language: edition.to_dict() for language, edition in sorted(self.editions.items())
+            },
         }
 
     @classmethod
@@ -484,4 +588,8 @@ class Course:
             disclosure=Disclosure.from_dict(data["disclosure"]) if data.get("disclosure") else None,
             cover=Cover.from_dict(data["cover"]) if data.get("cover") else None,
             featured=data.get("featured", False),
+            editions={
+                language: CourseEdition.from_dict(item)
+                for language, item in data.get("editions", {}).items()
+            },
         )

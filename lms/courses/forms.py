@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SearchField
+from wtforms import BooleanField, SearchField, SelectField
 from wtforms.validators import Length, Optional
 
 
@@ -13,6 +14,8 @@ class CatalogSearchForm(FlaskForm):
 
     q = SearchField("Search courses by title", validators=[Optional(), Length(max=200)])
     all = BooleanField("Show courses for every audience")
+    # Choices are the languages the catalog's courses are in, set by the view.
+    language = SelectField(_l("Language"), choices=[], validate_choice=False)
 
 
 class StartForm(FlaskForm):

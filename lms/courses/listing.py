@@ -1,4 +1,4 @@
-"""Queries behind lists of courses: the home page's featured courses and the cards' credit.
+"""Queries behind lists of courses: the home page's featured courses, the cards' credit and words.
 
 Each costs a fixed number of queries however many courses there are, and none writes.
 """
@@ -7,11 +7,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
+from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
 
 from lms.content.model import Credit
+from lms.courses import editions
 from lms.courses.models import Course, CourseVersion
 from lms.extensions import db
 
@@ -56,3 +58,36 @@ def credits_by_version(version_ids: Iterable[int]) -> dict[int, list[Credit]]:
         version_id: [Credit.from_dict(item) for item in credits or []]
         for version_id, credits in rows
     }
+
+
+def editions_by_version(version_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+    """Return each version's editions' course words by language ({} for one language)."""
+    ids = list(version_ids)
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        select(CourseVersion.id, CourseVersion.compiled["editions"]).where(
+            CourseVersion.id.in_(ids)
+        )
+    )
+    return {version_id: dict(found or {}) for version_id, found in rows}
+
+
+def shown_in(version: CourseVersion, found: dict[str, Any], language: str) -> CourseVersion:
+    """Return a version as a card shows it in `language`, from `editions_by_version` output."""
+    data = {
+        "language": version.language,
+        "title": version.title,
+        "summary": version.summary,
+        "cover": version.cover,
+        "editions": found,
+    }
+    return editions.version_in(version, editions.edition_for(data, language))
+
+
+def shown_all(versions: list[CourseVersion], language: str) -> list[CourseVersion]:
+    """Return versions as cards show them in `language`: one query, none if all are in it."""
+    found = editions_by_version(
+        v.id for v in versions if editions.match_language([v.language], language) is None
+    )
+    return [shown_in(v, found[v.id], language) if found.get(v.id) else v for v in versions]

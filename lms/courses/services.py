@@ -11,7 +11,7 @@ from typing import Literal
 from sqlalchemy import select, text
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
-from lms.content.loader import COURSE_FILE, PAGE_FILE_RE, check_courses, compute_content_hash
+from lms.content.loader import COURSE_FILE, check_courses, compute_content_hash, is_source_file
 from lms.content.model import Course as CompiledCourse
 from lms.content.model import Diagnostic
 from lms.courses.models import (
@@ -269,13 +269,24 @@ def _create_version(
         release_date=compiled.release_date,
         expiration_date=compiled.expiration_date,
         passing_score=compiled.passing_score,
-        compiled={key: value for key, value in compiled.to_dict().items() if key != "pages"},
+        # Page bodies live in course_pages, each edition's with its page (settings["editions"]).
+        compiled={
+            **{key: value for key, value in compiled.to_dict().items() if key != "pages"},
+            "editions": {
+                language: edition.words() for language, edition in compiled.editions.items()
+            },
+        },
         cover=compiled.cover.to_dict() if compiled.cover else None,
         featured=compiled.featured,
     )
     db.session.add(version)
     for page in compiled.pages:
         data = page.to_dict()
+        data["editions"] = {
+            language: edition.pages[page.slug].to_dict()
+            for language, edition in compiled.editions.items()
+            if page.slug in edition.pages
+        }
         version.pages.append(
             CoursePage(
                 position=page.position,
@@ -288,7 +299,14 @@ def _create_version(
                 html=page.html,
                 settings={
                     key: data[key]
-                    for key in ("questions", "passing_score", "max_attempts", "shuffle", "role")
+                    for key in (
+                        "questions",
+                        "passing_score",
+                        "max_attempts",
+                        "shuffle",
+                        "role",
+                        "editions",
+                    )
                 },
             )
         )
@@ -318,7 +336,7 @@ def _create_version(
 
 
 def _is_source(name: str) -> bool:
-    return name == COURSE_FILE or PAGE_FILE_RE.fullmatch(name) is not None
+    return is_source_file(name)
 
 
 def record_publish_run(report: PublishReport) -> PublishRun:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response
 
 from lms import dates
-from lms.courses import catalog, listing
+from lms.courses import catalog, editions, listing
 from lms.courses.forms import CatalogSearchForm, StartForm
 from lms.courses.models import Course, CoursePage, CourseVersion, MediaBlob
 from lms.extensions import db
@@ -49,16 +50,37 @@ def amount_filter(value: object) -> str:
 def index() -> str:
     """List the open courses, for the learner's audience unless they ask for all."""
     form = CatalogSearchForm(request.args)
-    form.validate()
     query = (
         select(CourseVersion)
         .join(Course, Course.current_version_id == CourseVersion.id)
         .where(Course.withdrawn_at.is_(None))
         .order_by(CourseVersion.title)
     )
-    if form.q.data and not form.q.errors:
-        query = query.where(func.lower(CourseVersion.title).contains(form.q.data.strip().lower()))
     versions = list(db.session.scalars(query.options(joinedload(CourseVersion.course))))
+    found = listing.editions_by_version(v.id for v in versions)
+    languages = {v.id: [v.language, *sorted(found.get(v.id, {}))] for v in versions}
+    interface = editions.interface_language()
+    offered = sorted({tag for tags in languages.values() for tag in tags})
+    form.language.choices = [("", _("All languages"))] + [
+        (tag, editions.language_name(tag, interface)) for tag in offered
+    ]
+    form.validate()
+    # A language no course is in (or a made-up one) filters nothing: the page says so.
+    wanted = form.language.data if form.language.data in offered else None
+    unknown_language = bool(request.args.get("language")) and wanted is None
+    cards = {v.id: listing.shown_in(v, found.get(v.id, {}), interface) for v in versions}
+    if form.q.data and not form.q.errors:
+        # Any edition's title matches: a Spanish reader searches in Spanish.
+        words = form.q.data.strip().casefold()
+        versions = [
+            v
+            for v in versions
+            if words in v.title.casefold()
+            or words in cards[v.id].title.casefold()
+            or any(words in e.get("title", "").casefold() for e in found.get(v.id, {}).values())
+        ]
+    if wanted is not None:
+        versions = [v for v in versions if editions.match_language(languages[v.id], wanted)]
     today = dates.today()
     is_staff = current_user.is_authenticated and current_user.has_role("author")
     audience = (
@@ -71,11 +93,19 @@ def index() -> str:
         and (form.all.data or catalog.suits(v.audience, audience))
     ]
     hidden = len([v for v in versions if v not in shown]) if not form.all.data else 0
+    if any(cards[v.id] is not v for v in shown):
+        # Alphabetical by the titles the reader sees, not by those of the primary editions.
+        shown.sort(key=lambda v: cards[v.id].title.casefold())
     return render_template(
         "courses/index.html",
         form=form,
-        versions=shown,
+        versions=[cards[v.id] for v in shown],
         credits=listing.credits_by_version(v.id for v in shown),
+        language_names={
+            v.id: [editions.language_name(tag, interface) for tag in languages[v.id]] for v in shown
+        },
+        offered=offered,
+        unknown_language=unknown_language,
         hidden=hidden,
         audience=audience,
         today=today,
@@ -103,10 +133,13 @@ def detail(slug: str) -> str:
     course_progress = None
     if enrolment is not None:
         course_progress = progress.measure_progress(pages, progress.completed_page_ids(enrolment))
+    shown = editions.version_shown(version, editions.interface_language())
+    if shown is not version:
+        pages = [editions.page_in(page, shown.words, version.language) for page in pages]
     return render_template(
         "courses/detail.html",
         course=course,
-        version=version,
+        version=shown,
         pages=pages,
         enrolment=enrolment,
         progress=course_progress,

@@ -13,7 +13,8 @@ from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response
 
 from lms import dates
-from lms.courses.models import Course, CoursePage
+from lms.courses import editions, listing
+from lms.courses.models import Course, CoursePage, CourseVersion
 from lms.database import writing
 from lms.extensions import db
 from lms.progress import services
@@ -29,12 +30,21 @@ PAGE_RENDERERS: dict[str, PageRenderer] = {}
 
 @dataclass
 class Reading:
-    """Everything a reader page needs, loaded in a fixed number of queries."""
+    """Everything a reader page needs, loaded in a fixed number of queries.
+
+    `pages` and `version` are in the reader's interface language when the course has that
+    edition (see lms.courses.editions); ids, slugs and progress are the same in every language.
+    """
 
     enrolment: Enrolment
     pages: list[CoursePage]
     done: set[int]
     rows: dict[int, PageProgress]
+    version: CourseVersion | None = None
+
+    def __post_init__(self) -> None:
+        if self.version is None:
+            self.version = self.enrolment.version
 
     @property
     def progress(self) -> services.Progress:
@@ -71,7 +81,14 @@ def load_reading(slug: str) -> Reading | Response:
         )
     }
     done = {page_id for page_id, row in rows.items() if row.completed_at is not None}
-    return Reading(enrolment, pages, done, rows)
+    version = enrolment.version
+    language = editions.interface_language()
+    if editions.match_language([version.language], language) is None:
+        # Another language than the course's own: its edition's words, if it has one.
+        words = editions.edition_for(version, language)
+        pages = [editions.page_in(page, words, version.language) for page in pages]
+        version = editions.version_in(version, words)
+    return Reading(enrolment, pages, done, rows, version)
 
 
 @bp.get("/courses/<slug>/learn")
@@ -110,7 +127,7 @@ def page(slug: str, page_slug: str) -> str | Response:
     context = {
         "reading": reading,
         "course": reading.enrolment.course,
-        "version": reading.enrolment.version,
+        "version": reading.version,
         "page": page,
         "previous": reading.pages[index - 1] if index > 0 else None,
         "next": reading.pages[index + 1] if index + 1 < len(reading.pages) else None,
@@ -131,7 +148,10 @@ def page(slug: str, page_slug: str) -> str | Response:
 
 
 def page_html(page: CoursePage) -> str:
-    """Return a page's compiled HTML (kept out of the outline query)."""
+    """Return a page's compiled HTML in the language shown (kept out of the outline query)."""
+    translated = getattr(page, "edition_html", None)
+    if translated is not None:
+        return str(translated)
     return db.session.scalar(select(CoursePage.html).where(CoursePage.id == page.id)) or ""
 
 
@@ -215,9 +235,22 @@ def my_learning() -> str:
     )
     from lms.organizations.services import statuses_for
 
+    # Each course's title in the reader's language when it has that edition.
+    language = editions.interface_language()
+    found = listing.editions_by_version(
+        e.version_id
+        for e in enrolments
+        if editions.match_language([e.version.language], language) is None
+    )
+    shown = [
+        editions.shown(e, version=listing.shown_in(e.version, found[e.version_id], language))
+        if found.get(e.version_id)
+        else e
+        for e in enrolments
+    ]
     return render_template(
         "progress/my_learning.html",
-        enrolments=enrolments,
+        enrolments=shown,
         progress=services.progress_for_enrolments(enrolments),
         assigned=statuses_for([current_user], today=dates.today())[current_user.id],
     )

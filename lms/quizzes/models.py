@@ -6,7 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ForeignKey, Integer, Numeric, UniqueConstraint
+from sqlalchemy import ForeignKey, Integer, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.accounts.models import User
@@ -41,6 +41,9 @@ class QuizAttempt(db.Model):
     # leaves finds them again on any device. Never graded: grading reads only the submission.
     draft_answers: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     draft_saved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The language the questions were answered in ("es"), for item analysis per language;
+    # None for attempts made before courses had editions (they were in the primary language).
+    language: Mapped[str | None] = mapped_column(String(20))
 
     user: Mapped[User] = relationship()
     enrolment: Mapped[Enrolment] = relationship()

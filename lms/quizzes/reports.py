@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from lms.content.model import Question
 from lms.courses.models import CoursePage
@@ -49,15 +49,25 @@ class EvaluationReport:
     texts: list[TextItem]
 
 
-def attempt_records(page_id: int) -> list[analysis.AttemptRecord]:
-    """Return every submitted attempt at a quiz page with its answers, in two queries."""
-    attempts = list(
-        db.session.scalars(
-            select(QuizAttempt)
-            .where(QuizAttempt.page_id == page_id, QuizAttempt.submitted_at.is_not(None))
-            .order_by(QuizAttempt.id)
-        )
+def attempt_records(
+    page_id: int, *, language: str | None = None, primary_language: str | None = None
+) -> list[analysis.AttemptRecord]:
+    """Return every submitted attempt at a quiz page with its answers, in two queries.
+
+    With `language`, only the attempts submitted in that language: attempts that recorded
+    none predate editions, so they count as the course's `primary_language`.
+    """
+    query = (
+        select(QuizAttempt)
+        .where(QuizAttempt.page_id == page_id, QuizAttempt.submitted_at.is_not(None))
+        .order_by(QuizAttempt.id)
     )
+    if language is not None:
+        same = QuizAttempt.language == language
+        if language == primary_language:
+            same = or_(same, QuizAttempt.language.is_(None))
+        query = query.where(same)
+    attempts = list(db.session.scalars(query))
     answers: dict[int, list[AttemptAnswer]] = defaultdict(list)
     if attempts:
         rows = db.session.scalars(
@@ -80,9 +90,15 @@ def attempt_records(page_id: int) -> list[analysis.AttemptRecord]:
     ]
 
 
-def quiz_report(page: CoursePage) -> QuizReport:
-    """Return the summary and item analysis of a quiz page."""
-    records = attempt_records(page.id)
+def quiz_report(
+    page: CoursePage, *, language: str | None = None, primary_language: str | None = None
+) -> QuizReport:
+    """Return the summary and item analysis of a quiz page, in every language or in one.
+
+    Editions share question and option ids, so attempts in any language count together;
+    `page` may be shown in an edition (lms.courses.editions.page_in) for its words.
+    """
+    records = attempt_records(page.id, language=language, primary_language=primary_language)
     return QuizReport(
         page=page,
         summary=analysis.summarise(records),

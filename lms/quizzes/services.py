@@ -75,9 +75,17 @@ def attempts_left(rules: QuizRules, attempts: list[QuizAttempt]) -> int | None:
 
 
 def start_attempt(
-    enrolment: Enrolment, page: CoursePage, rules: QuizRules, *, rng: random.Random | None = None
+    enrolment: Enrolment,
+    page: CoursePage,
+    rules: QuizRules,
+    *,
+    rng: random.Random | None = None,
+    language: str | None = None,
 ) -> QuizAttempt:
-    """Return the learner's open attempt, or start a new one if the rules allow."""
+    """Return the learner's open attempt, or start a new one if the rules allow.
+
+    `language` is the language the questions are shown in; submitting records the final one.
+    """
     if page.kind != "quiz" or page.version_id != enrolment.version_id:
         raise QuizError(_("This page is not a quiz of your course."))
     attempts = attempts_for(enrolment.user_id, page.id)
@@ -112,6 +120,7 @@ def start_attempt(
         started_at=utcnow(),
         question_order=order,
         option_order=options,
+        language=language,
     )
     try:
         with db.session.begin_nested():
@@ -178,9 +187,18 @@ def draft_of(attempt: QuizAttempt) -> dict[str, grading.Response]:
 
 
 def submit_attempt(
-    attempt: QuizAttempt, responses: Mapping[str, grading.Response], passing_score: int
+    attempt: QuizAttempt,
+    responses: Mapping[str, grading.Response],
+    passing_score: int,
+    *,
+    language: str | None = None,
 ) -> grading.AttemptGrade:
-    """Grade an attempt and record it, exactly once, with every answer."""
+    """Grade an attempt and record it, exactly once, with every answer.
+
+    Grading reads the primary page's questions: every edition shares their ids, option ids
+    and keys, and their short answers accept every edition's. `language` is the language the
+    attempt was submitted in (kept as it was when None).
+    """
     questions = ordered_questions(attempt, attempt.page.questions)
     unknown = set(responses) - set(attempt.question_order)
     if unknown:
@@ -200,6 +218,7 @@ def submit_attempt(
             passed=passed,
             # The submission is the record; the draft was only a convenience.
             draft_answers=null(),
+            language=language or attempt.language,
         )
         .execution_options(synchronize_session=False)
     )

@@ -18,6 +18,7 @@ from lms.accounts.access import role_required
 from lms.accounts.models import Role
 from lms.charts import Bar, horizontal_bar_chart
 from lms.content.model import Question
+from lms.courses import editions
 from lms.courses.models import Course, CoursePage, CourseVersion
 from lms.courses.views import get_course_or_404
 from lms.extensions import db
@@ -124,7 +125,9 @@ def start(slug: str, page_slug: str) -> Response:
     if not AnswerForm().validate_on_submit():
         abort(400)
     try:
-        attempt = services.start_attempt(reading.enrolment, page, _rules(reading, page))
+        attempt = services.start_attempt(
+            reading.enrolment, page, _rules(reading, page), language=reading.version.language
+        )
     except services.QuizError as error:
         flash(str(error), "info")
         return redirect(url_for("progress.page", slug=slug, page_slug=page_slug))
@@ -160,7 +163,7 @@ def attempt(slug: str, page_slug: str, attempt_id: int) -> str | Response | tupl
     context: dict[str, Any] = {
         "reading": reading,
         "course": reading.enrolment.course,
-        "version": reading.enrolment.version,
+        "version": reading.version,
         "page": page,
         "attempt": attempt,
         "questions": questions,
@@ -199,7 +202,9 @@ def attempt(slug: str, page_slug: str, attempt_id: int) -> str | Response | tupl
                 return redirect(url_for("progress.my_learning"))
         else:
             refused = _record(
-                lambda: services.submit_attempt(attempt, answers, rules.passing_score)
+                lambda: services.submit_attempt(
+                    attempt, answers, rules.passing_score, language=reading.version.language
+                )
             )
             return refused if refused is not None else redirect(request.path)
     return render_template(
@@ -397,7 +402,15 @@ def page_results(slug: str, page_id: int) -> str:
             report=report,
             charts=charts,
         )
-    report = reports.quiz_report(page)
+    version = page.version
+    languages = editions.languages_of(version)
+    asked = request.args.get("language", "")
+    language = asked if asked in languages and len(languages) > 1 else None
+    shown = page
+    if language is not None:
+        # The questions as that language's learners read them: same ids, options and keys.
+        shown = editions.page_in(page, editions.edition_for(version, language), version.language)
+    report = reports.quiz_report(shown, language=language, primary_language=version.language)
     chart = horizontal_bar_chart(
         [
             Bar(_("Q%(number)d. %(title)s", number=i, title=item.title), item.percent_correct)
@@ -406,5 +419,13 @@ def page_results(slug: str, page_id: int) -> str:
         title=_("Percent correct per question: %(title)s", title=page.title),
     )
     return render_template(
-        "quizzes/quiz_results.html", course=course, page=page, report=report, chart=chart
+        "quizzes/quiz_results.html",
+        course=course,
+        page=page,
+        report=report,
+        chart=chart,
+        languages=languages if len(languages) > 1 else [],
+        language=language,
+        unknown_language=bool(asked) and language is None,
+        language_name=lambda tag: editions.language_name(tag, editions.interface_language()),
     )

@@ -235,11 +235,13 @@ def test_only_valid_certificates_count_as_certified(client, auth, make_user, pub
 def add_course_variants(root: Path) -> None:
     """Add a copy of the front-desk course without its quiz, and one with a pre-test too."""
     desk = root / FRONT_DESK
+    # English-only copies: a Spanish edition would need the same pages removed and added.
+    english = shutil.ignore_patterns("*.es.md")
     no_quiz = root / "desk-no-quiz"
-    shutil.copytree(desk, no_quiz)
+    shutil.copytree(desk, no_quiz, ignore=english)
     (no_quiz / "05-check-your-understanding.md").unlink()
     with_pretest = root / "desk-pretest"
-    shutil.copytree(desk, with_pretest)
+    shutil.copytree(desk, with_pretest, ignore=english)
     quiz = (desk / "05-check-your-understanding.md").read_text()
     pretest = quiz.replace("title: Check your understanding", "title: Before you start", 1)
     (with_pretest / "00-before-you-start.md").write_text(
