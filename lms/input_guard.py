@@ -13,6 +13,9 @@ from datetime import date
 from typing import Any
 
 from flask import Flask, request
+from flask_babel import format_number
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import BadRequest
 from werkzeug.routing import IntegerConverter
 from wtforms import Field
@@ -42,10 +45,10 @@ class IdConverter(IntegerConverter):
 
 def _unstorable(text: str) -> str | None:
     if "\x00" in text:
-        return "a NUL character (\\x00)"
+        return _("a NUL character (\\x00)")
     # Lone surrogates (from JSON "\ud800" escapes) cannot be encoded as UTF-8 for the database.
     if any("\ud800" <= char <= "\udfff" for char in text):
-        return "an unpaired surrogate character"
+        return _("an unpaired surrogate character")
     return None
 
 
@@ -62,20 +65,21 @@ def _strings(value: Any) -> Iterable[str]:
 
 
 def _request_strings() -> Iterable[tuple[str, str]]:
-    yield "the address", request.path
+    # Where the text was, as the start of the sentence that refuses it.
+    yield _l("Part of the address"), request.path
     for key, value in request.args.items(multi=True):
-        yield "the address", key
-        yield "the address", value
+        yield _l("Part of the address"), key
+        yield _l("Part of the address"), value
     if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
         for key, value in request.form.items(multi=True):
-            yield "the form", key
-            yield "the form", value
+            yield _l("Part of the form"), key
+            yield _l("Part of the form"), value
         for key, upload in request.files.items(multi=True):
-            yield "the form", key
-            yield "the form", upload.filename or ""
+            yield _l("Part of the form"), key
+            yield _l("Part of the form"), upload.filename or ""
     elif request.is_json:
         for text in _strings(request.get_json(silent=True)):
-            yield "the data sent", text
+            yield _l("Part of the data sent"), text
 
 
 def refuse_unstorable_text() -> None:
@@ -84,8 +88,12 @@ def refuse_unstorable_text() -> None:
         problem = _unstorable(text)
         if problem:
             raise BadInput(
-                f"Part of {where} contains {problem}, which is never part of real text. "
-                "Please remove it (it can come from pasting) and try again."
+                _(
+                    "%(part)s contains %(problem)s, which is never part of real text. "
+                    "Please remove it (it can come from pasting) and try again.",
+                    part=where,
+                    problem=problem,
+                )
             )
 
 
@@ -114,7 +122,12 @@ def int_arg(
         value = int(text)
     if value is None or not minimum <= value <= maximum:
         raise BadInput(
-            f"{label or name.capitalize()} must be a whole number from {minimum:,} to {maximum:,}."
+            _(
+                "%(label)s must be a whole number from %(minimum)s to %(maximum)s.",
+                label=label or name.capitalize(),
+                minimum=format_number(minimum),
+                maximum=format_number(maximum),
+            )
         )
     return value
 
@@ -124,14 +137,20 @@ def page_arg() -> int:
 
     :raise 400: when it is not a page number.
     """
-    return int_arg(request.args, "page", 1, minimum=1, maximum=MAX_PAGE, label="The page number")
+    return int_arg(request.args, "page", 1, minimum=1, maximum=MAX_PAGE, label=_("The page number"))
 
 
 def sane_date(form: Any, field: Field) -> None:
     """Validate that a date field lies between 1900 and 2199 (WTForms validator)."""
     value = field.data
     if isinstance(value, date) and not EARLIEST_DATE <= value <= LATEST_DATE:
-        raise ValidationError(f"Choose a date between {EARLIEST_DATE.year} and {LATEST_DATE.year}.")
+        raise ValidationError(
+            _(
+                "Choose a date between %(start)s and %(end)s.",
+                start=EARLIEST_DATE.year,
+                end=LATEST_DATE.year,
+            )
+        )
 
 
 def init_app(app: Flask) -> None:

@@ -81,7 +81,7 @@ def test_switching_language_on_a_page_keeps_the_place_and_the_progress(client, l
     spanish = text(client.get(f"{url}?lang=es"))
     assert "El primer saludo" in spanish and "Sonría y salude" in spanish
     assert "Smile and say hello" not in spanish
-    assert 'class="reader-page" lang="es"' in spanish
+    assert '<div class="prose" lang="es">' in spanish  # the page's own words say their language
     assert "El primer saludo" in title_of(spanish)
     assert "Dar la bienvenida a las familias" in title_of(spanish)
     # The outline names every page in Spanish, marked as Spanish.
@@ -95,7 +95,7 @@ def test_switching_language_on_a_page_keeps_the_place_and_the_progress(client, l
 
     english = text(client.get(f"{url}?lang=en"))
     assert "The first greeting" in english and "Smile and say hello" in english
-    assert 'class="reader-page" lang="en"' in english
+    assert '<div class="prose" lang="en">' in english
     assert "You completed this page" in english
     assert progress_rows(learner) == before
 
@@ -108,7 +108,8 @@ def test_switching_language_on_a_page_keeps_the_place_and_the_progress(client, l
 def test_the_course_page_and_my_learning_show_the_spanish_words(client, learner):
     course = text(client.get(f"/courses/{SLUG}?lang=es"))
     assert "Dar la bienvenida a las familias" in title_of(course)
-    assert 'class="course" lang="es"' in course
+    assert '<h1 lang="es">Dar la bienvenida a las familias</h1>' in course
+    assert '<div class="prose" lang="es">' in course  # the overview
     assert "Saludar a cada familia por su nombre." in course
     assert "Un curso breve para la recepción." in course
     assert "Certificado de participación por hasta 1.0 hora." in course

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import (
@@ -18,23 +20,23 @@ from wtforms.validators import (
 from lms.accounts.models import PROFESSION_LABELS
 from lms.accounts.passwords import password_problem
 
-PROFESSION_CHOICES = [SelectChoice("", "Choose your profession")] + [
+PROFESSION_CHOICES = [SelectChoice("", _l("Choose your profession"))] + [
     SelectChoice(profession.value, label) for profession, label in PROFESSION_LABELS.items()
 ]
 MONTHS = [
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
+    _l("January"), _l("February"), _l("March"), _l("April"), _l("May"), _l("June"),
+    _l("July"), _l("August"), _l("September"), _l("October"), _l("November"), _l("December"),
 ]  # fmt: skip
 DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
 
 EMAIL = [
-    DataRequired("Enter your email address."),
-    Length(max=254, message="Email addresses are at most 254 characters."),
-    Email("Enter an email address like name@example.org.", check_deliverability=False),
+    DataRequired(_l("Enter your email address.")),
+    Length(max=254, message=_l("Email addresses are at most 254 characters.")),
+    Email(_l("Enter an email address like name@example.org."), check_deliverability=False),
 ]
 FULL_NAME = [
-    DataRequired("Enter your full name as it should appear on certificates."),
-    Length(max=200, message="Names are at most 200 characters."),
+    DataRequired(_l("Enter your full name as it should appear on certificates.")),
+    Length(max=200, message=_l("Names are at most 200 characters.")),
 ]
 
 
@@ -45,9 +47,9 @@ def _strip(value: str | None) -> str | None:
 def _password_length(form: FlaskForm, field: PasswordField) -> None:
     minimum = current_app.config["PASSWORD_MIN_LENGTH"]
     if len(field.data or "") < minimum:
-        raise ValidationError(f"Use at least {minimum} characters.")
+        raise ValidationError(_("Use at least %(num)d characters.", num=minimum))
     if len(field.data) > 256:
-        raise ValidationError("Use at most 256 characters.")
+        raise ValidationError(_("Use at most 256 characters."))
     # The person's own details are the first guesses an attacker tries.
     context = [getattr(form, name).data for name in ("email", "full_name") if hasattr(form, name)]
     problem = password_problem(field.data, [c for c in context if isinstance(c, str)])
@@ -55,29 +57,29 @@ def _password_length(form: FlaskForm, field: PasswordField) -> None:
         raise ValidationError(problem)
 
 
-NEW_PASSWORD = [DataRequired("Choose a password."), _password_length]
+NEW_PASSWORD = [DataRequired(_l("Choose a password.")), _password_length]
 
 
 class SignupForm(FlaskForm):
     email = EmailField(
-        "Email address", validators=EMAIL, filters=[_strip], render_kw={"autocomplete": "email"}
+        _l("Email address"), validators=EMAIL, filters=[_strip], render_kw={"autocomplete": "email"}
     )
     full_name = StringField(
-        "Full name",
+        _l("Full name"),
         validators=FULL_NAME,
-        description="As it should appear on your certificates.",
+        description=_l("As it should appear on your certificates."),
         render_kw={"autocomplete": "name"},
     )
     profession = SelectField(
-        "Profession",
+        _l("Profession"),
         choices=PROFESSION_CHOICES,
-        validators=[DataRequired("Choose the profession closest to yours.")],
-        description="Decides which kinds of credit you can claim. You can change it later.",
+        validators=[DataRequired(_l("Choose the profession closest to yours."))],
+        description=_l("Decides which kinds of credit you can claim. You can change it later."),
     )
     password = PasswordField(
-        "Password",
+        _l("Password"),
         validators=NEW_PASSWORD,
-        description=(
+        description=_l(
             "At least 10 characters, not a common or leaked password. "
             "A short phrase is easy to remember."
         ),
@@ -87,34 +89,40 @@ class SignupForm(FlaskForm):
 
 class LoginForm(FlaskForm):
     email = EmailField(
-        "Email address", validators=EMAIL, filters=[_strip], render_kw={"autocomplete": "username"}
+        _l("Email address"),
+        validators=EMAIL,
+        filters=[_strip],
+        render_kw={"autocomplete": "username"},
     )
     password = PasswordField(
-        "Password",
-        validators=[DataRequired("Enter your password."), Length(max=256)],
+        _l("Password"),
+        validators=[
+            DataRequired(_l("Enter your password.")),
+            Length(max=256, message=_l("Use at most 256 characters.")),
+        ],
         render_kw={"autocomplete": "current-password"},
     )
-    remember = BooleanField("Keep me signed in on this device")
+    remember = BooleanField(_l("Keep me signed in on this device"))
 
 
 class RequestResetForm(FlaskForm):
     email = EmailField(
-        "Email address", validators=EMAIL, filters=[_strip], render_kw={"autocomplete": "email"}
+        _l("Email address"), validators=EMAIL, filters=[_strip], render_kw={"autocomplete": "email"}
     )
 
 
 class ResetPasswordForm(FlaskForm):
     password = PasswordField(
-        "New password",
+        _l("New password"),
         validators=NEW_PASSWORD,
-        description="At least 10 characters, not a common or leaked password.",
+        description=_l("At least 10 characters, not a common or leaked password."),
         render_kw={"autocomplete": "new-password"},
     )
     confirm = PasswordField(
-        "Repeat the new password",
+        _l("Repeat the new password"),
         validators=[
             DataRequired("Repeat the new password."),
-            EqualTo("password", "The two passwords differ."),
+            EqualTo("password", _l("The two passwords differ.")),
         ],
         render_kw={"autocomplete": "new-password"},
     )
@@ -122,8 +130,8 @@ class ResetPasswordForm(FlaskForm):
 
 class ChangePasswordForm(ResetPasswordForm):
     current = PasswordField(
-        "Current password",
-        validators=[DataRequired("Enter your current password.")],
+        _l("Current password"),
+        validators=[DataRequired(_l("Enter your current password."))],
         render_kw={"autocomplete": "current-password"},
     )
 
@@ -138,39 +146,42 @@ def _coerce_optional_int(value: object) -> int | None:
 
 class ProfileForm(FlaskForm):
     full_name = StringField(
-        "Full name",
+        _l("Full name"),
         validators=FULL_NAME,
-        description="As it should appear on your certificates.",
+        description=_l("As it should appear on your certificates."),
         render_kw={"autocomplete": "name"},
     )
     profession = SelectField(
-        "Profession",
+        _l("Profession"),
         choices=PROFESSION_CHOICES,
-        validators=[DataRequired("Choose the profession closest to yours.")],
+        validators=[DataRequired(_l("Choose the profession closest to yours."))],
     )
     npi = StringField(
-        "National Provider Identifier (NPI)",
-        validators=[Optional(), Regexp(r"\A[0-9]{10}\Z", message="An NPI is 10 digits.")],
-        description="Optional. 10 digits; used only when you ask us to report credit.",
+        _l("National Provider Identifier (NPI)"),
+        validators=[Optional(), Regexp(r"\A[0-9]{10}\Z", message=_l("An NPI is 10 digits."))],
+        description=_l("Optional. 10 digits; used only when you ask us to report credit."),
         render_kw={"inputmode": "numeric", "autocomplete": "off"},
     )
     abp_id = StringField(
-        "American Board of Pediatrics ID",
-        validators=[Optional(), Regexp(r"\A[0-9]{4,10}\Z", message="An ABP ID is 4 to 10 digits.")],
-        description="Optional. Needed to report ABP MOC Part 2 points.",
+        _l("American Board of Pediatrics ID"),
+        validators=[
+            Optional(),
+            Regexp(r"\A[0-9]{4,10}\Z", message=_l("An ABP ID is 4 to 10 digits.")),
+        ],
+        description=_l("Optional. Needed to report ABP MOC Part 2 points."),
         render_kw={"inputmode": "numeric", "autocomplete": "off"},
     )
     birth_month = SelectField(
-        "Birth month",
-        choices=[SelectChoice("", "Not given")]
+        _l("Birth month"),
+        choices=[SelectChoice("", _l("Not given"))]
         + [SelectChoice(str(i), name) for i, name in enumerate(MONTHS, start=1)],
         coerce=_coerce_optional_int,
         validators=[Optional()],
-        description="Optional. The ABP matches reports by ID, birth month and day.",
+        description=_l("Optional. The ABP matches reports by ID, birth month and day."),
     )
     birth_day = SelectField(
-        "Birth day",
-        choices=[SelectChoice("", "Not given")] + [SelectChoice(str(i)) for i in range(1, 32)],
+        _l("Birth day"),
+        choices=[SelectChoice("", _l("Not given"))] + [SelectChoice(str(i)) for i in range(1, 32)],
         coerce=_coerce_optional_int,
         validators=[Optional()],
     )
@@ -182,11 +193,15 @@ class ProfileForm(FlaskForm):
             return False
         month, day = self.birth_month.data, self.birth_day.data
         if (month is None) != (day is None):
-            self.birth_day.errors.append("Give both the month and the day, or neither.")
+            self.birth_day.errors.append(_("Give both the month and the day, or neither."))
             return False
         if month is not None and day is not None and day > DAYS_IN_MONTH[month - 1]:
             self.birth_day.errors.append(
-                f"{MONTHS[month - 1]} has at most {DAYS_IN_MONTH[month - 1]} days."
+                _(
+                    "%(month)s has at most %(num)d days.",
+                    month=MONTHS[month - 1],
+                    num=DAYS_IN_MONTH[month - 1],
+                )
             )
             return False
         return valid

@@ -6,6 +6,7 @@ import secrets
 from datetime import datetime
 from enum import StrEnum
 
+from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy import ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -35,17 +36,18 @@ class Profession(StrEnum):
 
     @property
     def label(self) -> str:
-        """Return the name shown to people."""
-        return PROFESSION_LABELS[self]
+        """Return the name shown to people, in the reader's language."""
+        return str(PROFESSION_LABELS[self])
 
 
+# Lazy: the form's choices are built once, and each page shows them in its reader's language.
 PROFESSION_LABELS = {
-    Profession.TRAINEE: "Pediatric trainee (resident or fellow)",
-    Profession.PHYSICIAN: "Physician",
-    Profession.NURSE: "Nurse",
-    Profession.SOCIAL_WORKER: "Social worker",
-    Profession.CLINIC_STAFF: "Clinic staff",
-    Profession.OTHER: "Other",
+    Profession.TRAINEE: _l("Pediatric trainee (resident or fellow)"),
+    Profession.PHYSICIAN: _l("Physician"),
+    Profession.NURSE: _l("Nurse"),
+    Profession.SOCIAL_WORKER: _l("Social worker"),
+    Profession.CLINIC_STAFF: _l("Clinic staff"),
+    Profession.OTHER: _l("Other"),
 }
 
 ROLE_RANK = {Role.LEARNER: 0, Role.AUTHOR: 1, Role.ADMIN: 2}

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -62,7 +63,7 @@ def create_user(
 ) -> User:
     """Create a user; raise AccountError when the email is taken."""
     if find_user_by_email(email) is not None:
-        raise AccountError("An account with this email address already exists.")
+        raise AccountError(_("An account with this email address already exists."))
     user = User(
         email=normalise_email(email),
         full_name=full_name.strip(),
@@ -133,12 +134,12 @@ def _redeem_token(token: str, purpose: TokenPurpose) -> AccountToken:
         )
     )
     if record is None or record.used_at is not None:
-        raise AccountError("This link has already been used or is not valid.")
+        raise AccountError(_("This link has already been used or is not valid."))
     if record.expires_at <= utcnow():
-        raise AccountError("This link has expired.")
+        raise AccountError(_("This link has expired."))
     if not record.user.active:
         # A deactivated account keeps its records but must not be reopened through old links.
-        raise AccountError("This link is not valid.")
+        raise AccountError(_("This link is not valid."))
     return record
 
 
@@ -170,7 +171,7 @@ def reset_password(token: str, new_password: str, *, hash_method: str) -> User:
 def change_password(user: User, current: str, new_password: str, *, hash_method: str) -> None:
     """Change a password after checking the current one."""
     if not user.check_password(current):
-        raise AccountError("Your current password is not correct.")
+        raise AccountError(_("Your current password is not correct."))
     _set_password(user, new_password, hash_method)
 
 

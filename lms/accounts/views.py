@@ -13,6 +13,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
@@ -112,7 +113,7 @@ def confirm(token: str) -> str | Response | tuple[str, int]:
         services.record_login(user)
         db.session.commit()
         _sign_in(user)
-        flash("Your email address is confirmed. Welcome!", "success")
+        flash(_("Your email address is confirmed. Welcome!"), "success")
         return redirect(url_for("main.index"))
     return render_template("accounts/confirm.html", form=form, user=user)
 
@@ -136,8 +137,10 @@ def login() -> str | Response:
         )
         if user is None:
             flash(
-                "That email address and password do not match an active account. "
-                "Check them and try again, or reset your password.",
+                _(
+                    "That email address and password do not match an active account. "
+                    "Check them and try again, or reset your password."
+                ),
                 "error",
             )
         elif user.email_confirmed_at is None:
@@ -145,7 +148,7 @@ def login() -> str | Response:
             emails.send_confirmation(user.email, user.full_name, token)
             db.session.commit()
             flash(
-                "Please confirm your email address first. We will send you a new link shortly.",
+                _("Please confirm your email address first. We will send you a new link shortly."),
                 "info",
             )
         else:
@@ -165,7 +168,7 @@ def logout() -> Response:
         services.end_sessions(current_user)
         db.session.commit()
         logout_user()
-        flash("You are signed out. Your other devices are signed out too. Take care.", "info")
+        flash(_("You are signed out. Your other devices are signed out too. Take care."), "info")
     return redirect(url_for("main.index"))
 
 
@@ -193,7 +196,7 @@ def reset(token: str) -> str | Response | tuple[str, int]:
         services.reset_password(token, form.password.data, hash_method=_hash_method())
         db.session.commit()
         logout_user()
-        flash("Your password has been changed. Sign in with your new password.", "success")
+        flash(_("Your password has been changed. Sign in with your new password."), "success")
         return redirect(url_for("accounts.login"))
     return render_template("accounts/reset.html", form=form)
 
@@ -214,7 +217,7 @@ def profile() -> str | Response:
             birth_day=form.birth_day.data,
         )
         db.session.commit()
-        flash("Your profile is saved.", "success")
+        flash(_("Your profile is saved."), "success")
         for notice in notices:
             flash(notice, "info")
         return redirect(url_for("accounts.profile"))
@@ -237,6 +240,8 @@ def change_password() -> str | Response:
             db.session.commit()
             # The session token changed, which signed out every other device; keep this one.
             _sign_in(current_user._get_current_object())
-            flash("Your password has been changed. Other devices have been signed out.", "success")
+            flash(
+                _("Your password has been changed. Other devices have been signed out."), "success"
+            )
             return redirect(url_for("accounts.profile"))
     return render_template("accounts/change_password.html", form=form)

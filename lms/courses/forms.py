@@ -12,8 +12,11 @@ class CatalogSearchForm(FlaskForm):
     class Meta:
         csrf = False  # a GET search changes nothing
 
-    q = SearchField("Search courses by title", validators=[Optional(), Length(max=200)])
-    all = BooleanField("Show courses for every audience")
+    q = SearchField(
+        _l("Search courses by title"),
+        validators=[Optional(), Length(max=200, message=_l("Use at most 200 characters."))],
+    )
+    all = BooleanField(_l("Show courses for every audience"))
     # Choices are the languages the catalog's courses are in, set by the view.
     language = SelectField(_l("Language"), choices=[], validate_choice=False)
 

@@ -159,7 +159,7 @@ def start(slug: str) -> Response:
     version = course.current_version
     state = catalog.availability(version.release_date, version.expiration_date, dates.today())
     if course.withdrawn_at is not None or (state != "open" and not current_user.has_role("author")):
-        flash("This course is not open for new learners.", "error")
+        flash(_("This course is not open for new learners."), "error")
         return redirect(url_for("courses.detail", slug=slug))
     progress.enrol(current_user, course, version)
     db.session.commit()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
@@ -123,7 +124,7 @@ def _ensure_progress(enrolment: Enrolment, page: CoursePage) -> PageProgress:
 
 def _check_page(enrolment: Enrolment, page: CoursePage) -> None:
     if page.version_id != enrolment.version_id:
-        raise ProgressError("That page belongs to another version of the course.")
+        raise ProgressError(_("That page belongs to another version of the course."))
 
 
 def visit_page(enrolment_id: int, page_id: int, *, first_visit: bool) -> None:
@@ -178,7 +179,7 @@ def complete_page(enrolment: Enrolment, page: CoursePage, seconds: int = 0) -> N
     """Mark a lesson complete (once) and add the time spent on it."""
     _check_page(enrolment, page)
     if not page.is_lesson:
-        raise ProgressError("Quizzes and evaluations are completed by submitting them.")
+        raise ProgressError(_("Quizzes and evaluations are completed by submitting them."))
     lock_enrolment(enrolment)
     add_time(enrolment, page, seconds)
     row = _ensure_progress(enrolment, page)

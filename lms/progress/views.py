@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -65,7 +66,7 @@ def load_reading(slug: str) -> Reading | Response:
     if enrolment is None:
         if db.session.scalar(select(Course.id).where(Course.slug == slug)) is None:
             abort(404)
-        flash("Start the course first: its overview shows what it involves.", "info")
+        flash(_("Start the course first: its overview shows what it involves."), "info")
         return redirect(url_for("courses.detail", slug=slug))
     pages = list(
         db.session.scalars(
@@ -201,7 +202,7 @@ def complete(slug: str, page_slug: str) -> Response:
     later = [p for p in reading.pages if p.position > page.position]
     if later:
         return redirect(url_for("progress.page", slug=slug, page_slug=later[0].slug))
-    flash("You have reached the end of the course pages.", "success")
+    flash(_("You have reached the end of the course pages."), "success")
     return redirect(url_for("courses.detail", slug=slug))
 
 
