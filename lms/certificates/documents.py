@@ -1,7 +1,9 @@
-"""What a certificate or transcript prints: plain, frozen data with no database or Flask in it.
+"""What a certificate or transcript prints: plain, frozen data with no database in it.
 
 The PDF renderer (`lms.certificates.pdf`) takes these documents and nothing else, so a
-certificate printed years from now says exactly what its stored snapshot says.
+certificate printed years from now says exactly what its stored snapshot says. The fixed words
+(titles, units, labels) go through gettext, so a document prints in the locale it is rendered
+in; outside an app context they stay in English.
 """
 
 from __future__ import annotations
@@ -10,15 +12,21 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from babel import Locale
+from babel.numbers import format_decimal
+from flask_babel import get_locale, gettext, ngettext
+from flask_babel import lazy_gettext as _l
+
 # Each credit type's name as a label (choices, table headings). The AMA's own "Credit(s)™"
 # belongs in designation statements only; elsewhere the amount decides singular or plural.
+# The AMA's trademark is never translated; the other labels are (lazily, in the reader's locale).
 CREDIT_LABELS: dict[str, str] = {
     "ama-pra-1": "AMA PRA Category 1 Credit™",
-    "abp-moc-2": "ABP MOC Part 2 points",
-    "ancc-contact-hours": "ANCC contact hours",
-    "participation": "Hours of participation",
-}
-# What follows an amount: (exactly one, any other amount).
+    "abp-moc-2": _l("ABP MOC Part 2 points"),
+    "ancc-contact-hours": _l("ANCC contact hours"),
+    "participation": _l("Hours of participation"),
+}  # type: ignore[dict-item]
+# What follows an amount: (exactly one, any other amount), in English; credit_line translates.
 CREDIT_UNITS: dict[str, tuple[str, str]] = {
     "ama-pra-1": ("AMA PRA Category 1 Credit™", "AMA PRA Category 1 Credits™"),
     "abp-moc-2": ("ABP MOC Part 2 point", "ABP MOC Part 2 points"),
@@ -29,10 +37,15 @@ CREDIT_UNITS: dict[str, tuple[str, str]] = {
 CME_CREDIT_TYPES = frozenset({"ama-pra-1", "abp-moc-2", "ancc-contact-hours"})
 STATUSES = ("valid", "superseded", "revoked")
 LEARNING_FORMAT_LABELS: dict[str, str] = {
-    "enduring-material": "Enduring material",
-    "live-activity": "Live activity",
-}
+    "enduring-material": _l("Enduring material"),
+    "live-activity": _l("Live activity"),
+}  # type: ignore[dict-item]
 CREDIT_STEP = Decimal("0.25")
+STATUS_LABELS: dict[str, str] = {
+    "valid": _l("Valid"),
+    "superseded": _l("Superseded"),
+    "revoked": _l("Revoked"),
+}  # type: ignore[dict-item]
 
 
 @dataclass(frozen=True)
@@ -54,6 +67,9 @@ class CertificateDocument:
     abp_id: str | None = None  # MOC certificates only, as the four below
     pars_activity_id: str | None = None
     moc_statement: str | None = None
+    # The language of the course's own words (title, accreditation and MOC statements), which
+    # print as the course gave them whatever language the certificate's fixed text is in.
+    content_language: str = "en"
 
     def __post_init__(self) -> None:
         # Checked here so a bad snapshot fails before anything is printed with it.
@@ -78,7 +94,8 @@ class CertificateDocument:
     @property
     def learning_format_label(self) -> str | None:
         """Return the learning format as printed: "Enduring material"."""
-        return LEARNING_FORMAT_LABELS.get(self.learning_format or "")
+        label = LEARNING_FORMAT_LABELS.get(self.learning_format or "")
+        return str(label) if label is not None else None
 
 
 @dataclass(frozen=True)
@@ -125,21 +142,55 @@ def format_amount(amount: Decimal) -> str:
     return text[:-1] if text.endswith("0") else text
 
 
+def localized_amount(amount: Decimal, locale: Locale | str | None = None) -> str:
+    """Format a credit amount as format_amount does, with the locale's decimal sign."""
+    format_amount(amount)  # the same checks
+    # US Spanish writes a decimal point, as US English does ("0.75", CLDR es_US): learners in
+    # the US read it on forms and board records, and "0,75" would look like seventy-five.
+    loc = Locale.parse(locale) if locale is not None else get_locale() or Locale.parse("en_US")
+    return format_decimal(Decimal(amount), "#,##0.0#", locale=loc)
+
+
+def status_label(status: str) -> str:
+    """Return a certificate status as printed: "Valid", "Superseded", "Revoked"."""
+    return str(STATUS_LABELS.get(status, status))
+
+
 def credit_label(credit_type: str) -> str:
     """Return the printed name of a credit type, or the type itself if it is not known."""
-    return CREDIT_LABELS.get(credit_type, credit_type)
+    return str(CREDIT_LABELS.get(credit_type, credit_type))
 
 
 def credit_line(credit_type: str, amount: Decimal) -> str:
     """Return the amount and its unit, e.g. "0.75 AMA PRA Category 1 Credits™"."""
     if credit_type not in CREDIT_UNITS:
         raise ValueError(f"unknown credit type {credit_type!r}")
-    one, other = CREDIT_UNITS[credit_type]
-    return f"{format_amount(amount)} {one if Decimal(amount) == 1 else other}"
+    text = localized_amount(amount)
+    # Amounts are decimals; the unit is singular for exactly one and plural otherwise, in
+    # English and Spanish alike, so the count given to ngettext is 1 or 2.
+    count = 1 if Decimal(amount) == 1 else 2
+    if credit_type == "ama-pra-1":
+        # The AMA's trademarked unit stays in English in every language.
+        one, other = CREDIT_UNITS[credit_type]
+        return f"{text} {one if count == 1 else other}"
+    if credit_type == "abp-moc-2":
+        return ngettext(
+            "%(amount)s ABP MOC Part 2 point",
+            "%(amount)s ABP MOC Part 2 points",
+            count,
+            amount=text,
+        )
+    if credit_type == "ancc-contact-hours":
+        return ngettext(
+            "%(amount)s ANCC contact hour", "%(amount)s ANCC contact hours", count, amount=text
+        )
+    return ngettext(
+        "%(amount)s hour of participation", "%(amount)s hours of participation", count, amount=text
+    )
 
 
 def certificate_title(credit_type: str) -> str:
     """Return "Certificate of Completion" for CME credit, else "Certificate of Participation"."""
     if credit_type in CME_CREDIT_TYPES:
-        return "Certificate of Completion"
-    return "Certificate of Participation"
+        return gettext("Certificate of Completion")
+    return gettext("Certificate of Participation")

@@ -14,6 +14,9 @@ from datetime import date
 from decimal import Decimal
 from fractions import Fraction
 
+from flask_babel import gettext, ngettext
+from flask_babel import lazy_gettext as _l
+
 from lms.content.model import CREDIT_TYPES
 from lms.dates import long_date
 
@@ -27,21 +30,54 @@ PROFESSIONS: tuple[str, ...] = (
     "other",
 )
 
-# How each credit type reads inside a sentence ("You have already claimed ...").
-_IN_SENTENCE: dict[str, str] = {
-    "ama-pra-1": "AMA PRA Category 1 Credit™",
-    "abp-moc-2": "ABP MOC Part 2 points",
-    "ancc-contact-hours": "ANCC contact hours",
-    "participation": "a certificate of participation",
-}
+# Messages are lazy (`_l`) so that each reads in the locale of the page that shows it; they are
+# turned into str where they are returned, because callers join and compare them.
+# How each credit type reads inside a sentence ("You have already claimed ..."): whole sentences
+# per type, so that translations can agree in gender and number.
+_NOT_OFFERED: dict[str, str] = {
+    "ama-pra-1": _l("This course does not offer AMA PRA Category 1 Credit™."),
+    "abp-moc-2": _l("This course does not offer ABP MOC Part 2 points."),
+    "ancc-contact-hours": _l("This course does not offer ANCC contact hours."),
+    "participation": _l("This course does not offer a certificate of participation."),
+}  # type: ignore[dict-item]
+_ALREADY_CLAIMED: dict[str, str] = {
+    "ama-pra-1": _l(
+        "You have already claimed AMA PRA Category 1 Credit™ for this course. "
+        "A claim cannot be changed or raised later."
+    ),
+    "abp-moc-2": _l(
+        "You have already claimed ABP MOC Part 2 points for this course. "
+        "A claim cannot be changed or raised later."
+    ),
+    "ancc-contact-hours": _l(
+        "You have already claimed ANCC contact hours for this course. "
+        "A claim cannot be changed or raised later."
+    ),
+    "participation": _l(
+        "You have already claimed a certificate of participation for this course. "
+        "A claim cannot be changed or raised later."
+    ),
+}  # type: ignore[dict-item]
 
 # A profile can be out of date, so point to the fix rather than imply the learner is wrong.
-_PROFESSION_HINT = "If your profession has changed, you can update it in your profile."
+_PROFESSION_HINT = _l("If your profession has changed, you can update it in your profile.")
 _NOT_FOR_PROFESSION: dict[str, str] = {
-    "ama-pra-1": "AMA PRA Category 1 Credit™ is for physicians and pediatric trainees.",
-    "abp-moc-2": "ABP MOC Part 2 points are for physicians.",
-    "ancc-contact-hours": "ANCC contact hours are for nurses.",
-}
+    "ama-pra-1": _l("AMA PRA Category 1 Credit™ is for physicians and pediatric trainees."),
+    "abp-moc-2": _l("ABP MOC Part 2 points are for physicians."),
+    "ancc-contact-hours": _l("ANCC contact hours are for nurses."),
+}  # type: ignore[dict-item]
+# What an ABP MOC claim still needs, by (ABP ID, birth month, birth day) missing.
+_MISSING_MOC: dict[tuple[bool, bool, bool], str] = {
+    (True, False, False): _l("Add your ABP ID to your profile to claim MOC points."),
+    (True, True, True): _l(
+        "Add your ABP ID and birth month and day to your profile to claim MOC points."
+    ),
+    (True, True, False): _l("Add your ABP ID and birth month to your profile to claim MOC points."),
+    (True, False, True): _l("Add your ABP ID and birth day to your profile to claim MOC points."),
+    (False, True, True): _l("Add your birth month and day to your profile to claim MOC points."),
+    (False, True, False): _l("Add your birth month to your profile to claim MOC points."),
+    (False, False, True): _l("Add your birth day to your profile to claim MOC points."),
+}  # type: ignore[dict-item]
 _ELIGIBLE: dict[str, frozenset[str]] = {
     "ama-pra-1": frozenset({"physician", "pediatric-trainee"}),
     "abp-moc-2": frozenset({"physician"}),
@@ -56,22 +92,22 @@ _AMOUNT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)", re.ASCII)
 # Days in each month, with February 29 allowed: the ABP matches on month and day only.
 _DAYS_IN_MONTH = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
-_MSG_DISCLOSURES = "Read and acknowledge the disclosures at the start of the course."
-_MSG_EVALUATION = "Submit the course evaluation."
-_MSG_NOT_COMPLETE = "Credit can be claimed once every part of the course is complete."
-_MSG_UNKNOWN_TYPE = "This course does not offer that kind of credit."
-_MSG_AMOUNT_MISSING = "Enter the amount of credit you are claiming as a number, such as 0.75."
-_MSG_AMOUNT_NOT_POSITIVE = "Enter an amount greater than 0."
-_MSG_AMOUNT_STEP = "Enter the amount in steps of 0.25, such as 0.5 or 0.75."
-_MSG_ATTESTATION = (
+_MSG_DISCLOSURES = _l("Read and acknowledge the disclosures at the start of the course.")
+_MSG_EVALUATION = _l("Submit the course evaluation.")
+_MSG_NOT_COMPLETE = _l("Credit can be claimed once every part of the course is complete.")
+_MSG_UNKNOWN_TYPE = _l("This course does not offer that kind of credit.")
+_MSG_AMOUNT_MISSING = _l("Enter the amount of credit you are claiming as a number, such as 0.75.")
+_MSG_AMOUNT_NOT_POSITIVE = _l("Enter an amount greater than 0.")
+_MSG_AMOUNT_STEP = _l("Enter the amount in steps of 0.25, such as 0.5 or 0.75.")
+_MSG_ATTESTATION = _l(
     "Confirm that the amount you are claiming matches the time you spent on the course."
 )
-_MSG_MOC_CONSENT = (
+_MSG_MOC_CONSENT = _l(
     "To claim MOC points, agree to let us report your completion to the "
     "American Board of Pediatrics."
 )
 # The claim form shows these next to the boxes they are about.
-ATTESTATION_MESSAGE = _MSG_ATTESTATION
+ATTESTATION_MESSAGE = _MSG_ATTESTATION  # lazy: str() them where they are shown
 MOC_CONSENT_MESSAGE = _MSG_MOC_CONSENT
 
 
@@ -140,20 +176,25 @@ def completion_problems(state: CourseState) -> list[str]:
     """Return what the learner still needs to do to complete the course; empty when complete."""
     problems: list[str] = []
     if not state.disclosures_acknowledged:
-        problems.append(_MSG_DISCLOSURES)
+        problems.append(str(_MSG_DISCLOSURES))
     if state.lessons_done < state.lessons_total:
-        if state.lessons_total == 1:
-            problems.append(f"{state.lessons_done} of 1 lesson is complete.")
-        else:
-            problems.append(f"{state.lessons_done} of {state.lessons_total} lessons are complete.")
+        problems.append(
+            ngettext(
+                "%(done)s of %(num)d lesson is complete.",
+                "%(done)s of %(num)d lessons are complete.",
+                state.lessons_total,
+                done=state.lessons_done,
+            )
+        )
     for title, passed in state.quizzes:
-        message = f"Pass the {title}."
+        # The quiz's title comes from the course ("post-test"), in the course's language.
+        message = gettext("Pass the %(title)s.", title=title)
         # Two quizzes with one title would otherwise read as a repeated sentence.
         if not passed and message not in problems:
             problems.append(message)
     # A credit course without an evaluation page is an authoring gap, not the learner's to fix.
     if state.has_credits and state.has_evaluation and not state.evaluation_submitted:
-        problems.append(_MSG_EVALUATION)
+        problems.append(str(_MSG_EVALUATION))
     return problems
 
 
@@ -197,30 +238,30 @@ def claim_problems(
     # correct the amount or tick boxes would only add noise.
     blockers: list[str] = []
     if not completed:
-        blockers.append(_MSG_NOT_COMPLETE)
+        blockers.append(str(_MSG_NOT_COMPLETE))
     if option is None:
-        label = _IN_SENTENCE.get(request.credit_type)
-        blockers.append(f"This course does not offer {label}." if label else _MSG_UNKNOWN_TYPE)
+        blockers.append(str(_NOT_OFFERED.get(request.credit_type, _MSG_UNKNOWN_TYPE)))
     elif option.reason is not None:
         blockers.append(option.reason)
     if option is not None and request.credit_type in already_claimed:
-        blockers.append(
-            f"You have already claimed {_IN_SENTENCE[request.credit_type]} for this course. "
-            "A claim cannot be changed or raised later."
-        )
+        blockers.append(str(_ALREADY_CLAIMED[request.credit_type]))
     # Both dates are inclusive: credit opens on the release date and closes after expiration.
     if release_date is not None and today < release_date:
-        blockers.append(f"Credit for this course opens on {long_date(release_date)}.")
+        blockers.append(
+            gettext("Credit for this course opens on %(date)s.", date=long_date(release_date))
+        )
     if expiration_date is not None and today > expiration_date:
-        blockers.append(f"Credit for this course closed on {long_date(expiration_date)}.")
+        blockers.append(
+            gettext("Credit for this course closed on %(date)s.", date=long_date(expiration_date))
+        )
     if blockers or option is None:
         return blockers
 
     problems = _amount_problems(request.amount, option.max)
     if not request.attested:
-        problems.append(_MSG_ATTESTATION)
+        problems.append(str(_MSG_ATTESTATION))
     if request.credit_type == "abp-moc-2" and not request.consent_to_report:
-        problems.append(_MSG_MOC_CONSENT)
+        problems.append(str(_MSG_MOC_CONSENT))
     return problems
 
 
@@ -250,36 +291,29 @@ def _unavailable_reason(credit_type: str, profile: LearnerProfile) -> str | None
     if profile.profession not in _ELIGIBLE[credit_type]:
         return f"{_NOT_FOR_PROFESSION[credit_type]} {_PROFESSION_HINT}"
     if credit_type == "abp-moc-2":
-        missing = _missing_moc_details(profile)
-        if missing:
-            return f"Add your {missing} to your profile to claim MOC points."
+        # The ABP matches a report to a diplomate by ID, birth month and birth day together.
+        missing = (
+            not (profile.abp_id and profile.abp_id.strip()),
+            profile.birth_month is None,
+            profile.birth_day is None,
+        )
+        if any(missing):
+            return str(_MISSING_MOC[missing])
     return None
-
-
-def _missing_moc_details(profile: LearnerProfile) -> str:
-    # The ABP matches a report to a diplomate by ID, birth month and birth day together.
-    parts: list[str] = []
-    if not (profile.abp_id and profile.abp_id.strip()):
-        parts.append("ABP ID")
-    if profile.birth_month is None and profile.birth_day is None:
-        parts.append("birth month and day")
-    elif profile.birth_month is None:
-        parts.append("birth month")
-    elif profile.birth_day is None:
-        parts.append("birth day")
-    return " and ".join(parts)
 
 
 def _amount_problems(amount: Decimal | None, maximum: Decimal) -> list[str]:
     if amount is None or not amount.is_finite():
-        return [_MSG_AMOUNT_MISSING]
+        return [str(_MSG_AMOUNT_MISSING)]
     if amount <= 0:
-        return [_MSG_AMOUNT_NOT_POSITIVE]
+        return [str(_MSG_AMOUNT_NOT_POSITIVE)]
     problems: list[str] = []
     if amount > maximum:
-        problems.append(f"The most you can claim is {_format_amount(maximum)}.")
+        problems.append(
+            gettext("The most you can claim is %(amount)s.", amount=_format_amount(maximum))
+        )
     if not is_quarter_step(amount):
-        problems.append(_MSG_AMOUNT_STEP)
+        problems.append(str(_MSG_AMOUNT_STEP))
     return problems
 
 
@@ -298,11 +332,13 @@ def describe_seconds(seconds: int) -> str:
     """Return a recorded time as people read it: "less than a minute", "1 hour 5 minutes"."""
     minutes = max(seconds, 0) // 60
     if minutes < 1:
-        return "less than a minute"
+        return gettext("less than a minute")
     hours, minutes = divmod(minutes, 60)
-    parts = []
-    if hours:
-        parts.append(f"{hours} hour{'s' if hours != 1 else ''}")
-    if minutes:
-        parts.append(f"{minutes} minute{'s' if minutes != 1 else ''}")
-    return " ".join(parts)
+    hours_text = ngettext("%(num)d hour", "%(num)d hours", hours)
+    minutes_text = ngettext("%(num)d minute", "%(num)d minutes", minutes)
+    if not minutes:
+        return hours_text
+    if not hours:
+        return minutes_text
+    # "1 hour 5 minutes": one message, so a language can join the two its own way.
+    return gettext("%(hours)s %(minutes)s", hours=hours_text, minutes=minutes_text)

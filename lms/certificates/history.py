@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -12,7 +14,7 @@ from lms.audit.models import AuditEvent
 from lms.certificates.models import Certificate
 from lms.extensions import db
 
-EVENT_LABELS = {"certificate.reissued": "Reissued", "certificate.revoked": "Revoked"}
+EVENT_LABELS = {"certificate.reissued": _l("Reissued"), "certificate.revoked": _l("Revoked")}
 
 
 @dataclass(frozen=True)
@@ -40,7 +42,7 @@ def certificate_history(certificate: Certificate) -> list[HistoryEntry]:
     # A replacement's issue is told by the reissue that made it, with both names.
     replacements = {c.superseded_by_id for c in certificates}
     entries = [
-        HistoryEntry(c.issued_at, "Issued", c.public_id, c.holder_name)
+        HistoryEntry(c.issued_at, _("Issued"), c.public_id, c.holder_name)
         for c in certificates
         if c.id not in replacements
     ]
@@ -59,7 +61,7 @@ def certificate_history(certificate: Certificate) -> list[HistoryEntry]:
         entries.append(
             HistoryEntry(
                 at=event.at,
-                what=EVENT_LABELS[event.action],
+                what=str(EVENT_LABELS[event.action]),
                 certificate_id=event.target_id,
                 # Older events did not record the name; the certificate still prints it.
                 holder_name=details.get("old_name") or names[event.target_id],

@@ -4,6 +4,10 @@ Both renderers fill a Jinja template through Flask (autoescaped: the holder's na
 input), then lay it out with WeasyPrint. The only resources a document may load are `data:`
 URLs, so rendering never touches the network or the file system whatever the text contains.
 Call them inside an app context.
+
+Both print in a locale ("en_US", "es_US"; the current one by default): the fixed text, dates and
+amounts follow it, while what the document holds (names, course titles, the course's own
+accreditation statement) prints as it was stored.
 """
 
 from __future__ import annotations
@@ -16,6 +20,8 @@ from typing import Any
 
 import segno
 from flask import current_app, render_template
+from flask_babel import force_locale, get_locale, gettext
+from markupsafe import Markup
 from weasyprint import HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
@@ -26,7 +32,8 @@ from lms.certificates.documents import (
     certificate_title,
     credit_label,
     credit_line,
-    format_amount,
+    localized_amount,
+    status_label,
 )
 from lms.dates import long_date
 
@@ -94,8 +101,18 @@ def qr_data_uri(url: str) -> str:
     return segno.make(url, error="m").svg_data_uri(dark="#000", light="#fff", border=4)
 
 
-def render_certificate_pdf(doc: CertificateDocument) -> bytes:
-    """Render a certificate as a one-page US Letter landscape PDF."""
+def document_locale(locale: str | None = None) -> str:
+    """Return the locale a document prints in: `locale`, else the current one."""
+    return locale or str(get_locale() or "en_US")
+
+
+def render_certificate_pdf(doc: CertificateDocument, locale: str | None = None) -> bytes:
+    """Render a certificate as a one-page US Letter landscape PDF, in `locale` (or the current)."""
+    with force_locale(document_locale(locale)):
+        return _render_certificate_pdf(doc)
+
+
+def _render_certificate_pdf(doc: CertificateDocument) -> bytes:
     qr = qr_data_uri(doc.verification_url)
     start = _first_fit(doc)
     for index in range(start, len(FITS)):
@@ -114,6 +131,8 @@ def render_certificate_pdf(doc: CertificateDocument) -> bytes:
             completed=long_date(doc.completion_date),
             accreditation=accreditation,
             qr=qr,
+            format_amount=localized_amount,
+            lang=_html_lang(),
             created=_w3c_date(doc.completion_date),
             generator=GENERATOR,
         )
@@ -125,22 +144,63 @@ def render_certificate_pdf(doc: CertificateDocument) -> bytes:
     raise ValueError(f"certificate {doc.certificate_id} does not fit on one page")
 
 
-def render_transcript_pdf(doc: TranscriptDocument) -> bytes:
+def render_transcript_pdf(doc: TranscriptDocument, locale: str | None = None) -> bytes:
     """Render a transcript as a US Letter portrait PDF of as many pages as it needs."""
-    html = render_template(
-        "certificates/transcript_pdf.html",
-        doc=doc,
-        provider_name=current_app.config["PROVIDER_NAME"],
-        site_name=current_app.config["SITE_NAME"],
-        generated=long_date(doc.generated_on),
-        created=_w3c_date(doc.generated_on),
-        generator=GENERATOR,
-        credit_label=_column_label,
-        format_amount=format_amount,
-    )
+    with force_locale(document_locale(locale)):
+        html = render_template(
+            "certificates/transcript_pdf.html",
+            doc=doc,
+            provider_name=current_app.config["PROVIDER_NAME"],
+            site_name=current_app.config["SITE_NAME"],
+            generated=long_date(doc.generated_on),
+            lang=_html_lang(),
+            # The page footers are CSS `content`: translated words around the holder's name
+            # (taken from the header by string-set) and the page counters.
+            footer_left=_css_content(
+                gettext(
+                    "Transcript of %(name)s, generated %(date)s",
+                    name=_MARK + "string(holder)" + _MARK,
+                    date=_MARK + "string(generated)" + _MARK,
+                )
+            ),
+            footer_right=_css_content(
+                gettext(
+                    "Page %(page)s of %(pages)s",
+                    page=_MARK + "counter(page)" + _MARK,
+                    pages=_MARK + "counter(pages)" + _MARK,
+                )
+            ),
+            created=_w3c_date(doc.generated_on),
+            generator=GENERATOR,
+            credit_label=_column_label,
+            format_amount=localized_amount,
+            status_label=status_label,
+        )
     return HTML(string=html, url_fetcher=DataURLFetcher()).write_pdf(
         font_config=_font_config(), **PDF_OPTIONS
     )
+
+
+_MARK = "\x00"  # sets the CSS functions apart from the translated words around them
+
+
+def _css_content(text: str) -> Markup:
+    # "Page \0counter(page)\0 of ..." -> `"Page " counter(page) " of " ...`: words become
+    # quoted CSS strings, the marked pieces stay CSS functions.
+    parts = []
+    for index, part in enumerate(text.split(_MARK)):
+        if index % 2:
+            parts.append(part)
+        elif part:
+            quoted = part.replace("\\", "\\\\").replace('"', '\\"').replace("<", "\\3c ")
+            parts.append(f'"{quoted}"')
+    # Safe in a <style>: every quote, backslash and "<" of the words is escaped above.
+    return Markup(" ".join(parts))  # noqa: S704
+
+
+def _html_lang() -> str:
+    # "es_US" -> "es-US": the PDF's /Lang, which screen readers use to pick a voice.
+    return str(get_locale() or "en_US").replace("_", "-")
 
 
 def _font_config() -> FontConfiguration:
@@ -183,7 +243,7 @@ def _name_size(fit: Fit, name: str) -> float:
 
 def _clamp(text: str, limit: int) -> str:
     cut = text[:limit].rsplit(" ", 1)[0].rstrip(" ,;:")
-    return f"{cut} … (full statement at the verification address below)"
+    return gettext("%(text)s … (full statement at the verification address below)", text=cut)
 
 
 def _w3c_date(day: date) -> str:

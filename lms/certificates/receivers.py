@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from flask_babel import ngettext
+
 from lms.accounts.models import User
 from lms.accounts.signals import name_changed
 from lms.certificates.services import record_completion, reissue_after_name_change
@@ -20,7 +22,10 @@ def _reissue_in_new_name(user: User, **_: object) -> str | None:
     reissued = reissue_after_name_change(user)
     if not reissued:
         return None
-    return (
-        f"{len(reissued)} certificate(s) were reissued with your new name; "
-        "the old ones stay verifiable as superseded."
+    return ngettext(
+        "%(num)d certificate was reissued with your new name; "
+        "the old one stays verifiable as superseded.",
+        "%(num)d certificates were reissued with your new name; "
+        "the old ones stay verifiable as superseded.",
+        len(reissued),
     )

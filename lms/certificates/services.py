@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -212,7 +213,7 @@ def claim_credit(
             " ".join(problems)
         )
     if completion is None:  # claim_problems already refuses this; kept for type narrowing
-        raise CertificateError("Complete the course before claiming credit.")
+        raise CertificateError(_("Complete the course before claiming credit."))
     claim = CreditClaim(
         completion_id=completion.id,
         user_id=user.id,
@@ -229,8 +230,10 @@ def claim_credit(
     except IntegrityError as error:
         # A simultaneous claim (double click, two tabs) got there first.
         raise AlreadyClaimed(
-            "You have already claimed this credit for this course. A claim cannot be changed "
-            "or raised later."
+            _(
+                "You have already claimed this credit for this course. A claim cannot be "
+                "changed or raised later."
+            )
         ) from error
     if request.credit_type == "abp-moc-2":
         # The ABP gives MOC credit for an activity at most once per day per diplomate.
@@ -321,8 +324,8 @@ def reissue(certificate: Certificate, *, actor: User | None, reason: str) -> Cer
     """Issue a replacement with the holder's current name; the old id stays verifiable."""
     if not _leave_valid(certificate, status="superseded"):
         if certificate.status == "revoked":
-            raise CertificateError("A revoked certificate cannot be reissued.")
-        raise CertificateError("This certificate was already replaced by a newer one.")
+            raise CertificateError(_("A revoked certificate cannot be reissued."))
+        raise CertificateError(_("This certificate was already replaced by a newer one."))
     replacement = issue_certificate(
         certificate.claim,
         holder_name=certificate.user.full_name,
@@ -388,7 +391,7 @@ def revoke(
     """Revoke a valid certificate with a reason; it stays verifiable, as revoked."""
     reason = reason.strip()
     if not reason:
-        raise CertificateError("Give a reason for revoking the certificate.")
+        raise CertificateError(_("Give a reason for revoking the certificate."))
     revoked = _leave_valid(
         certificate,
         status="revoked",
@@ -398,16 +401,22 @@ def revoke(
     )
     if not revoked:
         if certificate.status == "revoked":
-            raise CertificateError("This certificate is already revoked.")
+            raise CertificateError(_("This certificate is already revoked."))
         # Revoking a replaced certificate would leave its valid replacement behind.
         current = current_of(certificate)
         if current.status == "revoked":
             raise CertificateError(
-                f"This certificate was replaced by {current.public_id}, which is revoked."
+                _(
+                    "This certificate was replaced by %(id)s, which is revoked.",
+                    id=current.public_id,
+                )
             )
         raise CertificateError(
-            f"This certificate was replaced by {current.public_id}; "
-            "revoke that one instead if the credit must be withdrawn."
+            _(
+                "This certificate was replaced by %(id)s; revoke that one instead if the "
+                "credit must be withdrawn.",
+                id=current.public_id,
+            )
         )
     record_event(
         actor,

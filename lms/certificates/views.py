@@ -16,6 +16,8 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import force_locale, get_locale
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
@@ -30,6 +32,7 @@ from lms.certificates.documents import (
     TranscriptDocument,
     TranscriptRow,
     credit_line,
+    status_label,
 )
 from lms.certificates.forms import ClaimForm, ReissueForm, RevokeForm
 from lms.certificates.history import certificate_history
@@ -69,7 +72,42 @@ def document_for(certificate: Certificate) -> CertificateDocument:
         abp_id=certificate.abp_id,
         pars_activity_id=certificate.pars_activity_id,
         moc_statement=certificate.moc_statement,
+        content_language=certificate.claim.completion.version.language or "en",
     )
+
+
+# Languages a certificate or transcript can be printed in, by the `?lang=` of its download URL.
+DOCUMENT_LOCALES = {"en": "en_US", "es": "es_US"}
+# How each language offers itself on the download links: in its own words, never translated,
+# so that a reader finds their language whatever language the page is in.
+DOWNLOAD_IN = {"en": "Download in English", "es": "Descargar en español"}
+
+
+def requested_document_locale() -> str:
+    """Return the locale to print a download in: `?lang=en|es`, else the page's language."""
+    chosen = request.args.get("lang", "")
+    if chosen in DOCUMENT_LOCALES:
+        return DOCUMENT_LOCALES[chosen]
+    return DOCUMENT_LOCALES.get(get_locale().language if get_locale() else "en", "en_US")
+
+
+@bp.app_template_global()
+def document_lang() -> str:
+    """Return the `lang` value of the current page's language, for download links."""
+    locale = get_locale()
+    return locale.language if locale and locale.language in DOCUMENT_LOCALES else "en"
+
+
+@bp.app_template_global()
+def document_languages() -> list[tuple[str, str]]:
+    """Return (lang, "Download in English") for each language a document prints in."""
+    return list(DOWNLOAD_IN.items())
+
+
+@bp.app_template_global()
+def certificate_status(status: str) -> str:
+    """Return a certificate status as people read it: "Valid", "Revoked"."""
+    return status_label(status)
 
 
 @bp.app_template_global()
@@ -81,7 +119,7 @@ def credit_text(credit_type: str, amount: object) -> str:
 @bp.app_template_global()
 def credit_name(credit_type: str) -> str:
     """Return the name of a credit type for templates."""
-    return CREDIT_LABELS.get(credit_type, credit_type)
+    return str(CREDIT_LABELS.get(credit_type, credit_type))
 
 
 @bp.route("/courses/<slug>/credit", methods=["GET", "POST"])
@@ -108,10 +146,11 @@ def claim(slug: str) -> str | Response:
     ]
     # Shown, never enforced: AMA leaves the claim to the physician.
     recorded = services.recorded_seconds([enrolment.id])[enrolment.id]
-    form.amount.description = (
-        f"{form.amount.description} The site recorded "
-        f"{eligibility.describe_seconds(recorded)} of your time in this course (pages open on "
-        "screen and quiz attempts); it cannot see time spent with the page closed or printed."
+    form.amount.description = _(
+        "%(hint)s The site recorded %(time)s of your time in this course (pages open on "
+        "screen and quiz attempts); it cannot see time spent with the page closed or printed.",
+        hint=form.amount.description,
+        time=eligibility.describe_seconds(recorded),
     )
     if form.validate_on_submit():
         request_ = eligibility.ClaimRequest(
@@ -134,7 +173,7 @@ def claim(slug: str) -> str | Response:
             form.amount.errors = [*form.amount.errors, str(error)]
         else:
             db.session.commit()
-            flash("Your certificate is ready.", "success")
+            flash(_("Your certificate is ready."), "success")
             return redirect(url_for("certificates.show", public_id=certificate.public_id))
     return render_template(
         "certificates/claim.html",
@@ -188,13 +227,25 @@ def show(public_id: str) -> str:
 def download(public_id: str) -> Response:
     """Download a certificate as PDF, printed from what was stored when it was issued."""
     certificate = _own_certificate(public_id)
-    pdf = render_certificate_pdf(document_for(certificate))
-    filename = f"certificate-{certificate.public_id}.pdf"
+    locale = requested_document_locale()
+    pdf = render_certificate_pdf(document_for(certificate), locale=locale)
+    # Nothing keeps a rendered PDF (no stored file, no ETag, and `no-store` from personal_data),
+    # so each language is printed fresh; the URL and the file name still tell them apart.
+    filename = f"certificate-{certificate.public_id}{_language_suffix(locale)}.pdf"
     return Response(
         pdf,
         mimetype="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Content-Language": locale.replace("_", "-"),
+        },
     )
+
+
+def _language_suffix(locale: str) -> str:
+    # English files keep the names they always had; other languages add theirs: "-es".
+    language = locale.split("_")[0]
+    return "" if language == "en" else f"-{language}"
 
 
 def _public_record(certificate: Certificate) -> dict[str, object]:
@@ -206,7 +257,7 @@ def _public_record(certificate: Certificate) -> dict[str, object]:
         "course_title": certificate.course_title,
         "completion_date": certificate.completion_date.isoformat(),
         "credit_type": certificate.credit_type,
-        "credit": credit_line(certificate.credit_type, certificate.amount),
+        "credit": _english_credit_line(certificate),
         "amount": str(certificate.amount),
         "provider": certificate.provider_name,
         # A replacement in another name (the holder renamed themself) is not named here: the
@@ -219,6 +270,12 @@ def _public_record(certificate: Certificate) -> dict[str, object]:
         # Which version of the course was taken, and where its content came from.
         "provenance": certificate.claim.completion.version.provenance,
     }
+
+
+def _english_credit_line(certificate: Certificate) -> str:
+    # The JSON record is read by employers' systems: it says the same in every page language.
+    with force_locale("en_US"):
+        return credit_line(certificate.credit_type, certificate.amount)
 
 
 @bp.get("/verify/<public_id>")
@@ -294,11 +351,16 @@ def transcript() -> str:
 @login_required
 @personal_data
 def transcript_pdf() -> Response:
-    """Download the transcript as PDF."""
+    """Download the transcript as PDF, in the page's language or the one `?lang=` asks for."""
+    locale = requested_document_locale()
+    filename = f"transcript{_language_suffix(locale)}.pdf"
     return Response(
-        render_transcript_pdf(_transcript_document()),
+        render_transcript_pdf(_transcript_document(), locale=locale),
         mimetype="application/pdf",
-        headers={"Content-Disposition": 'attachment; filename="transcript.pdf"'},
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Content-Language": locale.replace("_", "-"),
+        },
     )
 
 
@@ -391,7 +453,7 @@ def admin_revoke(public_id: str) -> str | Response:
             flash(str(error), "error")
         else:
             db.session.commit()
-            flash(f"Certificate {certificate.public_id} is revoked.", "success")
+            flash(_("Certificate %(id)s is revoked.", id=certificate.public_id), "success")
         return redirect(url_for("certificates.admin_show", public_id=certificate.public_id))
     return render_template(
         "certificates/admin_show.html",
@@ -415,7 +477,7 @@ def admin_reissue(public_id: str) -> str | Response:
             flash(str(error), "error")
             return redirect(url_for("certificates.admin_show", public_id=certificate.public_id))
         db.session.commit()
-        flash(f"Reissued as {replacement.public_id}.", "success")
+        flash(_("Reissued as %(id)s.", id=replacement.public_id), "success")
         return redirect(url_for("certificates.admin_show", public_id=replacement.public_id))
     return render_template(
         "certificates/admin_show.html",

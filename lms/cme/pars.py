@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
+from flask_babel import lazy_gettext as _l
+
 from lms.exports.cells import neutralise
 from lms.exports.rows import SKIP_BAD_BOARD_ID, is_board_id, split_name
 
@@ -141,7 +143,7 @@ _COMPLETED = Column("Completion Date (MM/DD/YYYY)", _completed)
 LAYOUTS: dict[str, Layout] = {
     "abp-moc": Layout(
         key="abp-moc",
-        label="ABP MOC Part 2 (American Board of Pediatrics)",
+        label=_l("ABP MOC Part 2 (American Board of Pediatrics)"),
         credit_type="abp-moc-2",
         credit_step=Decimal("0.25"),
         needs_board_id=True,
@@ -159,7 +161,7 @@ LAYOUTS: dict[str, Layout] = {
     ),
     "ama-cme": Layout(
         key="ama-cme",
-        label="AMA PRA Category 1 Credit™ (CME for state medical boards)",
+        label=_l("AMA PRA Category 1 Credit™ (CME for state medical boards)"),
         credit_type="ama-pra-1",
         credit_step=Decimal("0.25"),
         needs_board_id=False,

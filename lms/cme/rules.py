@@ -1,7 +1,8 @@
 """Pure rules: MOC once per day, board-reporting deadlines, and how to earn a course's credit.
 
-No database and no Flask: callers load what a rule needs and pass it in. Every sentence
-returned for learners is a whole sentence, so each can be translated on its own.
+No database and no Flask app: callers load what a rule needs and pass it in. Every sentence
+returned for learners is a whole sentence, translated with gettext into the current locale
+(English outside an app context).
 """
 
 from __future__ import annotations
@@ -11,15 +12,18 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
+from flask_babel import gettext, ngettext
+from flask_babel import lazy_gettext as _l
+
 # ACCME and the ABP expect learner completions in PARS within 30 days of completion, and no
 # later than December 1 of the year the activity was completed (docs/cme.md).
 REPORT_WITHIN_DAYS = 30
 WARN_DAYS_BEFORE = 7
 
-MSG_MOC_ONCE_PER_DAY = (
+MSG_MOC_ONCE_PER_DAY = _l(
     "You have already received ABP MOC points for this activity on this day. The American "
     "Board of Pediatrics gives MOC credit for an activity at most once per day."
-)
+)  # lazy: read in the locale of whoever is shown it
 
 
 def moc_once_per_day_problem(credited_days: Collection[date], completed_on: date) -> str | None:
@@ -28,7 +32,7 @@ def moc_once_per_day_problem(credited_days: Collection[date], completed_on: date
     `credited_days` are the completion days on which the diplomate already has MOC credit for
     the same PARS activity.
     """
-    return MSG_MOC_ONCE_PER_DAY if completed_on in credited_days else None
+    return str(MSG_MOC_ONCE_PER_DAY) if completed_on in credited_days else None
 
 
 def report_deadline(completed_on: date) -> date:
@@ -86,31 +90,58 @@ def credit_steps(rules: CreditRules) -> list[str]:
     """Return how to earn the course's credit, one whole sentence per step, in order."""
     steps: list[str] = []
     if rules.lessons == 1:
-        steps.append("Read the lesson.")
+        steps.append(gettext("Read the lesson."))
     elif rules.lessons:
-        steps.append(f"Read all {rules.lessons} required lessons.")
+        steps.append(
+            ngettext(
+                "Read all %(num)d required lessons.",
+                "Read all %(num)d required lessons.",
+                rules.lessons,
+            )
+        )
     for title, score, attempts in rules.post_tests:
+        # The title is the course's own ("post-test"); the score a whole percentage.
         if attempts is None:
             steps.append(
-                f"Pass the {title} with a score of {score}% or higher. "
-                "You can take it as many times as you need."
+                gettext(
+                    "Pass the %(title)s with a score of %(score)s%% or higher. "
+                    "You can take it as many times as you need.",
+                    title=title,
+                    score=score,
+                )
             )
         elif attempts == 1:
             steps.append(
-                f"Pass the {title} with a score of {score}% or higher. You have one attempt."
+                gettext(
+                    "Pass the %(title)s with a score of %(score)s%% or higher. "
+                    "You have one attempt.",
+                    title=title,
+                    score=score,
+                )
             )
         else:
             steps.append(
-                f"Pass the {title} with a score of {score}% or higher. "
-                f"You have up to {attempts} attempts."
+                ngettext(
+                    "Pass the %(title)s with a score of %(score)s%% or higher. "
+                    "You have up to %(num)d attempts.",
+                    "Pass the %(title)s with a score of %(score)s%% or higher. "
+                    "You have up to %(num)d attempts.",
+                    attempts,
+                    title=title,
+                    score=score,
+                )
             )
     if rules.has_evaluation and rules.required_questions:
-        steps.append("Submit the course evaluation, answering the questions marked required.")
+        steps.append(
+            gettext("Submit the course evaluation, answering the questions marked required.")
+        )
     elif rules.has_evaluation:
-        steps.append("Submit the course evaluation.")
+        steps.append(gettext("Submit the course evaluation."))
     if rules.credits:
         steps.append(
-            "Claim your credit on the course's Credit and certificate page, only for the time "
-            "you spent. Your certificate is ready as soon as you claim."
+            gettext(
+                "Claim your credit on the course's Credit and certificate page, only for the "
+                "time you spent. Your certificate is ready as soon as you claim."
+            )
         )
     return steps

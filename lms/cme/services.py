@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date
 from decimal import Decimal
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, exists, func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -96,7 +98,7 @@ def record_moc_day(claim: CreditClaim, activity_id: str | None, completed_on: da
                 )
             )
     except IntegrityError as error:
-        raise ReportingError(rules.MSG_MOC_ONCE_PER_DAY) from error
+        raise ReportingError(str(rules.MSG_MOC_ONCE_PER_DAY)) from error
 
 
 # --- reportable claims ----------------------------------------------------------------------
@@ -224,7 +226,7 @@ def create_batch(layout: pars.Layout, actor: User | None, *, today: date) -> Rep
     """
     preview = preview_batch(layout)
     if not preview.rows:
-        raise ReportingError("There is nothing new to report.")
+        raise ReportingError(_("There is nothing new to report."))
     data = pars.file_bytes([values for _, values, _ in preview.rows], layout)
     batch = ReportBatch(
         layout=layout.key,
@@ -266,7 +268,7 @@ def request_correction(claim: CreditClaim, layout: pars.Layout, actor: User, rea
     """Ask for an already-reported claim to be reported again in the next batch; audited."""
     reason = reason.strip()
     if not reason:
-        raise ReportingError("Say what was corrected, for the audit log.")
+        raise ReportingError(_("Say what was corrected, for the audit log."))
     reported = db.session.scalar(
         select(
             exists().where(
@@ -275,9 +277,11 @@ def request_correction(claim: CreditClaim, layout: pars.Layout, actor: User, rea
         )
     )
     if not reported:
-        raise ReportingError("This record has not been reported yet; the next batch includes it.")
+        raise ReportingError(
+            _("This record has not been reported yet; the next batch includes it.")
+        )
     if claim.id in _open_corrections(layout.key):
-        raise ReportingError("This record is already waiting to be reported again.")
+        raise ReportingError(_("This record is already waiting to be reported again."))
     db.session.add(
         ReportCorrection(
             claim_id=claim.id,
@@ -344,12 +348,14 @@ def due_reports(today: date) -> list[rules.Due]:
 
 # --- credit earned elsewhere ----------------------------------------------------------------
 
+# Labels are lazy, read in the locale of the page or document that shows them; the AMA's
+# trademark stays in English.
 EXTERNAL_TYPES: dict[str, str] = {
     "ama-pra-1": "AMA PRA Category 1 Credit™",
-    "abp-moc-2": "ABP MOC Part 2 points",
-    "ancc-contact-hours": "ANCC contact hours",
-    "other": "Other credit or hours",
-}
+    "abp-moc-2": _l("ABP MOC Part 2 points"),
+    "ancc-contact-hours": _l("ANCC contact hours"),
+    "other": _l("Other credit or hours"),
+}  # type: ignore[dict-item]
 
 
 def is_pdf(data: bytes) -> bool:
@@ -381,9 +387,9 @@ def add_external_credit(
 ) -> ExternalCredit:
     """Record credit the learner earned elsewhere, with their certificate when given."""
     if credit_type not in EXTERNAL_TYPES:
-        raise ReportingError("Choose a kind of credit from the list.")
+        raise ReportingError(_("Choose a kind of credit from the list."))
     if pdf is not None and not is_pdf(pdf):
-        raise ReportingError("The certificate must be a PDF file that opens.")
+        raise ReportingError(_("The certificate must be a PDF file that opens."))
     credit = ExternalCredit(
         user_id=user.id,
         title=title.strip(),

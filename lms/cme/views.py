@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from datetime import UTC, datetime, time, timedelta
 
+from babel.numbers import format_decimal
 from flask import (
     Blueprint,
     abort,
@@ -16,6 +17,9 @@ from flask import (
     stream_with_context,
     url_for,
 )
+from flask_babel import get_locale, ngettext
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.wrappers import Response
@@ -36,6 +40,32 @@ from lms.extensions import db
 from lms.security import personal_data
 
 bp = Blueprint("cme", __name__, cli_group="cme")
+
+
+# Why a claim is left out of a batch, as administrators read it. pars and exports keep the
+# English reasons as values (they are compared and counted); the page shows them translated.
+SKIP_REASONS = {
+    pars.SKIP_NO_CONSENT: _l("did not consent to report"),
+    pars.SKIP_CONSENT_WITHDRAWN: _l("withdrew consent to report"),
+    pars.SKIP_NO_ACTIVITY_ID: _l("course has no PARS activity ID"),
+    pars.SKIP_NO_BOARD_ID: _l("no ABP ID in profile"),
+    pars.SKIP_BAD_BOARD_ID: _l("ABP ID in profile is not 4 to 10 digits (0-9)"),
+    pars.SKIP_NO_BIRTH_DATE: _l("birth month/day missing"),
+    pars.SKIP_REVOKED: _l("certificate revoked"),
+}
+
+
+@bp.app_template_global()
+def skip_reason_text(reason: str) -> str:
+    """Return why a claim is left out of a batch, in the reader's language."""
+    return str(SKIP_REASONS.get(reason, reason))
+
+
+@bp.app_template_filter("grouped")
+def grouped(value: int) -> str:
+    """Format a whole number with the locale's digit grouping: "1,024"."""
+    return format_decimal(value, locale=get_locale())
+
 
 # Downloads of stored files: never cached, never sniffed into something a browser would run.
 _DOWNLOAD_HEADERS = {
@@ -85,10 +115,10 @@ def board_consent() -> Response:
     choice = request.form.get("consent")
     if choice == "withdraw":
         changed = services.withdraw_consent(current_user)
-        message = "You have withdrawn consent. We will not report your credit to boards."
+        message = _("You have withdrawn consent. We will not report your credit to boards.")
     elif choice == "give":
         changed = services.give_consent(current_user)
-        message = "Thank you. We will report your credit to boards again."
+        message = _("Thank you. We will report your credit to boards again.")
     else:
         abort(400)
     db.session.commit()
@@ -137,7 +167,15 @@ def create_batch(layout_key: str) -> Response:
         flash(str(error), "info")
         return redirect(url_for("cme.reporting"))
     db.session.commit()
-    flash(f"Batch {batch.id} is ready: {batch.row_count} record(s). Download it below.", "success")
+    flash(
+        ngettext(
+            "Batch %(batch)s is ready: %(num)d record. Download it below.",
+            "Batch %(batch)s is ready: %(num)d records. Download it below.",
+            batch.row_count,
+            batch=batch.id,
+        ),
+        "success",
+    )
     return redirect(url_for("cme.reporting") + f"#batch-{batch.id}")
 
 
@@ -175,7 +213,7 @@ def correct(layout_key: str, claim_id: int) -> str | Response:
             form.reason.errors = [*form.reason.errors, str(error)]
         else:
             db.session.commit()
-            flash("The corrected record will be in the next batch.", "success")
+            flash(_("The corrected record will be in the next batch."), "success")
             return redirect(url_for("cme.reporting"))
     return render_template(
         "cme/correct.html",
@@ -196,7 +234,7 @@ def _archive_form() -> ArchiveForm:
         .outerjoin(CourseVersion, CourseVersion.id == Course.current_version_id)
         .order_by(Course.slug)
     ).all()
-    form.course.choices = [SelectChoice("", "Any course")] + [
+    form.course.choices = [SelectChoice("", _("Any course"))] + [
         SelectChoice(slug, f"{title or slug} ({slug})") for slug, title in courses
     ]
     return form
@@ -242,7 +280,9 @@ def _render_certificate(certificate: Certificate) -> bytes:
     from lms.certificates.pdf import render_certificate_pdf
     from lms.certificates.views import document_for
 
-    return render_certificate_pdf(document_for(certificate))
+    # An archive is for the provider's records and accreditors' audits, which are kept in
+    # English whatever language the administrator's pages are in.
+    return render_certificate_pdf(document_for(certificate), locale="en_US")
 
 
 # --- credit earned elsewhere (the learner's transcript) -------------------------------------
@@ -266,7 +306,10 @@ def add_external() -> str | Response | tuple[str, int]:
             filename = upload.filename
             if len(data) > limit:
                 form.certificate.errors = [
-                    f"The file is larger than {limit // 1024:,} KB. Attach a smaller PDF."
+                    _(
+                        "The file is larger than %(size)s KB. Attach a smaller PDF.",
+                        size=format_decimal(limit // 1024, locale=get_locale()),
+                    )
                 ]
                 return render_template("cme/external_form.html", form=form, limit=limit), 400
             if not data:
@@ -287,7 +330,7 @@ def add_external() -> str | Response | tuple[str, int]:
             form.certificate.errors = [str(error)]
             return render_template("cme/external_form.html", form=form, limit=limit), 400
         db.session.commit()
-        flash("Added to your transcript as self-reported credit.", "success")
+        flash(_("Added to your transcript as self-reported credit."), "success")
         return redirect(url_for("certificates.transcript") + "#self-reported")
     status = 400 if request.method == "POST" else 200
     return render_template("cme/external_form.html", form=form, limit=limit), status
@@ -309,7 +352,7 @@ def delete_external(credit_id: int) -> Response:
         abort(400)
     services.delete_external_credit(credit, current_user)
     db.session.commit()
-    flash("The self-reported entry is deleted.", "success")
+    flash(_("The self-reported entry is deleted."), "success")
     return redirect(url_for("certificates.transcript") + "#self-reported")
 
 

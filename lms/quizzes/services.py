@@ -9,6 +9,9 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from babel.numbers import format_decimal
+from flask_babel import get_locale, ngettext
+from flask_babel import gettext as _
 from sqlalchemy import null, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -84,17 +87,22 @@ def start_attempt(
     `language` is the language the questions are shown in; submitting records the final one.
     """
     if page.kind != "quiz" or page.version_id != enrolment.version_id:
-        raise QuizError("This page is not a quiz of your course.")
+        raise QuizError(_("This page is not a quiz of your course."))
     attempts = attempts_for(enrolment.user_id, page.id)
     open_attempt = next((a for a in attempts if not a.is_submitted), None)
     if open_attempt is not None:
         return open_attempt
     if any(a.passed for a in attempts):
-        raise QuizError("You have already passed this quiz.")
+        raise QuizError(_("You have already passed this quiz."))
     if attempts_left(rules, attempts) == 0:
         raise QuizError(
-            f"You have used all {rules.max_attempts} attempts at this quiz. "
-            "Please contact support if you need help."
+            ngettext(
+                "You have used your %(num)d attempt at this quiz. "
+                "Please contact support if you need help.",
+                "You have used all %(num)d attempts at this quiz. "
+                "Please contact support if you need help.",
+                rules.max_attempts or 0,
+            )
         )
     questions = [q for q in page.questions if q.kind in grading.GRADERS]
     rng = rng or random.SystemRandom()
@@ -143,16 +151,16 @@ def save_draft(
     for qid, value in responses.items():
         question = questions.get(qid)
         if question is None:
-            raise QuizError("Your answers include a question that is not part of this attempt.")
+            raise QuizError(_("Your answers include a question that is not part of this attempt."))
         if isinstance(value, str):
             if len(value) > MAX_TEXT_ANSWER:
-                raise QuizError(f"Please keep each answer under {MAX_TEXT_ANSWER:,} characters.")
+                raise QuizError(_too_long())
             clean[qid] = value
         else:
             valid = {o.id for o in question.options}
             chosen = [c for c in value if c in valid]
             if len(chosen) != len(value) or (question.kind == "single" and len(chosen) > 1):
-                raise QuizError(f"Question “{question.title}” has no such choice.")
+                raise QuizError(_("Question “%(title)s” has no such choice.", title=question.title))
             clean[qid] = chosen
     saved_at = now or utcnow()
     # Guarded like submitting: a draft that arrives after the submission changes nothing.
@@ -163,7 +171,7 @@ def save_draft(
         .execution_options(synchronize_session=False)
     )
     if saved.rowcount != 1:
-        raise AlreadySubmitted("This attempt was already submitted.")
+        raise AlreadySubmitted(_("This attempt was already submitted."))
     db.session.expire(attempt, ["draft_answers", "draft_saved_at"])
     return saved_at
 
@@ -194,7 +202,7 @@ def submit_attempt(
     questions = ordered_questions(attempt, attempt.page.questions)
     unknown = set(responses) - set(attempt.question_order)
     if unknown:
-        raise QuizError("Your answers include a question that is not part of this attempt.")
+        raise QuizError(_("Your answers include a question that is not part of this attempt."))
     try:
         grade = grading.grade_attempt(questions, responses)
     except grading.AnswerError as error:
@@ -215,7 +223,7 @@ def submit_attempt(
         .execution_options(synchronize_session=False)
     )
     if claimed.rowcount != 1:
-        raise AlreadySubmitted("This attempt was already submitted.")
+        raise AlreadySubmitted(_("This attempt was already submitted."))
     for position, result in enumerate(grade.results, start=1):
         response = result.response
         db.session.add(
@@ -249,17 +257,17 @@ def submit_evaluation(
 ) -> EvaluationResponse:
     """Record a learner's evaluation once per course version."""
     if page.kind != "evaluation" or page.version_id != enrolment.version_id:
-        raise QuizError("This page is not the evaluation of your course.")
+        raise QuizError(_("This page is not the evaluation of your course."))
     questions = {q.id: q for q in page.questions}
     clean: dict[str, Any] = {}
     for qid, value in answers.items():
         question = questions.get(qid)
         if question is None:
-            raise QuizError("Your answers include a question that is not in this evaluation.")
+            raise QuizError(_("Your answers include a question that is not in this evaluation."))
         if question.kind == "text":
             text = str(value or "").strip()
             if len(text) > MAX_TEXT_ANSWER:
-                raise QuizError(f"Please keep each answer under {MAX_TEXT_ANSWER:,} characters.")
+                raise QuizError(_too_long())
             clean[qid] = text
         else:
             chosen = list(value)
@@ -267,21 +275,22 @@ def submit_evaluation(
             if any(c not in valid for c in chosen) or (
                 question.kind == "single" and len(chosen) > 1
             ):
-                raise QuizError(f"Question “{question.title}” has no such choice.")
+                raise QuizError(_("Question “%(title)s” has no such choice.", title=question.title))
             clean[qid] = chosen
     # An evaluation submitted empty does not count: required questions must be answered,
     # and an evaluation with none marked needs at least one answer.
     missing = [q for q in page.questions if q.required and not clean.get(q.id)]
     if missing:
         raise QuizError(
-            "Please answer the questions marked required: "
-            + "; ".join(f"“{q.title}”" for q in missing)
-            + "."
+            _(
+                "Please answer the questions marked required: %(titles)s.",
+                titles="; ".join(f"“{q.title}”" for q in missing),
+            )
         )
     if not any(clean.values()):
-        raise QuizError("Please answer at least one question before submitting the evaluation.")
+        raise QuizError(_("Please answer at least one question before submitting the evaluation."))
     if evaluation_for(enrolment.user_id, page.id) is not None:
-        raise AlreadySubmitted("You have already submitted this evaluation. Thank you!")
+        raise AlreadySubmitted(_("You have already submitted this evaluation. Thank you!"))
     response = EvaluationResponse(
         user_id=enrolment.user_id,
         enrolment_id=enrolment.id,
@@ -293,6 +302,16 @@ def submit_evaluation(
         with db.session.begin_nested():
             db.session.add(response)
     except IntegrityError as error:
-        raise AlreadySubmitted("You have already submitted this evaluation. Thank you!") from error
+        raise AlreadySubmitted(
+            _("You have already submitted this evaluation. Thank you!")
+        ) from error
     complete_assessment(enrolment, page)
     return response
+
+
+def _too_long() -> str:
+    # The limit is a number as the reader's locale writes it: "5,000".
+    return _(
+        "Please keep each answer under %(limit)s characters.",
+        limit=format_decimal(MAX_TEXT_ANSWER, locale=get_locale()),
+    )

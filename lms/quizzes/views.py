@@ -5,7 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from babel.numbers import format_decimal, format_percent
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
@@ -25,6 +28,20 @@ from lms.quizzes.forms import AnswerForm
 from lms.quizzes.models import QuizAttempt
 
 bp = Blueprint("quizzes", __name__)
+
+
+@bp.app_template_global()
+def percent(value: float, digits: int = 0) -> str:
+    """Format a percentage (0 to 100) in the reader's locale: "75%", "82.5%"."""
+    pattern = "#,##0%" if digits == 0 else "#,##0." + "0" * digits + "%"
+    return format_percent(value / 100, pattern, locale=get_locale())
+
+
+@bp.app_template_global()
+def signed(value: float, digits: int = 0) -> str:
+    """Format a difference with its sign in the reader's locale: "+12", "-0.25"."""
+    decimals = "." + "0" * digits if digits else ""
+    return format_decimal(value, f"+#,##0{decimals};-#,##0{decimals}", locale=get_locale())
 
 
 def _rules(reading: Reading, page: CoursePage) -> services.QuizRules:
@@ -155,7 +172,7 @@ def attempt(slug: str, page_slug: str, attempt_id: int) -> str | Response | tupl
     }
     if attempt.is_submitted:
         if request.method == "POST":
-            flash("Your answers were already recorded; here is your result.", "info")
+            flash(_("Your answers were already recorded; here is your result."), "info")
             return redirect(request.path)
         return _render_result(attempt, questions, rules, context)
 
@@ -165,7 +182,7 @@ def attempt(slug: str, page_slug: str, attempt_id: int) -> str | Response | tupl
         if not form.validate_on_submit():
             abort(400)
         if _extra_answers(questions, request.form):
-            return _refuse("Your answers include a question that is not part of this attempt.")
+            return _refuse(_("Your answers include a question that is not part of this attempt."))
         answers = read_responses(questions, request.form)
         unanswered = [q for q in questions if q.id not in answers]
         leaving = bool(request.form.get("save_and_leave"))
@@ -176,8 +193,10 @@ def attempt(slug: str, page_slug: str, attempt_id: int) -> str | Response | tupl
                 return refused
             if leaving:
                 flash(
-                    "Your answers are saved. Continue the attempt when you are ready, "
-                    "on this or any other device.",
+                    _(
+                        "Your answers are saved. Continue the attempt when you are ready, "
+                        "on this or any other device."
+                    ),
                     "success",
                 )
                 return redirect(url_for("progress.my_learning"))
@@ -213,7 +232,7 @@ def save_answers(slug: str, page_slug: str, attempt_id: int) -> Response | tuple
         abort(400)
     questions = services.ordered_questions(attempt, page.questions)
     if _extra_answers(questions, request.form):
-        message = "Your answers include a question that is not part of this attempt."
+        message = _("Your answers include a question that is not part of this attempt.")
         return jsonify(error=message), 400
     try:
         saved_at = services.save_draft(attempt, read_responses(questions, request.form))
@@ -233,7 +252,7 @@ def _record(write: Callable[[], object]) -> Response | tuple[str, int] | None:
         write()
     except services.AlreadySubmitted:
         db.session.rollback()
-        flash("Your answers were already recorded; here is your result.", "info")
+        flash(_("Your answers were already recorded; here is your result."), "info")
         return redirect(request.path)
     except services.QuizError as error:
         db.session.rollback()
@@ -304,7 +323,7 @@ def submit_evaluation(slug: str, page_slug: str) -> str | Response | tuple[str, 
         abort(400)
     questions = page.questions
     if _extra_answers(questions, request.form):
-        return _refuse("Your answers include a question that is not in this evaluation.")
+        return _refuse(_("Your answers include a question that is not in this evaluation."))
     answers = read_responses(questions, request.form)
     try:
         services.submit_evaluation(reading.enrolment, page, answers)
@@ -316,7 +335,7 @@ def submit_evaluation(slug: str, page_slug: str) -> str | Response | tuple[str, 
         db.session.rollback()
         return _refuse(str(error))
     db.session.commit()
-    flash("Thank you. Your evaluation is recorded.", "success")
+    flash(_("Thank you. Your evaluation is recorded."), "success")
     return redirect(url_for("progress.page", slug=slug, page_slug=page_slug))
 
 
@@ -370,7 +389,7 @@ def page_results(slug: str, page_id: int) -> str:
         charts = {
             item.question.id: horizontal_bar_chart(
                 [Bar(rate.text, float(rate.chosen)) for rate in item.rates],
-                title=f"Answers to: {item.question.title}",
+                title=_("Answers to: %(question)s", question=item.question.title),
                 max_value=max([r.chosen for r in item.rates] + [1]),
                 unit="",
             )
@@ -394,10 +413,10 @@ def page_results(slug: str, page_id: int) -> str:
     report = reports.quiz_report(shown, language=language, primary_language=version.language)
     chart = horizontal_bar_chart(
         [
-            Bar(f"Q{i}. {item.title}", item.percent_correct)
+            Bar(_("Q%(number)d. %(title)s", number=i, title=item.title), item.percent_correct)
             for i, item in enumerate(report.items, 1)
         ],
-        title=f"Percent correct per question: {page.title}",
+        title=_("Percent correct per question: %(title)s", title=page.title),
     )
     return render_template(
         "quizzes/quiz_results.html",

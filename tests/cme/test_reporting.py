@@ -202,6 +202,27 @@ def test_withdrawn_consent_is_audited_and_honoured_by_the_next_report(
     assert db.session.scalar(select(ReportBatch)).row_count == 1
 
 
+def test_board_reporting_and_consent_read_in_spanish(app, publish, make_physician, admin_client):
+    publish()
+    client = claim_moc(app, make_physician())
+    response = client.post(
+        "/account/board-reporting?lang=es", data={"consent": "withdraw"}, follow_redirects=True
+    )
+    assert "Retiró su consentimiento. No informaremos sus créditos a las juntas." in (
+        response.data.decode()
+    )
+
+    page = admin_client.get("/admin/reporting?lang=es").data.decode()
+    for expected in [
+        "Informes para las juntas (PARS)",
+        "Excluidos del próximo lote",
+        "retiró su consentimiento para que se informe",
+        "Todavía no se ha creado ningún lote.",
+        "AMA PRA Category 1 Credit™ (CME para las juntas médicas estatales)",
+    ]:
+        assert expected in page, expected
+
+
 def test_consent_changes_need_a_csrf_token_and_a_known_choice(app, publish, make_physician):
     publish()
     client = login(app, make_physician())

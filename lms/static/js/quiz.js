@@ -11,6 +11,11 @@
   var timer = null;
   var dirty = false;
 
+  // The page gives the words in the reader's language; English if it does not.
+  var savedText = form.getAttribute("data-saved-text") || "Your answers are saved.";
+  var unsavedText = form.getAttribute("data-unsaved-text") ||
+    "Your latest answers are not saved yet. Use “Save and leave” before you go.";
+
   function say(text) { if (status) { status.textContent = text; } }
 
   function save() {
@@ -25,10 +30,10 @@
     }).then(function (response) {
       if (response.status === 409) { window.location.reload(); return; }
       if (!response.ok) { throw new Error(String(response.status)); }
-      say("Your answers are saved.");
+      say(savedText);
     }).catch(function () {
       dirty = true;
-      say("Your latest answers are not saved yet. Use “Save and leave” before you go.");
+      say(unsavedText);
     });
   }
 
