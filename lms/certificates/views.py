@@ -39,6 +39,7 @@ from lms.certificates.history import certificate_history
 from lms.certificates.models import Certificate
 from lms.certificates.pdf import render_certificate_pdf, render_transcript_pdf
 from lms.cme.services import EXTERNAL_TYPES, external_credits
+from lms.courses.editions import edition_for
 from lms.exports.cells import text_cell
 from lms.extensions import db, limiter
 from lms.input_guard import page_arg
@@ -54,16 +55,29 @@ def verification_url(public_id: str) -> str:
     return external_url("certificates.verify", public_id=public_id)
 
 
-def document_for(certificate: Certificate) -> CertificateDocument:
-    """Return what a certificate prints, from what was stored when it was issued."""
+def document_for(certificate: Certificate, language: str = "en") -> CertificateDocument:
+    """Return what a certificate prints, from what was stored when it was issued.
+
+    Printed in another `language`, the course's title and accreditation statement come from
+    the course version's edition in that language when it has one: the same published version
+    the certificate was issued for, in the words its authors wrote for those readers.
+    """
+    version = certificate.claim.completion.version
+    course_title, accreditation = certificate.course_title, certificate.accreditation
+    content_language = version.language or "en"
+    words = edition_for(version, language)
+    if words.language != content_language:
+        course_title, content_language = words.title, words.language
+        if words.accreditation is not None and certificate.accreditation is not None:
+            accreditation = words.accreditation
     return CertificateDocument(
         certificate_id=certificate.public_id,
         holder_name=certificate.holder_name,
-        course_title=certificate.course_title,
+        course_title=course_title,
         completion_date=certificate.completion_date,
         credit_type=certificate.credit_type,
         amount=certificate.amount,
-        accreditation=certificate.accreditation,
+        accreditation=accreditation,
         provider_name=certificate.provider_name,
         verification_url=verification_url(certificate.public_id),
         status=certificate.status,
@@ -72,7 +86,7 @@ def document_for(certificate: Certificate) -> CertificateDocument:
         abp_id=certificate.abp_id,
         pars_activity_id=certificate.pars_activity_id,
         moc_statement=certificate.moc_statement,
-        content_language=certificate.claim.completion.version.language or "en",
+        content_language=content_language,
     )
 
 
@@ -228,7 +242,7 @@ def download(public_id: str) -> Response:
     """Download a certificate as PDF, printed from what was stored when it was issued."""
     certificate = _own_certificate(public_id)
     locale = requested_document_locale()
-    pdf = render_certificate_pdf(document_for(certificate), locale=locale)
+    pdf = render_certificate_pdf(document_for(certificate, locale.split("_")[0]), locale=locale)
     # Nothing keeps a rendered PDF (no stored file, no ETag, and `no-store` from personal_data),
     # so each language is printed fresh; the URL and the file name still tell them apart.
     filename = f"certificate-{certificate.public_id}{_language_suffix(locale)}.pdf"
