@@ -1,8 +1,9 @@
 """Learners get their certificate, transcript and quiz feedback in Spanish when they ask for it.
 
 A certificate prints in the language of the page it is downloaded from, or the one its link
-names (`?lang=en|es`); the course's own words (title, accreditation statement) print as the
-course gives them. `?lang=es` shows any page in Spanish.
+names (`?lang=en|es`); the course's own words (title, accreditation statement) print from the
+course's edition in that language when it has one, else as the course gives them. `?lang=es`
+shows any page in Spanish.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from sqlalchemy import func, select
 from lms import dates
 from lms.certificates.models import Certificate, CreditClaim
 from lms.certificates.pdf import render_certificate_pdf
+from lms.courses.editions import course_title
 from lms.extensions import db
 from tests.certificates.test_pdf import certificate
 from tests.test_certificates import claim, complete, pdf_text, version_of
@@ -73,7 +75,9 @@ def test_a_staff_member_downloads_their_certificate_in_spanish(client, staff_cer
         "Se certifica que",
         "Ximena Núñez",
         "completó",
-        version_of(FRONT_DESK).title,  # the course's own title, as the course gives it
+        # The course's Spanish edition gives its title and accreditation statement.
+        course_title(version_of(FRONT_DESK), "es"),
+        "certifica que la persona nombrada completó este curso",
         f"el {when}",
         "1.0 hora de participación",
         "ID del certificado:",
@@ -83,6 +87,7 @@ def test_a_staff_member_downloads_their_certificate_in_spanish(client, staff_cer
         assert expected in text, expected
     assert "Certificate of Participation" not in text
     assert "This certifies that" not in text
+    assert version_of(FRONT_DESK).title not in text
 
 
 def test_the_english_download_stays_english(client, staff_certificate):
@@ -99,6 +104,7 @@ def test_the_english_download_stays_english(client, staff_certificate):
     assert "This certifies that" in text
     assert f"on {english_date(certificate.completion_date)}" in text
     assert "1.0 hour of participation" in text
+    assert version_of(FRONT_DESK).title in text
     assert "Certificado" not in text and " de " not in text.split("Verify")[0]
 
     # Without a choice, or with one it does not offer, the download is in the page's language:
