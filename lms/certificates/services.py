@@ -21,6 +21,7 @@ from lms.audit.services import record_event
 from lms.certificates import eligibility
 from lms.certificates.models import Certificate, Completion, CreditClaim
 from lms.cme.services import ReportingError, give_consent, record_moc_day
+from lms.courses.editions import edition_for
 from lms.courses.models import CoursePage, CourseVersion
 from lms.database import utcnow
 from lms.extensions import db
@@ -441,16 +442,21 @@ class TranscriptLine:
     certificate: Certificate | None
     content_hash: str | None = None  # provenance of the version taken
     source_commit: str | None = None
+    course_language: str = "en"  # the language `course_title` is written in
 
 
-def transcript_lines(user: User) -> list[TranscriptLine]:
-    """Return every completion, claim and current certificate of a learner, oldest first."""
+def transcript_lines(user: User, language: str = "en") -> list[TranscriptLine]:
+    """Return every completion, claim and current certificate of a learner, oldest first.
+
+    Course titles are given in `language` when the course has an edition in it.
+    """
     completions = db.session.scalars(
         select(Completion).where(Completion.user_id == user.id).order_by(Completion.completed_at)
     ).all()
     lines: list[TranscriptLine] = []
     for completion in completions:
-        title = completion.version.title
+        words = edition_for(completion.version, language)
+        title = words.title
         if not completion.claims:
             lines.append(
                 TranscriptLine(
@@ -462,6 +468,7 @@ def transcript_lines(user: User) -> list[TranscriptLine]:
                     None,
                     completion.version.content_hash,
                     completion.version.source_commit,
+                    words.language,
                 )
             )
         for claim in completion.claims:
@@ -478,6 +485,7 @@ def transcript_lines(user: User) -> list[TranscriptLine]:
                     current or (claim.certificates[-1] if claim.certificates else None),
                     completion.version.content_hash,
                     completion.version.source_commit,
+                    words.language,
                 )
             )
     return lines

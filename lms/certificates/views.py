@@ -39,7 +39,7 @@ from lms.certificates.history import certificate_history
 from lms.certificates.models import Certificate
 from lms.certificates.pdf import render_certificate_pdf, render_transcript_pdf
 from lms.cme.services import EXTERNAL_TYPES, external_credits
-from lms.courses.editions import edition_for
+from lms.courses.editions import edition_for, interface_language
 from lms.exports.cells import text_cell
 from lms.extensions import db, limiter
 from lms.input_guard import page_arg
@@ -316,8 +316,8 @@ def verify_json(public_id: str) -> Response:
     return response
 
 
-def _transcript_document() -> TranscriptDocument:
-    lines = services.transcript_lines(current_user)
+def _transcript_document(language: str) -> TranscriptDocument:
+    lines = services.transcript_lines(current_user, language)
     return TranscriptDocument(
         holder_name=current_user.full_name,
         generated_on=dates.today(),
@@ -351,7 +351,7 @@ def _transcript_document() -> TranscriptDocument:
 @login_required
 def transcript() -> str:
     """Show every completion, claim and certificate, with totals by credit type and year."""
-    lines = services.transcript_lines(current_user)
+    lines = services.transcript_lines(current_user, interface_language())
     return render_template(
         "certificates/transcript.html",
         lines=lines,
@@ -369,7 +369,7 @@ def transcript_pdf() -> Response:
     locale = requested_document_locale()
     filename = f"transcript{_language_suffix(locale)}.pdf"
     return Response(
-        render_transcript_pdf(_transcript_document(), locale=locale),
+        render_transcript_pdf(_transcript_document(locale.split("_")[0]), locale=locale),
         mimetype="application/pdf",
         headers={
             "Content-Disposition": f'attachment; filename="{filename}"',

@@ -139,6 +139,10 @@ def test_the_transcript_downloads_in_spanish_or_english(client, staff_certificat
     assert "Su historial de créditos" in page
     assert 'href="/transcript.pdf?lang=es"' in page
     assert "Download in English" in page
+    # The course's Spanish edition names the course, and says it is Spanish.
+    spanish_title = course_title(version_of(FRONT_DESK), "es")
+    assert f'<span lang="es">{spanish_title}</span>' in page
+    assert version_of(FRONT_DESK).title not in page
 
     spanish = client.get("/transcript.pdf?lang=es")
     assert spanish.headers["Content-Language"] == "es-US"
@@ -152,6 +156,7 @@ def test_the_transcript_downloads_in_spanish_or_english(client, staff_certificat
         "Válido",
         "Página 1 de 1",
         "Ximena Núñez",
+        spanish_title,
     ]:
         assert expected in text, expected
     assert f"Generado el {spanish_date(dates.today())}" in text
@@ -160,6 +165,7 @@ def test_the_transcript_downloads_in_spanish_or_english(client, staff_certificat
     for expected in ["Transcript", "Completed courses", "Credit by type and year", "Page 1 of 1"]:
         assert expected in english, expected
     assert "Historial" not in english
+    assert version_of(FRONT_DESK).title in " ".join(english.split())
 
 
 def test_the_quiz_result_page_reads_in_spanish(client, physician):
