@@ -69,3 +69,27 @@ def test_the_spanish_quiz_is_graded_with_the_english_answer_key(client, staff):
     attempt = db.session.scalar(select(QuizAttempt).where(QuizAttempt.page_id == quiz.id))
     assert attempt.passed and float(attempt.score) == 100.0
     assert attempt.language == "es"
+
+
+def test_the_disclosures_read_in_spanish_and_the_english_page_is_unchanged(client, staff):
+    course = spanish(client, f"/courses/{FRONT_DESK}")
+    disclosures = course[course.index('id="disclosures"') :]
+    assert '<div class="prose" lang="es"><p><strong>La política de la clínica va primero.' in (
+        disclosures
+    )
+    assert "Acerca de este ejemplo." in disclosures
+    assert '<span lang="es">Este curso no recibió apoyo comercial.</span>' in disclosures
+    for sentence in (
+        "Clinic policy comes first.",
+        "About this sample.",
+        "This course received no commercial support.",
+    ):
+        assert sentence not in course
+    # Names and credentials stay as written; "none" is the interface's word.
+    assert "Alex Morgan, BSN, RN" in disclosures
+    assert "Ninguna" in disclosures
+
+    english = client.get(f"/courses/{FRONT_DESK}", query_string={"lang": "en"}).data.decode()
+    assert '<div class="prose" lang="en"><p><strong>Clinic policy comes first.</strong>' in english
+    assert '<span lang="en">This course received no commercial support.</span>' in english
+    assert "La política de la clínica" not in english

@@ -12,7 +12,7 @@ from lms.courses.models import Course, CoursePage
 from lms.extensions import db
 from lms.progress.models import Enrolment, PageProgress
 from lms.quizzes.models import AttemptAnswer, QuizAttempt
-from tests.content.test_editions import PAIRED, write_course
+from tests.content.test_editions import DISCLOSURES_ES, PAIRED, with_disclosures, write_course
 
 SLUG = "welcoming"
 ENGLISH_ONLY = {name: text for name, text in PAIRED.items() if ".es." not in name}
@@ -341,3 +341,19 @@ def test_the_spanish_catalog_is_alphabetical_by_the_titles_it_shows(client, cour
         "Dar la bienvenida a las familias",
         "Evening close",
     ]
+
+
+def test_disclosure_words_an_edition_leaves_out_show_in_english_marked_so(
+    tmp_path, publish, client
+):
+    # The Spanish edition translates the commercial support statement, not the notes.
+    spanish = DISCLOSURES_ES[: DISCLOSURES_ES.index("  notes:")]
+    root = tmp_path / "disclosed"
+    write_course(root, with_disclosures(spanish), SLUG)
+    report = publish(root)
+    assert not report.failed, [str(d) for r in report.failed for d in r.diagnostics]
+
+    course = text(client.get(f"/courses/{SLUG}?lang=es"))
+    assert '<span lang="es">Este curso no recibió apoyo comercial.</span>' in course
+    assert '<div class="prose" lang="en"><p><strong>Clinic policy comes first.' in course
+    assert "This course received no commercial support." not in course

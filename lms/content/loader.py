@@ -117,7 +117,10 @@ COURSE_EDITION_KEYS = (
     "accreditation",
     "cover_alt",
     "content_note",
+    "disclosures",  # only its words: DISCLOSURE_EDITION_KEYS
 )
+# The words of the disclosures an edition translates; the people and the rest stay in course.md.
+DISCLOSURE_EDITION_KEYS = ("commercial_support", "notes")
 # A page edition translates these; the other page keys may only repeat the primary's value.
 PAGE_EDITION_KEYS = ("title", "content_note")
 CREDIT_KEYS = ("type", "max")
@@ -1224,6 +1227,7 @@ class _Primary:
     values: dict[str, Any]
     has_overview: bool
     cover_alt: str | None  # None without a cover or with a decorative one
+    disclosure_words: frozenset[str]  # which of DISCLOSURE_EDITION_KEYS course.md gives
     page_files: dict[str, _PageFile]  # by slug
     pages: dict[str, Page]  # by slug; pages that failed to compile are missing
 
@@ -1386,6 +1390,7 @@ def _compile_course_edition(
     for key in ("requirements", "accreditation", "content_note"):
         words[key] = fields.text(key)
         _pair_word(key, primary.values.get(key) is not None, fields, file, language, primary)
+    words.update(_read_edition_disclosures(fields, source, language, primary, renderer, file))
     words["cover_alt"] = _read_cover_alt(fields, file) or None
     # A decorative cover (cover_alt: "") needs no translation, but may say so again.
     _pair_word(
@@ -1409,6 +1414,49 @@ def _compile_course_edition(
     return words
 
 
+def _read_edition_disclosures(
+    fields: _Fields,
+    source: _Source,
+    language: str,
+    primary: _Primary,
+    renderer: _Renderer,
+    file: _FileReport,
+) -> dict[str, Any]:
+    """Read the disclosures' words of course.<language>.md; compile its notes like course.md's."""
+    node = fields.values.get("disclosures")
+    words: dict[str, Any] = {"commercial_support": None, "disclosures_html": None}
+    if node is not None and not isinstance(node, yaml.MappingNode):
+        file.error(
+            fields.line("disclosures"),
+            "disclosures: an edition translates only "
+            + " and ".join(f"'{key}'" for key in DISCLOSURE_EDITION_KEYS)
+            + ", written under disclosures:",
+        )
+        return words
+    inner = _Fields(node, DISCLOSURE_KEYS, file)
+    for key in inner.keys:
+        if key not in DISCLOSURE_EDITION_KEYS:
+            file.error(
+                inner.key_line(key),
+                f"`disclosures.{key}` belongs in course.md; an edition only translates words",
+            )
+    words["commercial_support"] = inner.text("commercial_support")
+    notes = inner.text("notes")
+    if notes is not None:
+        words["disclosures_html"] = renderer.markdown(notes, source, inner.line("notes")) or None
+    for key in DISCLOSURE_EDITION_KEYS:
+        _pair_word(
+            key,
+            key in primary.disclosure_words,
+            inner,
+            file,
+            language,
+            primary,
+            label=f"disclosures.{key}",
+        )
+    return words
+
+
 def _pair_word(
     key: str,
     in_primary: bool,
@@ -1418,14 +1466,16 @@ def _pair_word(
     primary: _Primary,
     *,
     wanted: bool | None = None,
+    label: str | None = None,
 ) -> None:
     """Report a word the edition translates that course.md lacks, or one it leaves out."""
+    label = label or key
     if key in fields and not in_primary:
-        file.error(fields.key_line(key), f"{key}: course.md has none to translate")
+        file.error(fields.key_line(key), f"{label}: course.md has none to translate")
     elif key not in fields and (in_primary if wanted is None else wanted):
         file.warning(
             1,
-            f"{key}: course.md has one; translate it here (until then learners reading in "
+            f"{label}: course.md has one; translate it here (until then learners reading in "
             f"'{language}' see it in '{primary.language}')",
         )
 
@@ -1755,6 +1805,14 @@ def load_course(
             values=values,
             has_overview=bool(overview_html),
             cover_alt=cover.alt if cover is not None else None,
+            disclosure_words=frozenset(
+                key
+                for key, given in (
+                    ("commercial_support", disclosure and disclosure.commercial_support),
+                    ("notes", disclosures_html),
+                )
+                if given
+            ),
             page_files={page.slug: page for page in reversed(page_files)},
             pages={page.slug: page for page in pages},
         )

@@ -425,6 +425,8 @@ class CourseEdition:
     cover_alt: str | None = None
     content_note: str | None = None
     overview_html: str = ""
+    commercial_support: str | None = None  # disclosures.commercial_support, translated
+    disclosures_html: str | None = None  # disclosures.notes, compiled and sanitised
     pages: dict[str, PageEdition] = field(default_factory=dict)  # by page slug
 
     def words(self) -> dict[str, Any]:
@@ -439,6 +441,8 @@ class CourseEdition:
             "cover_alt": self.cover_alt,
             "content_note": self.content_note,
             "overview_html": self.overview_html,
+            "commercial_support": self.commercial_support,
+            "disclosures_html": self.disclosures_html,
             # Small and needed by every reader page's outline, so kept with the course.
             "page_titles": {slug: page.title for slug, page in self.pages.items()},
         }
@@ -463,6 +467,8 @@ class CourseEdition:
             cover_alt=data.get("cover_alt"),
             content_note=data.get("content_note"),
             overview_html=data.get("overview_html", ""),
+            commercial_support=data.get("commercial_support"),
+            disclosures_html=data.get("disclosures_html"),
             pages={
                 slug: PageEdition.from_dict(item) for slug, item in data.get("pages", {}).items()
             },

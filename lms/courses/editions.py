@@ -41,6 +41,12 @@ class CourseWords:
     content_note: str | None = None
     overview_html: str = ""
     page_titles: dict[str, str] = field(default_factory=dict)  # by page slug; primary if absent
+    # The disclosures' words, and the language each is written in: an edition that leaves one
+    # out shows the primary's, which must keep the primary's `lang`.
+    commercial_support: str | None = None
+    commercial_support_language: str = ""
+    disclosures_html: str | None = None
+    disclosures_language: str = ""
 
 
 def interface_language() -> str:
@@ -97,11 +103,17 @@ def edition_for(compiled: Compiled, language: str) -> CourseWords:
         cover_alt=(data.get("cover") or {}).get("alt"),
         content_note=data.get("content_note"),
         overview_html=data.get("overview_html") or "",
+        commercial_support=(data.get("disclosure") or {}).get("commercial_support"),
+        commercial_support_language=data["language"],
+        disclosures_html=data.get("disclosures_html"),
+        disclosures_language=data["language"],
     )
     shown = edition_language(data, language)
     if shown == primary.language:
         return primary
     words = data["editions"][shown]
+    support = words.get("commercial_support")
+    notes = words.get("disclosures_html")
     return CourseWords(
         language=shown,
         title=words["title"],
@@ -113,6 +125,10 @@ def edition_for(compiled: Compiled, language: str) -> CourseWords:
         content_note=words.get("content_note") or primary.content_note,
         overview_html=words.get("overview_html") or primary.overview_html,
         page_titles=dict(words.get("page_titles") or {}),
+        commercial_support=support or primary.commercial_support,
+        commercial_support_language=shown if support else primary.language,
+        disclosures_html=notes or primary.disclosures_html,
+        disclosures_language=shown if notes else primary.language,
     )
 
 
@@ -168,6 +184,7 @@ def version_in(version: CourseVersion, words: CourseWords) -> CourseVersion:
     if words.language == version.language:
         return version
     cover = version.cover_image
+    disclosure = version.disclosure
     shown: Any = _Shown(
         version,
         title=words.title,
@@ -179,6 +196,12 @@ def version_in(version: CourseVersion, words: CourseWords) -> CourseVersion:
         overview_html=words.overview_html,
         language=words.language,
         cover_image=replace(cover, alt=words.cover_alt or "") if cover else None,
+        disclosure=(
+            replace(disclosure, commercial_support=words.commercial_support) if disclosure else None
+        ),
+        commercial_support_language=words.commercial_support_language,
+        disclosures_html=words.disclosures_html,
+        disclosures_language=words.disclosures_language,
         words=words,
     )
     return shown  # type: ignore[no-any-return]

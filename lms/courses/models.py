@@ -119,6 +119,21 @@ class CourseVersion(db.Model):
         return self.compiled.get("disclosures_html")
 
     @property
+    def primary_language(self) -> str:
+        """Return the language course.md is written in (an edition shown keeps this one)."""
+        return self.language
+
+    @property
+    def disclosures_language(self) -> str:
+        """Return the language of `disclosures_html` (an edition may show the primary's)."""
+        return self.language
+
+    @property
+    def commercial_support_language(self) -> str:
+        """Return the language of the disclosure's commercial support statement."""
+        return self.language
+
+    @property
     def content_note(self) -> str | None:
         """Return the course-wide content note, if any."""
         return self.compiled.get("content_note")

@@ -360,3 +360,91 @@ def test_a_translated_note_that_is_not_a_page_is_ignored_with_a_warning(tmp_path
         "welcoming/notes.es.md:1: warning: file name does not match NN-name.md, so it is not a "
         "page; ignored"
     ]
+
+
+# Disclosures: the people stay in course.md; an edition translates only the words around them.
+DISCLOSURES = """\
+disclosures:
+  people:
+    - name: Alex Morgan
+      credentials: BSN, RN
+      roles: [planner, author]
+      relationships: none
+  commercial_support: This course received no commercial support.
+  notes: |
+    **Clinic policy comes first.** Your clinic's policies decide what you do.
+"""
+DISCLOSURES_ES = """\
+disclosures:
+  commercial_support: Este curso no recibió apoyo comercial.
+  notes: |
+    **La política de la clínica va primero.** Las políticas de su clínica deciden lo que hace.
+    <script>alert("hola")</script>
+"""
+
+
+def with_disclosures(spanish: str | None = DISCLOSURES_ES) -> dict[str, str]:
+    """Return the paired course with disclosures in course.md and, if given, course.es.md."""
+    files = {
+        **PAIRED,
+        "course.md": PAIRED["course.md"].replace("credits:", DISCLOSURES + "credits:"),
+    }
+    if spanish is not None:
+        files["course.es.md"] = PAIRED["course.es.md"].replace(
+            "objectives:", spanish + "objectives:"
+        )
+    return files
+
+
+def test_an_edition_translates_the_disclosure_words_compiled_and_sanitised(tmp_path):
+    course, diagnostics = load_course(write_course(tmp_path, with_disclosures()))
+
+    assert diagnostics == []
+    assert course is not None
+    spanish = course.editions["es"]
+    assert spanish.commercial_support == "Este curso no recibió apoyo comercial."
+    assert "<strong>La política de la clínica va primero.</strong>" in spanish.disclosures_html
+    # Sanitised like course.md's notes: the script is gone, words and all.
+    assert "script" not in spanish.disclosures_html and "alert" not in spanish.disclosures_html
+    # The people, and the primary's words, are course.md's alone.
+    assert [person.name for person in course.disclosure.people] == ["Alex Morgan"]
+    assert "Clinic policy comes first" in course.disclosures_html
+    assert Course.from_dict(json.loads(json.dumps(course.to_dict()))) == course
+
+
+def test_an_edition_repeating_the_disclosed_people_is_an_error(tmp_path):
+    spanish = DISCLOSURES_ES.replace(
+        "disclosures:\n",
+        "disclosures:\n  people:\n    - name: Alex Morgan\n      roles: [author]\n"
+        "      relationships: none\n",
+    )
+    files = with_disclosures(spanish)
+    folder = write_course(tmp_path, files)
+    course, diagnostics = load_course(folder)
+
+    assert course is None
+    assert [str(d) for d in diagnostics if d.severity == "error"] == [
+        "welcoming/course.es.md:5: error: `disclosures.people` belongs in course.md; "
+        "an edition only translates words"
+    ]
+
+
+def test_untranslated_disclosure_words_are_warnings(tmp_path):
+    course, diagnostics = load_course(write_course(tmp_path, with_disclosures(spanish=None)))
+
+    assert course is not None and course.editions["es"].disclosures_html is None
+    assert [str(d) for d in diagnostics] == [
+        "welcoming/course.es.md:1: warning: disclosures.commercial_support: course.md has one; "
+        "translate it here (until then learners reading in 'es' see it in 'en')",
+        "welcoming/course.es.md:1: warning: disclosures.notes: course.md has one; "
+        "translate it here (until then learners reading in 'es' see it in 'en')",
+    ]
+
+
+def test_an_edition_translating_disclosures_course_md_lacks_is_an_error(tmp_path):
+    spanish = PAIRED["course.es.md"].replace("objectives:", DISCLOSURES_ES + "objectives:")
+    assert errors_of(tmp_path, **{"course.es.md": spanish}) == [
+        "welcoming/course.es.md:5: error: disclosures.commercial_support: "
+        "course.md has none to translate",
+        "welcoming/course.es.md:6: error: disclosures.notes: course.md has none to translate",
+    ]
