@@ -9,13 +9,15 @@ from pathlib import Path
 
 import click
 from flask import render_template
+from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
+from markupsafe import Markup
 from sqlalchemy import select
 
 from lms import dates
 from lms.cme import archive, pars, services
 from lms.cme.views import bp
+from lms.courses import editions
 from lms.courses.models import Course, CourseVersion
 from lms.extensions import db
 
@@ -122,7 +124,11 @@ def activity_file_command(slug: str, number: int | None, output: Path | None) ->
         raise click.ClickException(
             _("%(slug)s has no version %(number)s.", slug=slug, number=number)
         )
-    disclosures = render_template("cme/activity_disclosures.html", version=version)
+    disclosures = render_template(
+        "cme/activity_disclosures.html",
+        version=version,
+        edition_disclosures=_edition_disclosures(version),
+    )
     data = archive.activity_file(version, disclosures)
     target = output or Path(f"{slug}-v{version.number}-activity.zip")
     _write_atomically(target, data)
@@ -135,6 +141,23 @@ def activity_file_command(slug: str, number: int | None, output: Path | None) ->
             number=version.number,
         )
     )
+
+
+def _edition_disclosures(version: CourseVersion) -> list[tuple[str, Markup]]:
+    """Render the disclosures as readers of each other edition were shown them, in its language."""
+    shown = []
+    for language in editions.languages_of(version)[1:]:
+        words = editions.edition_for(version, language)
+        with force_locale(language.replace("-", "_")):
+            html = render_template(
+                "courses/_disclosures.html",
+                version=editions.version_in(version, words),
+                disclosures_id=f"disclosures-{language}",
+            )
+        if html.strip():
+            # Rendered by an autoescaping template: already safe HTML, not raw input.
+            shown.append((language, Markup(html)))  # noqa: S704
+    return shown
 
 
 def _write_atomically(target: Path, data: bytes) -> None:

@@ -420,6 +420,24 @@ def test_activity_file_holds_sources_disclosures_evaluation_and_numbers(
     assert missing.exit_code == 1 and "has no version 9" in missing.output
 
 
+def test_activity_file_keeps_the_disclosures_each_edition_s_readers_were_shown(
+    publish, runner, tmp_path
+):
+    publish()
+    out = tmp_path / "front-desk.zip"
+    slug = "trauma-informed-front-desk"
+    result = runner.invoke(args=["cme", "activity-file", slug, "--output", str(out)])
+    assert result.exit_code == 0, result.output
+    disclosures = zipfile.ZipFile(out).read(f"{slug}-v1/disclosures.html").decode()
+
+    english, spanish = disclosures.split('<div lang="es">')
+    assert "Clinic policy comes first." in english and 'id="disclosures"' in english
+    assert "Declaraciones de relaciones financieras" in spanish
+    assert "La política de la clínica va primero." in spanish
+    assert "Este curso no recibió apoyo comercial." in spanish
+    assert 'id="disclosures-es"' in spanish and "Clinic policy" not in spanish
+
+
 def test_provenance_records_the_git_commit_and_dirty_tree(app, publish, tmp_path):
     git = shutil.which("git")
     if git is None:
