@@ -200,8 +200,10 @@ def test_participation_only_courses_keep_the_relaxed_rules(tmp_path):
     folder = tmp_path / FRONT_DESK
     for key in ("objectives", "release_date", "expiration_date", "disclosures"):
         remove_key(folder, key)
-    # The course's Spanish edition translates the objectives and marks the same questions.
+    # The course's Spanish edition translates the objectives and the disclosures' words, and
+    # marks the same questions.
     remove_key(folder, "objectives", "course.es.md")
+    remove_key(folder, "disclosures", "course.es.md")
     for page in ("06-evaluation.md", "06-evaluation.es.md"):
         text = (folder / page).read_text().replace(" (required)", "")
         (folder / page).write_text(text)
