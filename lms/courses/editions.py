@@ -20,7 +20,7 @@ from babel import Locale, UnknownLocaleError
 from flask_babel import get_locale
 
 from lms.content.model import Course as CompiledCourse
-from lms.content.model import Question
+from lms.content.model import Disclosure, Question
 from lms.courses.models import CoursePage, CourseVersion
 
 Compiled = Mapping[str, Any] | CourseVersion | CompiledCourse
@@ -179,13 +179,40 @@ def shown(target: Any, **words: Any) -> Any:
     return _Shown(target, **words)
 
 
+class _VersionInLanguage(_Shown):
+    """A version shown in an edition; its disclosures (in its compiled data) load when needed.
+
+    Catalog cards show versions without loading their compiled data, so the disclosures are
+    read only by the pages that show them.
+    """
+
+    words: CourseWords
+
+    def _translated(self, language: str) -> bool:
+        return language == self.words.language
+
+    @cached_property
+    def disclosure(self) -> Disclosure | None:
+        """Return the disclosure with its commercial support statement in this language."""
+        disclosure = self._target.disclosure
+        if disclosure is None or not self._translated(self.words.commercial_support_language):
+            return disclosure
+        return replace(disclosure, commercial_support=self.words.commercial_support)
+
+    @cached_property
+    def disclosures_html(self) -> str | None:
+        """Return the disclosures' notes in this language, else the primary's."""
+        if self._translated(self.words.disclosures_language):
+            return self.words.disclosures_html
+        return self._target.disclosures_html
+
+
 def version_in(version: CourseVersion, words: CourseWords) -> CourseVersion:
     """Return the version as templates show it in the words' language (`language` included)."""
     if words.language == version.language:
         return version
     cover = version.cover_image
-    disclosure = version.disclosure
-    shown: Any = _Shown(
+    shown: Any = _VersionInLanguage(
         version,
         title=words.title,
         summary=words.summary,
@@ -196,11 +223,7 @@ def version_in(version: CourseVersion, words: CourseWords) -> CourseVersion:
         overview_html=words.overview_html,
         language=words.language,
         cover_image=replace(cover, alt=words.cover_alt or "") if cover else None,
-        disclosure=(
-            replace(disclosure, commercial_support=words.commercial_support) if disclosure else None
-        ),
         commercial_support_language=words.commercial_support_language,
-        disclosures_html=words.disclosures_html,
         disclosures_language=words.disclosures_language,
         words=words,
     )
