@@ -39,6 +39,8 @@ ENGLISH_WORDS = {
 ENGLISH = re.compile(r"\b(" + "|".join(sorted(map(re.escape, ENGLISH_WORDS))) + r")\b", re.I)
 
 # Proper names and codes that stay as written: product names, the fixtures' people and places.
+# The site's and provider's names carry lang="en" in the page, but not in <title>, which
+# cannot hold markup.
 KEPT = [
     "AMA PRA Category 1 Credit™",
     "AMA PRA Category 1 Credits™",
@@ -172,6 +174,12 @@ def test_the_checker_sees_english_and_skips_what_is_marked():
         <div lang="en"><p>The whole lesson</p></div><script>var the = 1;</script>
         <p>Trauma-Informed Care Learning</p><img alt="The chart"><p>Done: saved</p></body></html>"""
     assert english_in(page) == ["Back to the course", "The chart", "Done: saved"]
+
+
+def test_the_site_and_provider_names_are_marked_as_english_on_spanish_pages(client):
+    page = client.get("/privacy?lang=es").get_data(as_text=True)
+    assert '<a class="brand" href="/" lang="en">Trauma-Informed Care Learning</a>' in page
+    assert '<span lang="en">Example Pediatric Education Institute</span>' in page
 
 
 # --- Error paths: what a Spanish reader is told when something goes wrong ------------------

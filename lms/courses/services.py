@@ -393,9 +393,7 @@ def reinstate_course(slug: str) -> Course:
     if course is None:
         raise LookupError(_("no published course is called %(slug)s", slug=repr(slug)))
     if course.withdrawn_at is None:
-        raise ValueError(
-            _("%(slug)s is not withdrawn; it is already in the catalog", slug=slug)
-        )
+        raise ValueError(_("%(slug)s is not withdrawn; it is already in the catalog", slug=slug))
     course.withdrawn_at = None
     db.session.flush()
     return course
