@@ -18,6 +18,9 @@ class Defaults:
     ENV_NAME = "development"
     SITE_NAME = "Trauma-Informed Care Learning"
     PROVIDER_NAME = "Example Pediatric Education Institute"
+    # The language SITE_NAME and PROVIDER_NAME are written in: proper names, never translated,
+    # so pages in another language mark them for screen readers to pronounce.
+    NAMES_LANGUAGE = "en"
     # Printed on certificates, as accreditors ask; one line, or several separated by "; ".
     PROVIDER_ADDRESS = "100 Example Avenue, Chicago, IL 60601, United States"
     # Largest certificate PDF a learner may attach to credit earned elsewhere (under the

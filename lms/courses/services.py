@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from flask_babel import gettext as _
 from sqlalchemy import select, text
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
@@ -376,7 +377,7 @@ def withdraw_course(slug: str) -> Course:
     """Take a course out of the catalog, keeping every version and learner record."""
     course = db.session.scalar(select(Course).where(Course.slug == slug))
     if course is None:
-        raise LookupError(f"no published course is called {slug!r}")
+        raise LookupError(_("no published course is called %(slug)s", slug=repr(slug)))
     course.withdrawn_at = utcnow()
     db.session.flush()
     return course
@@ -390,9 +391,9 @@ def reinstate_course(slug: str) -> Course:
     """
     course = db.session.scalar(select(Course).where(Course.slug == slug))
     if course is None:
-        raise LookupError(f"no published course is called {slug!r}")
+        raise LookupError(_("no published course is called %(slug)s", slug=repr(slug)))
     if course.withdrawn_at is None:
-        raise ValueError(f"{slug} is not withdrawn; it is already in the catalog")
+        raise ValueError(_("%(slug)s is not withdrawn; it is already in the catalog", slug=slug))
     course.withdrawn_at = None
     db.session.flush()
     return course

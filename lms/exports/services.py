@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
 
+from flask_babel import format_number
 from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, Select, func, select
 
@@ -397,8 +398,8 @@ def start_download(actor: User, export_format: str, filters: ExportFilters) -> D
             _(
                 "%(total)s rows are more than an XLSX sheet holds (%(limit)s); "
                 "download CSV or narrow the filters.",
-                total=f"{total:,}",
-                limit=f"{XLSX_MAX_ROWS:,}",
+                total=format_number(total),
+                limit=format_number(XLSX_MAX_ROWS),
             )
         )
     record_export(actor, export_format, filters, rows=total, source="web")

@@ -15,6 +15,8 @@ from decimal import Decimal
 from typing import IO, Any
 
 import xlsxwriter
+from flask_babel import format_number
+from flask_babel import gettext as _
 
 from lms.exports.cells import neutralise, text_cell
 from lms.exports.rows import COLUMNS, PARS_COLUMNS, CompletionRow, ParsRow
@@ -117,8 +119,11 @@ def write_xlsx(rows: Iterable[CompletionRow], target: str | IO[bytes]) -> int:
         for written, row in enumerate(rows, start=1):
             if written > XLSX_MAX_ROWS:
                 raise ExportTooLarge(
-                    f"An XLSX sheet holds at most {XLSX_MAX_ROWS:,} rows; use CSV or narrow "
-                    "the filters."
+                    _(
+                        "An XLSX sheet holds at most %(limit)s rows; "
+                        "use CSV or narrow the filters.",
+                        limit=format_number(XLSX_MAX_ROWS),
+                    )
                 )
             for col, value in enumerate(row.values()):
                 _write_cell(sheet, written, col, value)

@@ -13,6 +13,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
+from flask_babel import format_number
+from flask_babel import gettext as _
+
 from lms.content.model import Question
 
 # Chosen option ids for single/multiple choice, free text for short and text questions.
@@ -58,20 +61,36 @@ class AttemptGrade:
 def _name(question: Question) -> str:
     # Ids are "q1", "q2", ... so learners see the number printed next to the question.
     number = question.id.removeprefix("q")
-    return f"Question {number}" if number.isdigit() else f"Question '{question.id}'"
+    if number.isdigit():
+        return _("Question %(number)s", number=number)
+    return _("Question '%(id)s'", id=question.id)
 
 
 def _choices(question: Question, response: Response) -> tuple[str, ...]:
     """Check a choice response and return the chosen ids in option order."""
     if not isinstance(response, tuple | list):
-        raise AnswerError(f"{_name(question)} expects a choice of options, not text.")
+        raise AnswerError(
+            _("%(question)s expects a choice of options, not text.", question=_name(question))
+        )
     known = {option.id for option in question.options}
     seen: set[str] = set()
     for option_id in response:
         if not isinstance(option_id, str) or option_id not in known:
-            raise AnswerError(f"{_name(question)} has no option '{option_id}'.")
+            raise AnswerError(
+                _(
+                    "%(question)s has no option '%(option)s'.",
+                    question=_name(question),
+                    option=option_id,
+                )
+            )
         if option_id in seen:
-            raise AnswerError(f"{_name(question)} lists option '{option_id}' twice.")
+            raise AnswerError(
+                _(
+                    "%(question)s lists option '%(option)s' twice.",
+                    question=_name(question),
+                    option=option_id,
+                )
+            )
         seen.add(option_id)
     return tuple(option.id for option in question.options if option.id in seen)
 
@@ -79,10 +98,16 @@ def _choices(question: Question, response: Response) -> tuple[str, ...]:
 def _text(question: Question, response: Response) -> str:
     """Check a text response and return it."""
     if not isinstance(response, str):
-        raise AnswerError(f"{_name(question)} expects a written answer, not a choice.")
+        raise AnswerError(
+            _("%(question)s expects a written answer, not a choice.", question=_name(question))
+        )
     if question.kind == "short" and len(response) > MAX_SHORT_ANSWER:
         raise AnswerError(
-            f"Please keep your answer to {_name(question)} under {MAX_SHORT_ANSWER:,} characters."
+            _(
+                "Please keep your answer to %(question)s under %(limit)s characters.",
+                question=_name(question),
+                limit=format_number(MAX_SHORT_ANSWER),
+            )
         )
     return response
 
@@ -109,7 +134,7 @@ def grade_single(question: Question, response: Response) -> QuestionResult:
     """Grade a single-choice answer: right only when the one correct option is chosen."""
     chosen = _choices(question, response)
     if len(chosen) > 1:
-        raise AnswerError(f"{_name(question)} takes only one answer.")
+        raise AnswerError(_("%(question)s takes only one answer.", question=_name(question)))
     return _grade_choices(question, chosen)
 
 
@@ -145,7 +170,7 @@ def validate_responses(questions: Sequence[Question], responses: Mapping[str, Re
     for question_id, response in responses.items():
         question = by_id.get(question_id)
         if question is None:
-            raise AnswerError(f"This quiz has no question '{question_id}'.")
+            raise AnswerError(_("This quiz has no question '%(id)s'.", id=question_id))
         if question.kind in CHOICE_KINDS:
             _choices(question, response)
         else:
