@@ -15,24 +15,16 @@ from datetime import UTC, date, datetime
 from babel import Locale
 from babel.dates import format_date, format_skeleton, format_time
 from flask import Flask
-from flask_babel import get_locale, gettext, ngettext
+from flask_babel import gettext, ngettext
 from markupsafe import Markup
 
 from lms.database import utcnow
-
-DEFAULT_LOCALE = "en_US"
+from lms.i18n import reader_locale
 
 
 def today() -> date:
     """Return today's date in UTC: the day that decides what is due, overdue or open."""
     return utcnow().date()
-
-
-def _locale(locale: Locale | str | None) -> Locale:
-    if locale is not None:
-        return Locale.parse(locale)
-    # Outside a request or command there is no selected locale: use the site's default.
-    return get_locale() or Locale.parse(DEFAULT_LOCALE)
 
 
 def _utc(moment: datetime) -> datetime:
@@ -47,17 +39,17 @@ def utc_day(value: date | datetime) -> date:
 
 def long_date(value: date | datetime, locale: Locale | str | None = None) -> str:
     """Format a date, or a moment's UTC date, in the locale's long form: "November 30, 2026"."""
-    return format_date(utc_day(value), "long", locale=_locale(locale))
+    return format_date(utc_day(value), "long", locale=reader_locale(locale))
 
 
 def short_month(value: date, locale: Locale | str | None = None) -> str:
     """Format a date's month and year briefly, as chart axes do: "Nov 2026"."""
-    return format_skeleton("yMMM", utc_day(value), locale=_locale(locale))
+    return format_skeleton("yMMM", utc_day(value), locale=reader_locale(locale))
 
 
 def date_time(value: datetime, *, seconds: bool = False, locale: Locale | str | None = None) -> str:
     """Format a moment in UTC and say so: "November 30, 2026, 2:05 PM UTC"."""
-    loc = _locale(locale)
+    loc = reader_locale(locale)
     moment = _utc(value)
     time_pattern = loc.time_formats["medium" if seconds else "short"].pattern + " z"
     time_text = format_time(moment, time_pattern, tzinfo=UTC, locale=loc)

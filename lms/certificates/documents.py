@@ -13,9 +13,10 @@ from datetime import date
 from decimal import Decimal
 
 from babel import Locale
-from babel.numbers import format_decimal
-from flask_babel import get_locale, gettext, ngettext
+from flask_babel import gettext, ngettext
 from flask_babel import lazy_gettext as _l
+
+from lms.i18n import format_credit_amount
 
 # Each credit type's name as a label (choices, table headings). The AMA's own "Credit(s)™"
 # belongs in designation statements only; elsewhere the amount decides singular or plural.
@@ -145,10 +146,7 @@ def format_amount(amount: Decimal) -> str:
 def localized_amount(amount: Decimal, locale: Locale | str | None = None) -> str:
     """Format a credit amount as format_amount does, with the locale's decimal sign."""
     format_amount(amount)  # the same checks
-    # US Spanish writes a decimal point, as US English does ("0.75", CLDR es_US): learners in
-    # the US read it on forms and board records, and "0,75" would look like seventy-five.
-    loc = Locale.parse(locale) if locale is not None else get_locale() or Locale.parse("en_US")
-    return format_decimal(Decimal(amount), "#,##0.0#", locale=loc)
+    return format_credit_amount(amount, locale)
 
 
 def status_label(status: str) -> str:

@@ -16,7 +16,7 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import force_locale, get_locale
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
@@ -39,9 +39,10 @@ from lms.certificates.history import certificate_history
 from lms.certificates.models import Certificate
 from lms.certificates.pdf import render_certificate_pdf, render_transcript_pdf
 from lms.cme.services import EXTERNAL_TYPES, external_credits
-from lms.courses.editions import edition_for, interface_language
+from lms.courses.editions import edition_for
 from lms.exports.cells import text_cell
 from lms.extensions import db, limiter
+from lms.i18n import Language, current_language
 from lms.input_guard import page_arg
 from lms.links import external_url
 from lms.progress.views import load_reading
@@ -90,26 +91,16 @@ def document_for(certificate: Certificate, language: str = "en") -> CertificateD
     )
 
 
-# Languages a certificate or transcript can be printed in, by the `?lang=` of its download URL.
-DOCUMENT_LOCALES = {"en": "en_US", "es": "es_US"}
 # How each language offers itself on the download links: in its own words, never translated,
-# so that a reader finds their language whatever language the page is in.
+# so that a reader finds their language whatever language the page is in. A download prints
+# in the page's language, which a `?lang=` on its URL chooses (lms.i18n.select_locale).
 DOWNLOAD_IN = {"en": "Download in English", "es": "Descargar en español"}
-
-
-def requested_document_locale() -> str:
-    """Return the locale to print a download in: `?lang=en|es`, else the page's language."""
-    chosen = request.args.get("lang", "")
-    if chosen in DOCUMENT_LOCALES:
-        return DOCUMENT_LOCALES[chosen]
-    return DOCUMENT_LOCALES.get(get_locale().language if get_locale() else "en", "en_US")
 
 
 @bp.app_template_global()
 def document_lang() -> str:
     """Return the `lang` value of the current page's language, for download links."""
-    locale = get_locale()
-    return locale.language if locale and locale.language in DOCUMENT_LOCALES else "en"
+    return current_language().code
 
 
 @bp.app_template_global()
@@ -241,25 +232,24 @@ def show(public_id: str) -> str:
 def download(public_id: str) -> Response:
     """Download a certificate as PDF, printed from what was stored when it was issued."""
     certificate = _own_certificate(public_id)
-    locale = requested_document_locale()
-    pdf = render_certificate_pdf(document_for(certificate, locale.split("_")[0]), locale=locale)
+    language = current_language()
+    pdf = render_certificate_pdf(document_for(certificate, language.code), locale=language.locale)
     # Nothing keeps a rendered PDF (no stored file, no ETag, and `no-store` from personal_data),
     # so each language is printed fresh; the URL and the file name still tell them apart.
-    filename = f"certificate-{certificate.public_id}{_language_suffix(locale)}.pdf"
+    filename = f"certificate-{certificate.public_id}{_language_suffix(language)}.pdf"
     return Response(
         pdf,
         mimetype="application/pdf",
         headers={
             "Content-Disposition": f'attachment; filename="{filename}"',
-            "Content-Language": locale.replace("_", "-"),
+            "Content-Language": language.locale.replace("_", "-"),
         },
     )
 
 
-def _language_suffix(locale: str) -> str:
+def _language_suffix(language: Language) -> str:
     # English files keep the names they always had; other languages add theirs: "-es".
-    language = locale.split("_")[0]
-    return "" if language == "en" else f"-{language}"
+    return "" if language.code == "en" else f"-{language.code}"
 
 
 def _public_record(certificate: Certificate) -> dict[str, object]:
@@ -351,7 +341,7 @@ def _transcript_document(language: str) -> TranscriptDocument:
 @login_required
 def transcript() -> str:
     """Show every completion, claim and certificate, with totals by credit type and year."""
-    lines = services.transcript_lines(current_user, interface_language())
+    lines = services.transcript_lines(current_user, current_language().code)
     return render_template(
         "certificates/transcript.html",
         lines=lines,
@@ -366,14 +356,14 @@ def transcript() -> str:
 @personal_data
 def transcript_pdf() -> Response:
     """Download the transcript as PDF, in the page's language or the one `?lang=` asks for."""
-    locale = requested_document_locale()
-    filename = f"transcript{_language_suffix(locale)}.pdf"
+    language = current_language()
+    filename = f"transcript{_language_suffix(language)}.pdf"
     return Response(
-        render_transcript_pdf(_transcript_document(locale.split("_")[0]), locale=locale),
+        render_transcript_pdf(_transcript_document(language.code), locale=language.locale),
         mimetype="application/pdf",
         headers={
             "Content-Disposition": f'attachment; filename="{filename}"',
-            "Content-Language": locale.replace("_", "-"),
+            "Content-Language": language.locale.replace("_", "-"),
         },
     )
 

@@ -17,7 +17,6 @@ from functools import cached_property
 from typing import Any
 
 from babel import Locale, UnknownLocaleError
-from flask_babel import get_locale
 
 from lms.content.model import Course as CompiledCourse
 from lms.content.model import Disclosure, Question
@@ -47,12 +46,6 @@ class CourseWords:
     commercial_support_language: str = ""
     disclosures_html: str | None = None
     disclosures_language: str = ""
-
-
-def interface_language() -> str:
-    """Return the language of the current page's interface, such as "es" (views only)."""
-    locale = get_locale()
-    return locale.language if locale is not None else "en"
 
 
 def _data(compiled: Compiled) -> Mapping[str, Any]:

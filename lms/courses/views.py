@@ -14,6 +14,7 @@ from lms.courses import catalog, editions, listing
 from lms.courses.forms import CatalogSearchForm, StartForm
 from lms.courses.models import Course, CoursePage, CourseVersion, MediaBlob
 from lms.extensions import db
+from lms.i18n import current_language
 from lms.progress import services as progress
 
 bp = Blueprint("courses", __name__, cli_group="courses")
@@ -59,7 +60,7 @@ def index() -> str:
     versions = list(db.session.scalars(query.options(joinedload(CourseVersion.course))))
     found = listing.editions_by_version(v.id for v in versions)
     languages = {v.id: [v.language, *sorted(found.get(v.id, {}))] for v in versions}
-    interface = editions.interface_language()
+    interface = current_language().code
     offered = sorted({tag for tags in languages.values() for tag in tags})
     form.language.choices = [("", _("All languages"))] + [
         (tag, editions.language_name(tag, interface)) for tag in offered
@@ -133,7 +134,7 @@ def detail(slug: str) -> str:
     course_progress = None
     if enrolment is not None:
         course_progress = progress.measure_progress(pages, progress.completed_page_ids(enrolment))
-    shown = editions.version_shown(version, editions.interface_language())
+    shown = editions.version_shown(version, current_language().code)
     if shown is not version:
         pages = [editions.page_in(page, shown.words, version.language) for page in pages]
     return render_template(

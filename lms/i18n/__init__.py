@@ -150,7 +150,8 @@ def switch_next() -> str:
 CREDIT_PATTERN = "#,##0.0#"  # quarters of a credit: 1.0, 1.5, 0.75, 25.0
 
 
-def _babel_locale(locale: Locale | str | None) -> Locale:
+def reader_locale(locale: Locale | str | None = None) -> Locale:
+    """Return `locale` parsed, else the current page's or email's, else US English."""
     if locale is not None:
         return Locale.parse(locale)
     return get_locale() or Locale.parse(ENGLISH.locale)
@@ -158,7 +159,7 @@ def _babel_locale(locale: Locale | str | None) -> Locale:
 
 def format_number(value: int | float | Decimal, locale: Locale | str | None = None) -> str:
     """Format a count or measure in the reader's locale: 1,234 or 1,234.5."""
-    return format_decimal(value, locale=_babel_locale(locale))
+    return format_decimal(value, locale=reader_locale(locale))
 
 
 def format_credit_amount(amount: object, locale: Locale | str | None = None) -> str:
@@ -167,7 +168,7 @@ def format_credit_amount(amount: object, locale: Locale | str | None = None) -> 
         value = Decimal(str(amount)).quantize(Decimal("0.01"))
     except InvalidOperation as error:
         raise ValueError(f"not a credit amount: {amount!r}") from error
-    return format_decimal(value, CREDIT_PATTERN, locale=_babel_locale(locale))
+    return format_decimal(value, CREDIT_PATTERN, locale=reader_locale(locale))
 
 
 def format_percentage(
@@ -175,7 +176,7 @@ def format_percentage(
 ) -> str:
     """Format a percentage given out of 100 (85.3 -> "85%"), with `digits` decimals."""
     pattern = "#,##0" + ("." + "0" * digits if digits else "") + "%"
-    return format_percent(Decimal(str(value)) / 100, pattern, locale=_babel_locale(locale))
+    return format_percent(Decimal(str(value)) / 100, pattern, locale=reader_locale(locale))
 
 
 # --- names ---------------------------------------------------------------------------------

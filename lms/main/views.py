@@ -6,7 +6,8 @@ from flask import Blueprint, render_template
 from flask_login import current_user
 
 from lms import dates
-from lms.courses import editions, listing
+from lms.courses import listing
+from lms.i18n import current_language
 from lms.organizations.services import statuses_for
 from lms.progress.services import courses_in_progress
 
@@ -25,9 +26,7 @@ def index() -> str:
         in_progress = courses_in_progress(
             current_user, exclude_course_ids={row.course.id for row in assigned}
         )
-    featured = listing.shown_all(
-        listing.featured_versions(today=today), editions.interface_language()
-    )
+    featured = listing.shown_all(listing.featured_versions(today=today), current_language().code)
     return render_template(
         "main/index.html",
         featured=featured,

@@ -18,6 +18,7 @@ from lms.courses import editions, listing
 from lms.courses.models import Course, CoursePage, CourseVersion
 from lms.database import writing
 from lms.extensions import db
+from lms.i18n import current_language
 from lms.progress import services
 from lms.progress.forms import CompleteForm, ContinueForm, TimeForm
 from lms.progress.models import Enrolment, PageProgress
@@ -83,7 +84,7 @@ def load_reading(slug: str) -> Reading | Response:
     }
     done = {page_id for page_id, row in rows.items() if row.completed_at is not None}
     version = enrolment.version
-    language = editions.interface_language()
+    language = current_language().code
     if editions.match_language([version.language], language) is None:
         # Another language than the course's own: its edition's words, if it has one.
         words = editions.edition_for(version, language)
@@ -237,7 +238,7 @@ def my_learning() -> str:
     from lms.organizations.services import statuses_for
 
     # Each course's title in the reader's language when it has that edition.
-    language = editions.interface_language()
+    language = current_language().code
     found = listing.editions_by_version(
         e.version_id
         for e in enrolments

@@ -22,6 +22,7 @@ from lms.courses import editions
 from lms.courses.models import Course, CoursePage, CourseVersion
 from lms.courses.views import get_course_or_404
 from lms.extensions import db
+from lms.i18n import current_language
 from lms.progress.views import PAGE_RENDERERS, Reading, find_page, load_reading, page_html
 from lms.quizzes import analysis, grading, reports, services
 from lms.quizzes.forms import AnswerForm
@@ -427,5 +428,5 @@ def page_results(slug: str, page_id: int) -> str:
         languages=languages if len(languages) > 1 else [],
         language=language,
         unknown_language=bool(asked) and language is None,
-        language_name=lambda tag: editions.language_name(tag, editions.interface_language()),
+        language_name=lambda tag: editions.language_name(tag, current_language().code),
     )
