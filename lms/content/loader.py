@@ -906,6 +906,16 @@ def _compile_page(
 # --------------------------------------------------------------------------- course
 
 
+def _read_objectives(fields: _Fields, file: _FileReport) -> list[str]:
+    objectives: list[str] = []
+    for node, value in fields.items("objectives") or []:
+        if isinstance(value, str) and value.strip():
+            objectives.append(value.strip())
+        else:
+            file.error(_line(node), "objectives: each objective must be text")
+    return objectives
+
+
 def _read_credits(
     fields: _Fields, file: _FileReport, lines: dict[str, int] | None = None
 ) -> list[Credit]:
@@ -1002,12 +1012,7 @@ def _read_course_fields(fields: _Fields, file: _FileReport) -> dict[str, Any]:
         file.error(fields.line("audience"), "audience: list at least one audience")
     values["audience"] = tuple(audience) if audience_items else AUDIENCES
 
-    objectives: list[str] = []
-    for node, value in fields.items("objectives") or []:
-        if isinstance(value, str) and value.strip():
-            objectives.append(value.strip())
-        else:
-            file.error(_line(node), "objectives: each objective must be text")
+    objectives = _read_objectives(fields, file)
     values["objectives"] = tuple(objectives)
     values["credits"] = tuple(_read_credits(fields, file, values["lines"]))
 
@@ -1367,12 +1372,7 @@ def _compile_course_edition(
         "title": fields.text("title", required=True, max_length=MAX_TITLE),
         "summary": fields.text("summary", required=True),
     }
-    objectives: list[str] = []
-    for node, value in fields.items("objectives") or []:
-        if isinstance(value, str) and value.strip():
-            objectives.append(value.strip())
-        else:
-            file.error(_line(node), "objectives: each objective must be text")
+    objectives = _read_objectives(fields, file)
     wanted = len(primary.values.get("objectives") or ())
     if "objectives" in fields and len(objectives) != wanted:
         file.error(
