@@ -11,6 +11,7 @@ from pypdf import PdfReader
 
 from lms.dates import long_date, today
 from tests.browser.conftest import assert_accessible
+from tests.browser.test_onboarding_browser import answer_correctly
 from tests.test_quizzes import quiz_page
 
 FRONT_DESK = "trauma-informed-front-desk"
@@ -114,13 +115,7 @@ def test_a_spanish_speaking_visitor_takes_the_front_desk_course_and_gets_a_spani
             break
     page.get_by_role("button", name="Comenzar la prueba").click()
     assert_spanish(page)
-    for question in quiz_page(FRONT_DESK).questions:
-        if question.kind == "short":
-            page.locator(f"#q-{question.id}").fill(question.answers[0])
-        else:
-            for option in question.options:
-                if option.correct:
-                    page.locator(f"#q-{question.id}-{option.id}").check()
+    answer_correctly(page, FRONT_DESK)
     page.get_by_role("button", name="Enviar respuestas").click()
     expect(page.get_by_text("Aprobó", exact=False).first).to_be_visible()
     assert_spanish(page)
