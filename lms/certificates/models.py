@@ -5,7 +5,16 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Date, ForeignKey, Numeric, String, Text, UniqueConstraint, false
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.accounts.models import User
@@ -13,6 +22,7 @@ from lms.courses.models import Course, CourseVersion
 from lms.database import UTCDateTime, utcnow
 from lms.extensions import db
 from lms.progress.models import Enrolment
+from lms.webinars.models import Webinar
 
 
 class Completion(db.Model):
@@ -40,22 +50,36 @@ class Completion(db.Model):
 
 
 class CreditClaim(db.Model):
-    """Credit a learner claimed for a completion: one per type per course version, final."""
+    """Credit a learner claimed: one per type per course version, or per live webinar; final.
+
+    A course claim has a completion and a version; a live webinar's claim has the webinar
+    instead (its attendance and evaluation stand for the completion), never both.
+    """
 
     __tablename__ = "credit_claims"
-    __table_args__ = (UniqueConstraint("user_id", "version_id", "credit_type"),)
+    __table_args__ = (
+        UniqueConstraint("user_id", "version_id", "credit_type"),
+        UniqueConstraint("user_id", "webinar_id", "credit_type"),
+        CheckConstraint(
+            "(webinar_id IS NULL AND completion_id IS NOT NULL AND version_id IS NOT NULL)"
+            " OR (webinar_id IS NOT NULL AND completion_id IS NULL AND version_id IS NULL)",
+            name="course_or_webinar",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    completion_id: Mapped[int] = mapped_column(ForeignKey("completions.id"), index=True)
+    completion_id: Mapped[int | None] = mapped_column(ForeignKey("completions.id"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    version_id: Mapped[int] = mapped_column(ForeignKey("course_versions.id"), index=True)
+    version_id: Mapped[int | None] = mapped_column(ForeignKey("course_versions.id"), index=True)
+    webinar_id: Mapped[int | None] = mapped_column(ForeignKey("webinars.id"), index=True)
     credit_type: Mapped[str] = mapped_column(String(30))
     amount: Mapped[Decimal] = mapped_column(Numeric(6, 2))
     claimed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     attested: Mapped[bool] = mapped_column()
     consent_to_report: Mapped[bool] = mapped_column(default=False)
 
-    completion: Mapped[Completion] = relationship(back_populates="claims")
+    completion: Mapped[Completion | None] = relationship(back_populates="claims")
+    webinar: Mapped[Webinar | None] = relationship()
     user: Mapped[User] = relationship()
     certificates: Mapped[list[Certificate]] = relationship(
         back_populates="claim", order_by="Certificate.issued_at"
