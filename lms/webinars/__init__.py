@@ -1,0 +1,1 @@
+"""Live webinars: authored in git, listed, registered for, reminded, attended."""
