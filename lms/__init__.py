@@ -47,6 +47,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from lms.organizations.views import bp as organizations_bp
     from lms.progress.views import bp as progress_bp
     from lms.quizzes.views import bp as quizzes_bp
+    from lms.webinars import models as _webinar_models  # noqa: F401  (their tables)
 
     app.register_blueprint(main_bp)
     app.register_blueprint(accounts_bp)

@@ -14,6 +14,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from email import message_from_bytes
 from email.message import Message
 from pathlib import Path
@@ -30,6 +31,7 @@ from sqlalchemy import event, text
 from lms import create_app
 from lms.accounts import services as account_services
 from lms.accounts.models import Role, User
+from lms.clock import set_clock
 from lms.database import utcnow
 from lms.extensions import db, limiter
 
@@ -184,11 +186,47 @@ class CSRFClient(FlaskClient):
         return super().post(*args, **kwargs)
 
 
+@pytest.fixture(scope="session")
+def clock_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Return the file that holds the moment the `clock` fixture sets (lms.clock)."""
+    return tmp_path_factory.mktemp("clock") / "now"
+
+
+class Clock:
+    """The time seen by the test app and the served app alike (lms.clock.now)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def set(self, moment: datetime) -> None:
+        """Put the apps at `moment` (aware)."""
+        set_clock(self.path, moment)
+
+    def advance(self, delta: timedelta) -> None:
+        """Move the apps' clock on by `delta`."""
+        self.set(now_from_file(self.path) + delta)
+
+
+def now_from_file(path: Path) -> datetime:
+    return datetime.fromisoformat(path.read_text().strip())
+
+
 @pytest.fixture()
-def app_config(database_url: str, smtp_sink: tuple[Mailbox, int], tmp_path: Path) -> dict[str, Any]:
+def clock(clock_file: Path) -> Iterator[Clock]:
+    """Return the settable clock; the real one comes back after the test."""
+    yield Clock(clock_file)
+    set_clock(clock_file, None)
+
+
+@pytest.fixture()
+def app_config(
+    database_url: str, smtp_sink: tuple[Mailbox, int], tmp_path: Path, clock_file: Path
+) -> dict[str, Any]:
     """Return the configuration of the test app; tests may change it before `app` is made."""
     config = _base_config(database_url, tmp_path)
-    config.update({"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": smtp_sink[1]})
+    config.update(
+        {"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": smtp_sink[1], "CLOCK_FILE": str(clock_file)}
+    )
     return config
 
 
@@ -336,14 +374,19 @@ def count_queries(app: Flask) -> Callable[[], Any]:
 
 @pytest.fixture(scope="session")
 def served(
-    database_url: str, smtp_sink: tuple[Mailbox, int], tmp_path_factory: pytest.TempPathFactory
+    database_url: str,
+    smtp_sink: tuple[Mailbox, int],
+    tmp_path_factory: pytest.TempPathFactory,
+    clock_file: Path,
 ) -> Iterator[Any]:
     """Serve the app with gunicorn (2 workers x 4 threads) on the test database; see served.py."""
     from tests.served import serve
 
     folder = tmp_path_factory.mktemp("served")
     config = _base_config(database_url, folder)
-    config.update({"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": smtp_sink[1]})
+    config.update(
+        {"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": smtp_sink[1], "CLOCK_FILE": str(clock_file)}
+    )
     with serve(config, free_port(), folder / "gunicorn.log") as server:
         yield server
 

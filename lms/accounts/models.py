@@ -84,6 +84,8 @@ class User(UserMixin, db.Model):
     # The language pages and emails are written in for this person ("en", "es", lms.i18n);
     # None: follow the browser's.
     locale: Mapped[str | None] = mapped_column(String(8))
+    # The IANA time zone webinar times are also shown in ("America/Los_Angeles"); None: not set.
+    timezone: Mapped[str | None] = mapped_column(String(64))
 
     email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

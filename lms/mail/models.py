@@ -30,3 +30,7 @@ class OutboxEmail(db.Model):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     # Refused for good by the mail server (an address that does not exist): never retried.
     failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # One optional text attachment (a webinar's .ics invitation), sent with the body.
+    attachment_filename: Mapped[str | None] = mapped_column(String(200))
+    attachment_type: Mapped[str | None] = mapped_column(String(100))
+    attachment: Mapped[str | None] = mapped_column(Text)

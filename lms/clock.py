@@ -1,0 +1,45 @@
+"""The current time for code whose behaviour depends on it, with a clock tests can set.
+
+Webinar code (join links, attendance windows, reminders) asks `now()` rather than the system
+clock, so a test can put the whole app, including a served app in other processes, at a chosen
+moment: under TESTING, `CLOCK_FILE` names a file holding an ISO 8601 moment (see `set_clock`).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from flask import current_app, has_app_context
+
+from lms.database import utcnow
+
+
+def _clock_file() -> Path | None:
+    if not has_app_context() or not current_app.config.get("TESTING"):
+        return None
+    path = current_app.config.get("CLOCK_FILE")
+    return Path(path) if path else None
+
+
+def now() -> datetime:
+    """Return the current moment as an aware UTC datetime (the set moment under test)."""
+    path = _clock_file()
+    if path is not None:
+        try:
+            text = path.read_text().strip()
+        except FileNotFoundError:
+            text = ""
+        if text:
+            return datetime.fromisoformat(text).astimezone(UTC)
+    return utcnow()
+
+
+def set_clock(path: Path, moment: datetime | None) -> None:
+    """Put every app using `path` as its CLOCK_FILE at `moment`; None gives back the real clock."""
+    if moment is None:
+        path.unlink(missing_ok=True)
+        return
+    if moment.tzinfo is None:
+        raise ValueError("naive datetime given to the clock")
+    path.write_text(moment.astimezone(UTC).isoformat())
