@@ -27,6 +27,8 @@ class Defaults:
     # request limit, MAX_CONTENT_LENGTH).
     EXTERNAL_CERTIFICATE_MAX_BYTES = 1024 * 1024
     SUPPORT_EMAIL = "support@example.org"
+    # How long after a webinar ends attendees may still enter the attendance code read out in it.
+    WEBINAR_CODE_GRACE_MINUTES = 30
     # The language and region pages, emails and documents are written for (dates, numbers).
     BABEL_DEFAULT_LOCALE = "en_US"
     # Times are shown in UTC, and UTC's calendar decides what is due or overdue.

@@ -11,6 +11,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
@@ -261,7 +262,16 @@ def issue_certificate(
     provider_address: str | None = None,
 ) -> Certificate:
     """Issue a certificate for a claim, storing everything it prints."""
+    if claim.webinar is not None:
+        return _issue_webinar_certificate(
+            claim,
+            holder_name=holder_name,
+            provider_name=provider_name,
+            provider_address=provider_address,
+        )
     completion = claim.completion
+    if completion is None:  # the check constraint gives every claim a completion or a webinar
+        raise CertificateError("a course claim without a completion")
     version = completion.version
     accreditation = version.accreditation
     moc = claim.credit_type == "abp-moc-2"
@@ -288,6 +298,41 @@ def issue_certificate(
         abp_id=claim.user.abp_id if moc else None,
         pars_activity_id=version.pars_activity_id if moc else None,
         moc_statement=version.moc_statement if moc else None,
+    )
+    db.session.add(certificate)
+    db.session.flush()
+    return certificate
+
+
+def _issue_webinar_certificate(
+    claim: CreditClaim, *, holder_name: str, provider_name: str, provider_address: str | None
+) -> Certificate:
+    """Issue the certificate of a live webinar: "live activity", on the session's own date."""
+    webinar = claim.webinar
+    if webinar is None:
+        raise CertificateError("a webinar certificate for a claim without a webinar")
+    meta = webinar.meta or {}
+    accreditation = meta.get("accreditation") or None
+    if claim.credit_type == "ama-pra-1" and meta.get("designation"):
+        accreditation = "\n\n".join(s for s in (accreditation, meta["designation"]) if s)
+    certificate = Certificate(
+        public_id=new_public_id(),
+        claim_id=claim.id,
+        user_id=claim.user_id,
+        issued_at=utcnow(),
+        status="valid",
+        holder_name=holder_name,
+        course_slug=webinar.slug,
+        course_title=webinar.title,
+        version_number=1,
+        # The day of the session where it took place, as the attendee lived it.
+        completion_date=webinar.starts_at.astimezone(ZoneInfo(webinar.timezone)).date(),
+        credit_type=claim.credit_type,
+        amount=claim.amount,
+        accreditation=accreditation,
+        provider_name=provider_name,
+        learning_format="live-activity",
+        provider_address=provider_address,
     )
     db.session.add(certificate)
     db.session.flush()
@@ -443,6 +488,7 @@ class TranscriptLine:
     content_hash: str | None = None  # provenance of the version taken
     source_commit: str | None = None
     course_language: str = "en"  # the language `course_title` is written in
+    live: bool = False  # a live webinar's claim rather than a course's
 
 
 def transcript_lines(user: User, language: str = "en") -> list[TranscriptLine]:
@@ -488,6 +534,30 @@ def transcript_lines(user: User, language: str = "en") -> list[TranscriptLine]:
                     words.language,
                 )
             )
+    for claim in db.session.scalars(
+        select(CreditClaim)
+        .where(CreditClaim.user_id == user.id, CreditClaim.webinar_id.is_not(None))
+        .order_by(CreditClaim.claimed_at)
+    ):
+        webinar = claim.webinar
+        if webinar is None:  # the query asks for webinar claims only
+            continue
+        current = next((c for c in reversed(claim.certificates) if c.status != "superseded"), None)
+        lines.append(
+            TranscriptLine(
+                webinar.starts_at,
+                webinar.title,
+                1,
+                claim.credit_type,
+                claim.amount,
+                current or (claim.certificates[-1] if claim.certificates else None),
+                None,
+                None,
+                webinar.language or "en",
+                live=True,
+            )
+        )
+    lines.sort(key=lambda line: line.completed_at)
     return lines
 
 

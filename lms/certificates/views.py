@@ -63,14 +63,19 @@ def document_for(certificate: Certificate, language: str = "en") -> CertificateD
     the course version's edition in that language when it has one: the same published version
     the certificate was issued for, in the words its authors wrote for those readers.
     """
-    version = certificate.claim.completion.version
     course_title, accreditation = certificate.course_title, certificate.accreditation
-    content_language = version.language or "en"
-    words = edition_for(version, language)
-    if words.language != content_language:
-        course_title, content_language = words.title, words.language
-        if words.accreditation is not None and certificate.accreditation is not None:
-            accreditation = words.accreditation
+    completion, webinar = certificate.claim.completion, certificate.claim.webinar
+    if completion is None:
+        # A live webinar: printed in the words it was published in.
+        content_language = (webinar.language if webinar else None) or "en"
+    else:
+        version = completion.version
+        content_language = version.language or "en"
+        words = edition_for(version, language)
+        if words.language != content_language:
+            course_title, content_language = words.title, words.language
+            if words.accreditation is not None and certificate.accreditation is not None:
+                accreditation = words.accreditation
     return CertificateDocument(
         certificate_id=certificate.public_id,
         holder_name=certificate.holder_name,
@@ -272,7 +277,11 @@ def _public_record(certificate: Certificate) -> dict[str, object]:
         "current_status": services.current_of(certificate).status,
         "revoked_on": certificate.revoked_at.date().isoformat() if certificate.revoked_at else None,
         # Which version of the course was taken, and where its content came from.
-        "provenance": certificate.claim.completion.version.provenance,
+        # None for a live webinar, which has no published versions to tell apart.
+        "provenance": completion.version.provenance
+        if (completion := certificate.claim.completion) is not None
+        else None,
+        "learning_format": certificate.learning_format,
     }
 
 

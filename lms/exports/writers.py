@@ -130,3 +130,41 @@ def write_xlsx(rows: Iterable[CompletionRow], target: str | IO[bytes]) -> int:
     finally:
         workbook.close()
     return written
+
+
+def table_chunks(header: Sequence[str], records: Iterable[Sequence[object]]) -> Iterator[str]:
+    """Yield any table as formula-safe CSV text: the header, then rows in chunks."""
+    return _csv_chunks(header, records)
+
+
+def write_table_xlsx(
+    header: Sequence[str],
+    records: Iterable[Sequence[object]],
+    target: str | IO[bytes],
+    sheet_name: str,
+) -> int:
+    """Write any table to a formula-safe XLSX file (strings stay strings); return rows written."""
+    workbook = xlsxwriter.Workbook(
+        target,
+        {
+            "constant_memory": True,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "strings_to_numbers": False,
+        },
+    )
+    written = 0
+    try:
+        sheet = workbook.add_worksheet(sheet_name)
+        sheet.freeze_panes(1, 0)
+        sheet.write_row(0, 0, list(header), workbook.add_format({"bold": True}))
+        for written, values in enumerate(records, start=1):
+            if written > XLSX_MAX_ROWS:
+                raise ExportTooLarge(
+                    _("An XLSX sheet holds at most %(limit)s rows.", limit=XLSX_MAX_ROWS)
+                )
+            for col, value in enumerate(values):
+                _write_cell(sheet, written, col, value)
+    finally:
+        workbook.close()
+    return written
