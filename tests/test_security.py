@@ -14,6 +14,7 @@ from lms.security import CONTENT_SECURITY_POLICY
 # test_every_route_is_in_the_matrix fails when a route is added without a line here.
 SLUG = "tic-pediatric-essentials"
 NOBODY = "AAAA-BBBB-CCCC-DDDD"
+NO_WEBINAR = "no-such-webinar"
 ROUTES = [
     ("GET", "/", "anyone"),
     ("GET", "/support", "anyone"),
@@ -102,6 +103,21 @@ ROUTES = [
     ("GET", "/admin/reporting/batches/999999.txt", "admin"),
     ("GET", "/authoring", "author"),
     ("GET", "/authoring/guide", "author"),
+    ("GET", f"/webinars/{NO_WEBINAR}/attendance", "learner"),
+    ("POST", f"/webinars/{NO_WEBINAR}/attendance", "learner"),
+    ("GET", f"/webinars/{NO_WEBINAR}/evaluation", "learner"),
+    ("POST", f"/webinars/{NO_WEBINAR}/evaluation", "learner"),
+    ("GET", f"/webinars/{NO_WEBINAR}/credit", "learner"),
+    ("POST", f"/webinars/{NO_WEBINAR}/credit", "learner"),
+    # Organisers of webinars are their authors and the admins.
+    ("GET", f"/webinars/{NO_WEBINAR}/organize", "author"),
+    ("POST", f"/webinars/{NO_WEBINAR}/organize/import", "author"),
+    ("POST", f"/webinars/{NO_WEBINAR}/organize/attendance", "author"),
+    ("GET", f"/webinars/{NO_WEBINAR}/organize/roster.csv", "author"),
+    ("GET", f"/webinars/{NO_WEBINAR}/organize/roster.xlsx", "author"),
+    ("POST", f"/webinars/{NO_WEBINAR}/organize/message", "author"),
+    ("POST", f"/webinars/{NO_WEBINAR}/organize/cancel", "author"),
+    ("POST", f"/webinars/{NO_WEBINAR}/organize/recording", "author"),
 ]
 RANK = {"anonymous": -1, "learner": 0, "author": 1, "admin": 2}
 NEEDS_RANK = {"anyone": -1, "learner": 0, "author": 1, "manager": 2, "admin": 2}

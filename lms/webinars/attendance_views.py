@@ -252,7 +252,10 @@ def import_report(slug: str) -> tuple[str, int] | Response:
     form = ImportForm(prefix="import")
     if form.validate_on_submit():
         upload = form.report.data
-        data = upload.read(current_app.config["MAX_CONTENT_LENGTH"] + 1)
+        try:
+            data = upload.read(current_app.config["MAX_CONTENT_LENGTH"] + 1)
+        finally:
+            upload.close()  # a large upload sits in a temporary file until closed
         try:
             result = services.import_report(webinar, data, actor=current_user, now=now())
         except ImportRefused as refused:
