@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, IntegerField, RadioField, StringField, TextAreaField
+from wtforms import BooleanField, IntegerField, RadioField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
 from lms.webinars.attendance_services import MAX_MESSAGE, MAX_NOTE, MAX_SUBJECT
@@ -23,12 +23,16 @@ class CodeForm(FlaskForm):
 class EvaluationForm(FlaskForm):
     objectives = RadioField(
         _l("Did the webinar meet its stated learning objectives?"),
-        choices=[("yes", _l("Yes")), ("partly", _l("Partly")), ("no", _l("No"))],
+        choices=[
+            SelectChoice("yes", _l("Yes")),
+            SelectChoice("partly", _l("Partly")),
+            SelectChoice("no", _l("No")),
+        ],
         validators=[DataRequired(_l("Choose an answer."))],
     )
     bias = RadioField(
         _l("Was the webinar free of commercial bias?"),
-        choices=[("yes", _l("Yes")), ("no", _l("No"))],
+        choices=[SelectChoice("yes", _l("Yes")), SelectChoice("no", _l("No"))],
         validators=[DataRequired(_l("Choose an answer."))],
     )
     practice = TextAreaField(

@@ -20,6 +20,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
+from wtforms import SelectChoice
 
 from lms.accounts.access import role_required
 from lms.accounts.models import Role, User
@@ -168,7 +169,7 @@ def claim(slug: str) -> str | Response:
     state = services.credit_state(webinar, current_user, now=moment)
     form = ClaimForm()
     form.credit_type.choices = [
-        (o.credit_type, CREDIT_LABELS[o.credit_type])
+        SelectChoice(o.credit_type, CREDIT_LABELS[o.credit_type])
         for o in state.offered
         if o.available and o.credit_type not in state.claims and state.claimable[o.credit_type] > 0
     ]
