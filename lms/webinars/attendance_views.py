@@ -17,6 +17,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
@@ -358,7 +359,14 @@ def message(slug: str) -> tuple[str, int] | Response:
             form.body.errors = [str(error)]
         else:
             db.session.commit()
-            flash(_("Message queued for %(count)s people.", count=count), "success")
+            flash(
+                ngettext(
+                    "Message queued for %(num)d person.",
+                    "Message queued for %(num)d people.",
+                    count,
+                ),
+                "success",
+            )
             return redirect(url_for("webinar_attendance.organize", slug=slug))
     return _organise_page(webinar, 422, message_form=form)
 
@@ -378,7 +386,11 @@ def cancel(slug: str) -> tuple[str, int] | Response:
         else:
             db.session.commit()
             flash(
-                _("Webinar cancelled; %(count)s people will be told by email.", count=count),
+                ngettext(
+                    "Webinar cancelled; %(num)d person will be told by email.",
+                    "Webinar cancelled; %(num)d people will be told by email.",
+                    count,
+                ),
                 "success",
             )
             return redirect(url_for("webinar_attendance.organize", slug=slug))
