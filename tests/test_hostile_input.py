@@ -28,10 +28,12 @@ from lms.cme.models import ExternalCredit
 from lms.extensions import db
 from lms.organizations import services as organization_services
 from lms.quizzes.models import QuizAttempt
+from lms.webinars.attendance_models import WebinarAttendance
 from tests.conftest import AuthActions
 from tests.test_certificates import AMA, complete
 from tests.test_organizations import FRONT_DESK, course
 from tests.test_quizzes import CME, quiz_page
+from tests.webinars.attendance_helpers import ENDS, make_webinar, register
 
 
 class RawPercent(str):
@@ -284,6 +286,16 @@ def world(app, make_user, publish) -> World:
         actor=admin,
         organization=organization,
         today=date.today(),
+    )
+    db.session.commit()
+    # A past webinar under the course's slug, so that the webinar routes built with `slug`
+    # reach real pages: the physician attended it (credit form), organisers see its roster.
+    webinar = make_webinar(slug=CME)
+    register(webinar, physician)
+    db.session.add(
+        WebinarAttendance(
+            webinar_id=webinar.id, user_id=physician.id, source="code", minutes=60, recorded_at=ENDS
+        )
     )
     db.session.commit()
     quiz = quiz_page()

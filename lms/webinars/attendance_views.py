@@ -417,6 +417,14 @@ def recording(slug: str) -> tuple[str, int] | Response:
 
 
 @bp.app_template_global()
-def webinar_attendance_url(slug: str) -> str:
-    """Return the attendee's attendance page of a webinar, for the webinar page to link to."""
-    return url_for("webinar_attendance.attendance", slug=slug)
+def webinar_attendance_state(webinar: Webinar) -> dict[str, object]:
+    """Return what the webinar page shows the signed-in attendee about their attendance."""
+    moment = now()
+    opens, closes = services.code_window(webinar, _grace())
+    registration = services.registration_of(webinar, current_user)
+    return {
+        "form": CodeForm(),
+        "code_open": opens <= moment <= closes and not webinar.is_cancelled,
+        "registered": registration is not None and registration.status == "registered",
+        "minutes": services.attended_minutes(webinar, current_user.id),
+    }
