@@ -47,8 +47,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from lms.organizations.views import bp as organizations_bp
     from lms.progress.views import bp as progress_bp
     from lms.quizzes.views import bp as quizzes_bp
-    from lms.webinars import models as _webinar_models  # noqa: F401  (their tables)
+    from lms.webinars import cli as _webinars_cli  # noqa: F401  (`flask webinars`)
     from lms.webinars.attendance_views import bp as webinar_attendance_bp
+    from lms.webinars.views import bp as webinars_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(accounts_bp)
@@ -62,6 +63,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(cme_bp)
     app.register_blueprint(authoring_bp)
     app.register_blueprint(i18n_bp)
+    app.register_blueprint(webinars_bp)
     app.register_blueprint(webinar_attendance_bp)
 
     # `flask db verify`: the records' invariants, next to Flask-Migrate's own `db` commands.

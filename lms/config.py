@@ -42,6 +42,7 @@ class Defaults:
     ALLOWED_HOSTS: list[str] = []
     TRUSTED_PROXIES = 0
     COURSES_DIR = "courses"
+    WEBINARS_DIR = "webinars"
     MAX_MEDIA_BYTES = 20 * 1024 * 1024
     # The guide for course authors, shown on the Authoring page; it ships with the source.
     AUTHORING_GUIDE = str(Path(__file__).resolve().parent.parent / "docs" / "authoring.md")
@@ -116,6 +117,7 @@ def load(app: Flask, test_config: dict[str, Any] | None = None) -> None:
         app.config["SQLALCHEMY_DATABASE_URI"]
     )
     app.config["COURSES_DIR"] = str(Path(app.config["COURSES_DIR"]).resolve())
+    app.config["WEBINARS_DIR"] = str(Path(app.config["WEBINARS_DIR"]).resolve())
     _set_trusted_hosts(app)
 
 

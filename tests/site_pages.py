@@ -4,15 +4,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from pathlib import Path
 
+from flask import current_app
 from sqlalchemy import select
 
 from lms.accounts.models import User
 from lms.certificates.models import Certificate
+from lms.clock import now
 from lms.extensions import db
 from lms.organizations import services as organizations
 from lms.organizations.models import Organization
 from lms.quizzes.models import QuizAttempt
+from lms.webinars.services import publish_webinars
 from tests.test_certificates import claim, complete, version_of
 from tests.test_quizzes import CME, FRONT_DESK, quiz_page
 
@@ -27,9 +31,19 @@ class Site:
     pages: dict[str, list[str]] = field(default_factory=dict)
 
 
+TRUST = "building-trust-through-trauma-informed-care"
+ACE = "rethinking-ace-screening"
+
+
 def build_site(client, auth, make_user, publish) -> Site:
     """Publish the sample courses, let people use them, and list every page worth reading."""
     publish()
+    publish_webinars(
+        Path(current_app.config["WEBINARS_DIR"]),
+        provider_name=current_app.config["PROVIDER_NAME"],
+        now=now(),
+    )
+    db.session.commit()
     learner = make_user(name="Sofía Ramírez", profession="physician")
     manager = make_user(name="Mo Manager-Longname", profession="other")
     staff = make_user(name="Sam Staff", profession="other")
@@ -40,6 +54,7 @@ def build_site(client, auth, make_user, publish) -> Site:
     complete(client, CME)
     claim(client, CME)
     client.post(f"/courses/{FRONT_DESK}/start")
+    client.post(f"/webinars/{TRUST}/register")
     auth.logout()
     auth.login_as(staff)
     client.post(f"/courses/{FRONT_DESK}/start")
@@ -76,6 +91,9 @@ def build_site(client, auth, make_user, publish) -> Site:
         "/support",
         "/privacy",
         f"/verify/{certificate.public_id}",
+        "/webinars",
+        f"/webinars/{TRUST}",
+        f"/webinars/{ACE}",
     ]
     return Site(
         users={

@@ -19,6 +19,7 @@ from wtforms.validators import (
 
 from lms.accounts.models import PROFESSION_LABELS
 from lms.accounts.passwords import password_problem
+from lms.webinars.times import is_zone, zone_choices
 
 PROFESSION_CHOICES = [SelectChoice("", _l("Choose your profession"))] + [
     SelectChoice(profession.value, label) for profession, label in PROFESSION_LABELS.items()
@@ -185,10 +186,25 @@ class ProfileForm(FlaskForm):
         coerce=_coerce_optional_int,
         validators=[Optional()],
     )
+    timezone = SelectField(
+        _l("Time zone"),
+        validate_choice=False,  # any IANA zone is accepted; checked in validate()
+        description=_l("Optional. Webinar times are also shown in this zone."),
+    )
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        current = self.timezone.data or None
+        self.timezone.choices = [SelectChoice("", _l("Not given"))] + [
+            SelectChoice(name, name.replace("_", " ")) for name in zone_choices(current)
+        ]
 
     def validate(self, extra_validators: object = None) -> bool:
         """Validate the fields, then that the birth month and day make a real date."""
         valid = super().validate(extra_validators)  # type: ignore[arg-type]
+        if self.timezone.data and not is_zone(self.timezone.data):
+            self.timezone.errors.append(_("Choose a time zone from the list."))
+            return False
         if self.birth_month.errors or self.birth_day.errors:
             return False
         month, day = self.birth_month.data, self.birth_day.data

@@ -217,8 +217,9 @@ def update_profile(
     abp_id: str | None,
     birth_month: int | None,
     birth_day: int | None,
+    timezone: str | None = None,
 ) -> list[str]:
-    """Save the person's name, profession and credit-reporting details.
+    """Save the person's name, profession, time zone and credit-reporting details.
 
     Return what other parts of the site did about a changed name, as sentences for the person.
     """
@@ -229,6 +230,7 @@ def update_profile(
     user.abp_id = abp_id or None
     user.birth_month = birth_month
     user.birth_day = birth_day if birth_month else None
+    user.timezone = timezone or None
     db.session.flush()
     if user.full_name == old_name:
         return []

@@ -228,6 +228,7 @@ def profile() -> str | Response:
             abp_id=form.abp_id.data,
             birth_month=form.birth_month.data,
             birth_day=form.birth_day.data,
+            timezone=form.timezone.data,
         )
         db.session.commit()
         flash(_("Your profile is saved."), "success")

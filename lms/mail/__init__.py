@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import Flask
 
-from lms.mail.services import build_message, queue_email
+from lms.mail.services import Attachment, build_message, queue_email
 
-__all__ = ["build_message", "init_app", "queue_email"]
+__all__ = ["Attachment", "build_message", "init_app", "queue_email"]
 
 
 def init_app(app: Flask) -> None:

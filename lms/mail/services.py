@@ -39,18 +39,38 @@ class SendFailed(Exception):
         self.retry_at = retry_at
 
 
-def queue_email(to: str, subject: str, body: str) -> OutboxEmail:
+@dataclass(frozen=True)
+class Attachment:
+    """A text file sent with an email, such as a calendar invitation."""
+
+    filename: str
+    content_type: str  # "text/calendar"
+    text: str
+
+
+def queue_email(
+    to: str, subject: str, body: str, attachment: Attachment | None = None
+) -> OutboxEmail:
     """Add an email to the outbox; it is sent by a job once the caller commits."""
     email = OutboxEmail(recipient=to, subject=subject, body=body)
+    if attachment is not None:
+        email.attachment_filename = attachment.filename
+        email.attachment_type = attachment.content_type
+        email.attachment = attachment.text
     db.session.add(email)
     db.session.flush()
     return email
 
 
 def build_message(
-    sender: str, to: str, subject: str, body: str, message_id: str | None = None
+    sender: str,
+    to: str,
+    subject: str,
+    body: str,
+    message_id: str | None = None,
+    attachment: Attachment | None = None,
 ) -> EmailMessage:
-    """Build a plain-text email."""
+    """Build a plain-text email, with its attachment if it has one."""
     message = EmailMessage()
     message["From"] = sender
     message["To"] = to
@@ -58,6 +78,14 @@ def build_message(
     if message_id:
         message["Message-ID"] = message_id
     message.set_content(body)
+    if attachment is not None:
+        maintype, _, subtype = attachment.content_type.partition("/")
+        message.add_attachment(
+            attachment.text.encode("utf-8"),
+            maintype=maintype,
+            subtype=subtype,
+            filename=attachment.filename,
+        )
     return message
 
 
@@ -69,7 +97,7 @@ def deliver(message: EmailMessage, config: Mapping[str, Any]) -> None:
         headers = "".join(f"{name}: {value}\n" for name, value in message.items())
         print(
             f"--- email (not sent: LMS_MAIL_SERVER is empty) ---\n{headers}\n"
-            f"{message.get_content()}---",
+            f"{(message.get_body(('plain',)) or message).get_content()}---",
             file=sys.stderr,
         )
         return
@@ -98,6 +126,7 @@ class _Claimed:
     body: str
     attempts: int
     created_at: datetime
+    attachment: Attachment | None = None
 
 
 def _claim(email_id: int, now: datetime) -> _Claimed | None:
@@ -120,7 +149,17 @@ def _claim(email_id: int, now: datetime) -> _Claimed | None:
         ).rowcount
         row = db.session.get(OutboxEmail, email_id, populate_existing=True) if claimed else None
         email = (
-            _Claimed(row.id, row.recipient, row.subject, row.body, row.attempts, row.created_at)
+            _Claimed(
+                row.id,
+                row.recipient,
+                row.subject,
+                row.body,
+                row.attempts,
+                row.created_at,
+                Attachment(row.attachment_filename, row.attachment_type, row.attachment)
+                if row.attachment is not None and row.attachment_filename and row.attachment_type
+                else None,
+            )
             if row is not None
             else None
         )
@@ -143,11 +182,12 @@ def send_outbox_email(email_id: int, config: Mapping[str, Any]) -> bool:
         email.subject,
         email.body,
         message_id=_message_id(email, config["MAIL_SENDER"]),
+        attachment=email.attachment,
     )
     try:
         deliver(message, config)
     except smtplib.SMTPRecipientsRefused as error:
-        _finish(email_id, failed_at=utcnow(), last_error=str(error)[:500], body="")
+        _finish(email_id, failed_at=utcnow(), last_error=str(error)[:500], body="", attachment=None)
         return False
     except (OSError, smtplib.SMTPException) as error:
         retry_at = utcnow() + retry_delay(email.attempts, float(config["MAIL_RETRY_SECONDS"]))
@@ -155,8 +195,8 @@ def send_outbox_email(email_id: int, config: Mapping[str, Any]) -> bool:
         _finish(email_id, next_attempt_at=retry_at, last_error=reason)
         raise SendFailed(reason, retry_at) from error
     # The body goes once it is sent: it may hold a one-time link (reset, confirmation) that the
-    # database otherwise keeps only hashed.
-    _finish(email_id, sent_at=utcnow(), last_error=None, body="")
+    # database otherwise keeps only hashed; an attachment may hold a private join link.
+    _finish(email_id, sent_at=utcnow(), last_error=None, body="", attachment=None)
     return True
 
 

@@ -18,6 +18,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.accounts.models import User
+from lms.content.model import Credit
 from lms.courses.models import JSONType
 from lms.database import UTCDateTime, utcnow
 from lms.extensions import db
@@ -82,6 +83,11 @@ class Webinar(db.Model):
     registrations: Mapped[list[WebinarRegistration]] = relationship(
         back_populates="webinar", order_by="WebinarRegistration.id"
     )
+
+    @property
+    def credits(self) -> list[Credit]:
+        """Return the credit types and maxima the webinar offers."""
+        return [Credit.from_dict(item) for item in self.meta.get("credits", ())]
 
     @property
     def is_cancelled(self) -> bool:
