@@ -40,6 +40,8 @@ class Defaults:
     ALLOWED_HOSTS: list[str] = []
     TRUSTED_PROXIES = 0
     COURSES_DIR = "courses"
+    # The family resources library's Markdown files (docs/authoring.md), published with courses.
+    RESOURCES_DIR = "resources"
     MAX_MEDIA_BYTES = 20 * 1024 * 1024
     # The guide for course authors, shown on the Authoring page; it ships with the source.
     AUTHORING_GUIDE = str(Path(__file__).resolve().parent.parent / "docs" / "authoring.md")
@@ -114,6 +116,7 @@ def load(app: Flask, test_config: dict[str, Any] | None = None) -> None:
         app.config["SQLALCHEMY_DATABASE_URI"]
     )
     app.config["COURSES_DIR"] = str(Path(app.config["COURSES_DIR"]).resolve())
+    app.config["RESOURCES_DIR"] = str(Path(app.config["RESOURCES_DIR"]).resolve())
     _set_trusted_hosts(app)
 
 

@@ -73,6 +73,7 @@ def _base_config(url: str, instance: Path) -> dict[str, Any]:
         "RATELIMIT_STORAGE_URI": "memory://",
         "SERVER_NAME": None,
         "COURSES_DIR": str(ROOT / "courses"),
+        "RESOURCES_DIR": str(ROOT / "resources"),
         # Jobs (emails) run at once, in the test's process; tests of the real queues turn it off.
         "QUEUE_IMMEDIATE": True,
     }
