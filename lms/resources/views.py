@@ -1,4 +1,4 @@
-"""Public pages of the family resources library: no sign-in, no tracking, nothing fetched elsewhere."""
+"""The family resources library's public pages: no sign-in, no tracking, no third parties."""
 
 from __future__ import annotations
 
