@@ -311,6 +311,22 @@ def publish(app: Flask) -> Callable[..., Any]:
 
 
 @pytest.fixture()
+def publish_library(app: Flask) -> Callable[..., Any]:
+    """Return a function that publishes a family resources folder (default: the samples)."""
+    from lms.resources.services import publish_resources
+
+    def run(root: Path | None = None) -> Any:
+        report = publish_resources(
+            Path(root or app.config["RESOURCES_DIR"]),
+            max_media_bytes=int(app.config["MAX_MEDIA_BYTES"]),
+        )
+        db.session.commit()
+        return report
+
+    return run
+
+
+@pytest.fixture()
 def count_queries(app: Flask) -> Callable[[], Any]:
     """Return a context manager that collects the SQL statements run inside it."""
 

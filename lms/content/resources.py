@@ -165,22 +165,29 @@ class _Context:
 def _render_body(source: _Source, context: _Context) -> str:
     file = context.report.for_file(source.relpath)
     problems: list[tuple[str, str]] = []
+    written: dict[str, str] = {}  # emitted URL -> URL as the author wrote it
 
     def resolve(url: str) -> str | None:
+        result, problem = _resolve(url)
+        if problem is not None:
+            problems.append((url, problem))
+        if result is not None:
+            written.setdefault(result, url)
+        return result
+
+    def _resolve(url: str) -> tuple[str | None, str | None]:
         parts = urlsplit(url)
         if parts.scheme == "resource":
             slug = parts.path
             if slug not in context.slugs:
-                problems.append((url, f"no resource is named '{slug}': {url}"))
-                return None
-            return context.resource_url(slug)
+                return None, f"no resource is named '{slug}': {url}"
+            return context.resource_url(slug), None
         if parts.scheme or parts.netloc or not parts.path:
-            return url
+            return url, None
         target = posixpath.normpath(unquote(parts.path))
         if target in context.media:
-            return context.media_url(target, context.media[target].sha256)
-        problems.append((url, f"link target not found (use media/... or resource:slug): {url}"))
-        return None
+            return context.media_url(target, context.media[target].sha256), None
+        return None, f"link target not found (use media/... or resource:slug): {url}"
 
     html = render_markdown(source.body, resolve, extra_schemes=("resource",))
     finder = _LineFinder(source.lines, source.body_line)
@@ -189,7 +196,7 @@ def _render_body(source: _Source, context: _Context) -> str:
     if "<img" in html:
         for src in images_missing_alt(html):
             # Families read these on phones with screen readers: alt text is not optional here.
-            file.error(finder.find(src) if src else source.body_line, "image has no alt text")
+            file.error(finder.find(written.get(src, src)), "image has no alt text")
     if not source.body.strip():
         file.error(
             source.body_line,
