@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectField
+from wtforms import SelectChoice, SelectField
 from wtforms.validators import Optional
 
 from lms.resources.vocabulary import AGE_LABELS, LANGUAGE_LABELS, TOPIC_LABELS, TYPE_LABELS
@@ -12,8 +12,14 @@ from lms.resources.vocabulary import AGE_LABELS, LANGUAGE_LABELS, TOPIC_LABELS, 
 NOT_A_CHOICE = _l("That is not one of the choices; showing resources for every choice instead.")
 
 
-def _choices(everything: str, labels: dict[str, object]) -> list[tuple[str, object]]:
-    return [("", everything), *labels.items()]
+def _choices(
+    everything: object, labels: dict[str, object], *, own_language: bool = False
+) -> list[SelectChoice]:
+    # A language's name is written in that language ("Español"): say so to screen readers.
+    return [SelectChoice("", everything)] + [  # type: ignore[arg-type]
+        SelectChoice(value, label, render_kw={"lang": value} if own_language else {})  # type: ignore[arg-type]
+        for value, label in labels.items()
+    ]
 
 
 class LibraryFilterForm(FlaskForm):
@@ -42,7 +48,7 @@ class LibraryFilterForm(FlaskForm):
     )
     language = SelectField(
         _l("Language"),
-        choices=_choices(_l("Any language"), LANGUAGE_LABELS),
+        choices=_choices(_l("Any language"), LANGUAGE_LABELS, own_language=True),
         validators=[Optional()],
         validate_choice=False,
     )
@@ -52,7 +58,7 @@ class LibraryFilterForm(FlaskForm):
         found: dict[str, str | None] = {}
         for name in ("topic", "age", "type", "language"):
             field = self[name]
-            allowed = {value for value, _label in field.choices if value}
+            allowed = {choice.value for choice in field.choices if choice.value}
             value = field.data if isinstance(field.data, str) else None
             if value and value not in allowed:
                 field.errors = [NOT_A_CHOICE]
