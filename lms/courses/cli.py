@@ -204,16 +204,22 @@ def publish_command(directory: Path | None, resources_dir: Path | None, wait: fl
 @click.option("--rounds", type=int, default=None, hidden=True, help="Stop after this many looks.")
 @WAIT_OPTION
 def watch_command(directory: Path | None, interval: float, rounds: int | None, wait: float) -> None:
-    """Republish courses under DIRECTORY whenever their files change (for authors previewing)."""
+    """Republish courses under DIRECTORY whenever their files change (for authors previewing).
+
+    The family resources folder (LMS_RESOURCES_DIR) is watched and republished too.
+    """
     root = _directory(directory)
+    library = _resources_folder(None)
     seen: dict[str, str] = {}
     click.echo(_("Watching %(folder)s (Ctrl+C to stop).", folder=root))
     looked = 0
     while rounds is None or looked < rounds:
         hashes = {p.name: compute_content_hash(p) for p in services.course_folders(root)}
+        if library is not None:
+            hashes[f"/{library}"] = compute_content_hash(library)  # "/": no course's name
         if hashes != seen:
             try:
-                _publish(root, wait)
+                _publish(root, wait, library)
             except click.ClickException as error:
                 click.echo(_("Error: %(message)s", message=error.message), err=True)
             else:
