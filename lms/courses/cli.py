@@ -10,6 +10,7 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from lms.content.loader import check_courses, compute_content_hash
+from lms.content.model import Diagnostic
 from lms.courses import services
 from lms.courses.views import bp
 from lms.database import writing
@@ -54,10 +55,10 @@ def check_command(directory: Path | None, resources_dir: Path | None) -> None:
     """
     root = _directory(directory)
     library = _resources_folder(resources_dir)
-    diagnostics = []
+    diagnostics: list[Diagnostic] = []
     checked_resources = 0
     if library is not None:
-        compiled_resources, diagnostics = resources.check_library(library)
+        _compiled, diagnostics = resources.check_library(library)
         checked_resources = len(resources.known_slugs(library))
     courses, found = check_courses(
         root,
