@@ -50,6 +50,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from lms.webinars import cli as _webinars_cli  # noqa: F401  (`flask webinars`)
     from lms.webinars.attendance_views import bp as webinar_attendance_bp
     from lms.webinars.views import bp as webinars_bp
+    from lms.resources.views import bp as resources_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(accounts_bp)
@@ -65,6 +66,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(i18n_bp)
     app.register_blueprint(webinars_bp)
     app.register_blueprint(webinar_attendance_bp)
+    app.register_blueprint(resources_bp)
 
     # `flask db verify`: the records' invariants, next to Flask-Migrate's own `db` commands.
     from flask_migrate.cli import db as db_cli

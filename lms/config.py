@@ -43,6 +43,8 @@ class Defaults:
     TRUSTED_PROXIES = 0
     COURSES_DIR = "courses"
     WEBINARS_DIR = "webinars"
+    # The family resources library's Markdown files (docs/authoring.md), published with courses.
+    RESOURCES_DIR = "resources"
     MAX_MEDIA_BYTES = 20 * 1024 * 1024
     # The guide for course authors, shown on the Authoring page; it ships with the source.
     AUTHORING_GUIDE = str(Path(__file__).resolve().parent.parent / "docs" / "authoring.md")
@@ -118,6 +120,7 @@ def load(app: Flask, test_config: dict[str, Any] | None = None) -> None:
     )
     app.config["COURSES_DIR"] = str(Path(app.config["COURSES_DIR"]).resolve())
     app.config["WEBINARS_DIR"] = str(Path(app.config["WEBINARS_DIR"]).resolve())
+    app.config["RESOURCES_DIR"] = str(Path(app.config["RESOURCES_DIR"]).resolve())
     _set_trusted_hosts(app)
 
 

@@ -76,6 +76,7 @@ def _base_config(url: str, instance: Path) -> dict[str, Any]:
         "SERVER_NAME": None,
         "COURSES_DIR": str(ROOT / "courses"),
         "WEBINARS_DIR": str(ROOT / "webinars"),
+        "RESOURCES_DIR": str(ROOT / "resources"),
         # Jobs (emails) run at once, in the test's process; tests of the real queues turn it off.
         "QUEUE_IMMEDIATE": True,
     }
@@ -340,6 +341,22 @@ def publish(app: Flask) -> Callable[..., Any]:
     def run(root: Path | None = None) -> Any:
         report = publish_courses(
             Path(root or app.config["COURSES_DIR"]),
+            max_media_bytes=int(app.config["MAX_MEDIA_BYTES"]),
+        )
+        db.session.commit()
+        return report
+
+    return run
+
+
+@pytest.fixture()
+def publish_library(app: Flask) -> Callable[..., Any]:
+    """Return a function that publishes a family resources folder (default: the samples)."""
+    from lms.resources.services import publish_resources
+
+    def run(root: Path | None = None) -> Any:
+        report = publish_resources(
+            Path(root or app.config["RESOURCES_DIR"]),
             max_media_bytes=int(app.config["MAX_MEDIA_BYTES"]),
         )
         db.session.commit()

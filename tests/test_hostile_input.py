@@ -249,9 +249,10 @@ class World:
 
 
 @pytest.fixture()
-def world(app, make_user, publish) -> World:
-    """Published courses, a physician with a certificate, a clinic, and one of each role."""
+def world(app, make_user, publish, publish_library) -> World:
+    """Published courses and resources, a physician with a certificate, a clinic, and roles."""
     publish()
+    publish_library()
     physician = make_user(
         name="Dana Doctor", profession="physician", abp_id="123456", birth_month=3, birth_day=4
     )
@@ -315,6 +316,7 @@ def world(app, make_user, publish) -> World:
         "user_id": str(physician.id),
         "layout_key": "abp-moc",
         "token": "not-a-token",
+        "language": "es",
     }
     users = {
         "physician": physician,

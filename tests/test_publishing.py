@@ -48,8 +48,10 @@ def config_overrides() -> dict:
 
 
 @pytest.fixture()
-def app_config(app_config, courses, config_overrides):
+def app_config(app_config, courses, config_overrides, tmp_path):
     app_config["COURSES_DIR"] = str(courses)
+    # Courses alone: the family resources' publishing is tested in tests/test_resources.py.
+    app_config["RESOURCES_DIR"] = str(tmp_path / "no-resources")
     app_config.update(config_overrides)
     return app_config
 

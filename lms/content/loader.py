@@ -54,6 +54,9 @@ MediaUrl = Callable[[str, str, str], str]
 """``media_url(course_slug, relpath, sha256)`` gives the URL for a file under media/."""
 PageUrl = Callable[[str, str], str]
 """``page_url(course_slug, page_slug)`` gives the URL of a page of the course."""
+ResourceUrl = Callable[[str], str]
+"""``resource_url(slug)`` gives the URL of a family resource (lms/content/resources.py)."""
+RESOURCE_SCHEME = "resource"  # [a tip sheet for families](resource:calm-routines)
 
 SLUG_RE = re.compile(r"[a-z0-9-]+")
 PAGE_FILE_RE = re.compile(r"(?P<number>[0-9]{2,})-(?P<name>.+)\.md")
@@ -159,6 +162,11 @@ MAX_COVER_ALT = 300  # a cover's alt text: a sentence, not a caption
 def default_media_url(course_slug: str, relpath: str, sha256: str) -> str:
     """Return the media file's path unchanged."""
     return relpath
+
+
+def default_resource_url(slug: str) -> str:
+    """Return the public address of a family resource."""
+    return f"/resources/{slug}"
 
 
 def default_page_url(course_slug: str, page_slug: str) -> str:
@@ -491,6 +499,9 @@ class _Renderer:
     media_url: MediaUrl
     page_url: PageUrl
     report: _Report
+    # The family resources a lesson may link to; None when the library is not being checked.
+    resources: Container[str] | None = None
+    resource_url: ResourceUrl = default_resource_url
 
     def markdown(self, text: str, source: _Source, start_line: int) -> str:
         return self._render(render_markdown, text, source, start_line)
@@ -518,7 +529,7 @@ class _Renderer:
                 written.setdefault(result, url)
             return result
 
-        html = render(text, resolve)
+        html = render(text, resolve, extra_schemes=(RESOURCE_SCHEME,))
         file = self.report.for_file(source.relpath)
         finder = _LineFinder(source.lines, start_line)
         for url, problem in problems:
@@ -533,7 +544,12 @@ class _Renderer:
 
     def _resolve(self, url: str) -> tuple[str | None, str | None]:
         parts = urlsplit(url)
-        # The sanitiser has already removed every scheme but http, https and mailto.
+        if parts.scheme == RESOURCE_SCHEME:
+            slug = parts.path
+            if self.resources is not None and slug not in self.resources:
+                return None, f"no family resource is named '{slug}': {url}"
+            return self.resource_url(slug), None
+        # The sanitiser has already removed every scheme but these, http, https and mailto.
         if parts.scheme or parts.netloc or not parts.path:
             return url, None
         if parts.path.startswith("/"):
@@ -1658,11 +1674,13 @@ def load_course(
     media_url: MediaUrl = default_media_url,
     page_url: PageUrl = default_page_url,
     provider_name: str | None = None,
+    resources: Container[str] | None = None,
 ) -> tuple[Course | None, list[Diagnostic]]:
     """Check and compile one course folder; the course is None if any error was found.
 
     `provider_name` is the accredited provider the credit statements must name (the site's
-    LMS_PROVIDER_NAME); None skips that one check.
+    LMS_PROVIDER_NAME); None skips that one check. `resources` are the family resources'
+    slugs that `resource:` links may name; None skips that check.
     """
     course_dir = Path(course_dir)
     root = Path(root) if root is not None else course_dir.parent
@@ -1730,6 +1748,7 @@ def load_course(
         media_url=media_url,
         page_url=page_url,
         report=report,
+        resources=resources,
     )
 
     course_source = _read_source(course_dir / COURSE_FILE, course_file.path, report)
@@ -1900,6 +1919,7 @@ def check_courses(
     page_url: PageUrl = default_page_url,
     skip: Container[str] = (),
     provider_name: str | None = None,
+    resources: Container[str] | None = None,
 ) -> tuple[list[Course], list[Diagnostic]]:
     """Check and compile every course folder under root, skipping names starting . or _.
 
@@ -1932,7 +1952,12 @@ def check_courses(
             seen[key] = name
             continue
         course, found = load_course(
-            folder, root=root, media_url=media_url, page_url=page_url, provider_name=provider_name
+            folder,
+            root=root,
+            media_url=media_url,
+            page_url=page_url,
+            provider_name=provider_name,
+            resources=resources,
         )
         diagnostics.extend(found)
         if key in seen:

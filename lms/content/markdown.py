@@ -125,8 +125,14 @@ def _convert(text: str) -> str:
         instance.reset()
 
 
-def sanitize_html(html: str, resolve_link: LinkResolver | None = None) -> str:
-    """Sanitise HTML with the content allow-list, rewriting link and image URLs."""
+def sanitize_html(
+    html: str, resolve_link: LinkResolver | None = None, extra_schemes: tuple[str, ...] = ()
+) -> str:
+    """Sanitise HTML with the content allow-list, rewriting link and image URLs.
+
+    `extra_schemes` (such as "resource", a link to a family resource by slug) pass the
+    sanitiser only to reach `resolve_link`, which must turn them into site addresses.
+    """
     failure: list[BaseException] = []
 
     def attribute_filter(tag: str, attribute: str, value: str) -> str | None:
@@ -145,7 +151,7 @@ def sanitize_html(html: str, resolve_link: LinkResolver | None = None) -> str:
         clean_content_tags=set(_CLEAN_CONTENT_TAGS),
         attributes=ALLOWED_ATTRIBUTES,
         allowed_classes=ALLOWED_CLASSES,
-        url_schemes=set(ALLOWED_URL_SCHEMES),
+        url_schemes=set(ALLOWED_URL_SCHEMES) | (set(extra_schemes) if resolve_link else set()),
         link_rel="noopener noreferrer",
         strip_comments=True,
         attribute_filter=attribute_filter,
@@ -155,17 +161,21 @@ def sanitize_html(html: str, resolve_link: LinkResolver | None = None) -> str:
     return cleaned
 
 
-def render_markdown(text: str, resolve_link: LinkResolver | None = None) -> str:
+def render_markdown(
+    text: str, resolve_link: LinkResolver | None = None, extra_schemes: tuple[str, ...] = ()
+) -> str:
     """Compile Markdown to sanitised HTML, passing every link and image URL to resolve_link."""
-    return sanitize_html(_convert(text), resolve_link)
+    return sanitize_html(_convert(text), resolve_link, extra_schemes)
 
 
-def render_inline(text: str, resolve_link: LinkResolver | None = None) -> str:
+def render_inline(
+    text: str, resolve_link: LinkResolver | None = None, extra_schemes: tuple[str, ...] = ()
+) -> str:
     """Compile a short Markdown fragment to sanitised HTML without the wrapping paragraph."""
     html = _convert(text).strip()
     if html.startswith("<p>") and html.endswith("</p>") and html.count("<p>") == 1:
         html = html[len("<p>") : -len("</p>")]
-    return sanitize_html(html, resolve_link)
+    return sanitize_html(html, resolve_link, extra_schemes)
 
 
 class _ImageCollector(HTMLParser):

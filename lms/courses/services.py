@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
+from collections.abc import Container
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -80,11 +81,16 @@ class PublishPlan:
 
 
 def prepare_publish(
-    root: Path, *, max_media_bytes: int, provider_name: str | None = None
+    root: Path,
+    *,
+    max_media_bytes: int,
+    provider_name: str | None = None,
+    resources: Container[str] | None = None,
 ) -> PublishPlan:
     """Check and compile every course folder under `root` whose content changed; write nothing.
 
-    `provider_name` is the accredited provider that credit statements must name.
+    `provider_name` is the accredited provider that credit statements must name; `resources`
+    the family resources' slugs that lessons may link to (None: not checked).
     """
     # Hash first: compiling is the expensive part, and courses whose content is live need none.
     live = {
@@ -102,7 +108,12 @@ def prepare_publish(
     }
     # Checking all folders together also catches problems between courses (duplicate slugs).
     compiled_courses, diagnostics = check_courses(
-        root, media_url=media_url, page_url=page_url, skip=unchanged, provider_name=provider_name
+        root,
+        media_url=media_url,
+        page_url=page_url,
+        skip=unchanged,
+        provider_name=provider_name,
+        resources=resources,
     )
     compiled_by_slug = {course.slug: course for course in compiled_courses}
     errors_by_folder: dict[str, list[Diagnostic]] = defaultdict(list)

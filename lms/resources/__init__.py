@@ -1,0 +1,1 @@
+"""The family resources library: tip sheets, articles and more, public, in two languages."""
