@@ -1,7 +1,7 @@
 """Family resources: published tip sheets, articles, infographics and videos, per language
 
 Revision ID: 0017_family_resources
-Revises: 0014_attempt_language
+Revises: 0016_webinar_attendance
 Create Date: 2026-11-30 20:00:00.000000
 
 """
