@@ -20,10 +20,16 @@ def draft_command() -> None:
             utcnow(), first_issue_days=int(current_app.config["NEWSLETTER_FIRST_ISSUE_DAYS"])
         )
     except services.NothingNew as error:
-        raise click.ClickException("Nothing new has been published since the last issue.") from error
+        raise click.ClickException(
+            "Nothing new has been published since the last issue."
+        ) from error
     db.session.commit()
-    counts = ", ".join(f"{code}: {len(part['items'])} items" for code, part in issue.content.items())
-    click.echo(f"Drafted issue {issue.id} ({counts}). Review it at /admin/newsletter/issues/{issue.id}")
+    counts = ", ".join(
+        f"{code}: {len(part['items'])} items" for code, part in issue.content.items()
+    )
+    click.echo(
+        f"Drafted issue {issue.id} ({counts}). Review it at /admin/newsletter/issues/{issue.id}"
+    )
 
 
 @bp.cli.command("send")

@@ -4,8 +4,15 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, HiddenField, RadioField, SelectMultipleField
-from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    RadioField,
+    SelectChoice,
+    SelectMultipleField,
+)
+from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from lms.accounts.forms import EMAIL
@@ -17,7 +24,7 @@ TOPIC_LABELS = {
     Topic.WEBINARS.value: _l("Webinars"),
     Topic.RESOURCES.value: _l("Family resources"),
 }
-LANGUAGE_CHOICES = [(language.code, language.name) for language in LANGUAGES.values()]
+LANGUAGE_CHOICES = [SelectChoice(language.code, language.name) for language in LANGUAGES.values()]
 # The words a subscriber agrees to, kept with their consent (in the language they read them).
 CONSENT_TEXT = _l(
     "Email me the newsletter about the topics I chose, in the language I chose. I can "
@@ -40,7 +47,7 @@ class _Preferences(FlaskForm):
     )
     topics = MultiCheckboxField(
         _l("What would you like to hear about?"),
-        choices=list(TOPIC_LABELS.items()),
+        choices=[SelectChoice(value, label) for value, label in TOPIC_LABELS.items()],
         validators=[DataRequired(_l("Choose at least one topic."))],
     )
 

@@ -6,6 +6,7 @@ and commits each delivery on its own so that an interrupted send resumes where i
 
 from __future__ import annotations
 
+import email.policy
 import smtplib
 import sys
 import time
@@ -47,6 +48,9 @@ from lms.newsletter.models import (
     Topic,
 )
 
+# RFC 5322 allows header lines of 998 characters; the default 78 makes Python encode a long
+# URL (which has no space to fold at) as an RFC 2047 word, which no mail client opens as a URL.
+HEADER_POLICY = email.policy.SMTP.clone(max_line_length=998)
 MAX_ATTEMPTS = 5
 DELIVERY_LEASE = timedelta(minutes=5)
 ISSUE_LEASE = timedelta(minutes=3)  # longer than one batch (a minute) with room to spare
@@ -348,6 +352,12 @@ SECTION_TITLES = {
 }
 
 
+def sections(items: list[dict[str, Any]], language: str) -> list[tuple[str, list[dict[str, Any]]]]:
+    """Return an issue's items grouped by topic, each under its heading in `language`."""
+    with force_locale(LANGUAGES[language].locale):
+        return [(str(title), group) for title, group in _sections(items)]
+
+
 def _sections(items: list[dict[str, Any]]) -> list[tuple[Any, list[dict[str, Any]]]]:
     kinds = list(dict.fromkeys([*SECTION_TITLES, *(item["kind"] for item in items)]))
     return [
@@ -520,7 +530,10 @@ class Mailer:
     def send(self, message: EmailMessage) -> None:
         """Hand one message to the mail server, connecting first if needed."""
         if not self.config["MAIL_SERVER"]:
-            print(f"--- newsletter (not sent) to {message['To']}: {message['Subject']}", file=sys.stderr)
+            print(
+                f"--- newsletter (not sent) to {message['To']}: {message['Subject']}",
+                file=sys.stderr,
+            )
             return
         if self.smtp is None:
             smtp = smtplib.SMTP(
@@ -562,7 +575,7 @@ def build_issue_message(
 ) -> EmailMessage:
     """Build one subscriber's copy: plain text and HTML, with RFC 8058 one-click headers."""
     rendered = render_issue(issue, subscriber.language, subscriber)
-    message = EmailMessage()
+    message = EmailMessage(policy=HEADER_POLICY)
     message["From"] = sender
     message["To"] = subscriber.email
     message["Subject"] = rendered.subject
@@ -603,7 +616,8 @@ def send_batch(
     interval = 60.0 / max(per_minute, 1)
     try:
         issue = db.session.get(Issue, issue_id)
-        assert issue is not None
+        if issue is None:
+            return result
         with mailer(config) as session:
             next_slot = time.monotonic()
             while result.sent + result.failed + result.retrying < limit:
@@ -699,9 +713,9 @@ def retry_failed(issue: Issue, now: datetime) -> int:
 def delivery_counts(issue_id: int) -> dict[str, int]:
     """Return how many copies of an issue are pending, sent and failed."""
     rows = db.session.execute(
-        select(Delivery.status, func.count()).where(Delivery.issue_id == issue_id).group_by(
-            Delivery.status
-        )
+        select(Delivery.status, func.count())
+        .where(Delivery.issue_id == issue_id)
+        .group_by(Delivery.status)
     )
     counts = {status.value: 0 for status in DeliveryStatus}
     counts.update({status: count for status, count in rows})
@@ -801,14 +815,18 @@ def send_course_notices(now: datetime) -> int:
 def _send_notice(user: User, version: CourseVersion, kind: str, now: datetime) -> bool:
     try:
         with db.session.begin_nested():
-            db.session.add(CourseNotice(user_id=user.id, version_id=version.id, kind=kind, sent_at=now))
+            db.session.add(
+                CourseNotice(user_id=user.id, version_id=version.id, kind=kind, sent_at=now)
+            )
             db.session.flush()
             locale = locale_for(user)
             language = (language_for_code(locale.split("_")[0]) or LANGUAGES["en"]).code
             words = edition_for(version, language)
             site = current_app.config["SITE_NAME"]
             subject = (
-                _l("A new course for you") if kind == "new-course" else _l("A course you completed has been updated")
+                _l("A new course for you")
+                if kind == "new-course"
+                else _l("A course you completed has been updated")
             )
             with force_locale(locale):
                 body = render_template(

@@ -31,11 +31,27 @@ from lms.extensions import csrf, db, limiter
 from lms.i18n import LANGUAGES, current_language
 from lms.links import local_redirect_target
 from lms.newsletter import jobs, services, tokens
-from lms.newsletter.forms import CONSENT_TEXT, NoticeForm, PreferencesForm, SubscribeForm
+from lms.newsletter.forms import (
+    CONSENT_TEXT,
+    TOPIC_LABELS,
+    NoticeForm,
+    PreferencesForm,
+    SubscribeForm,
+)
 from lms.newsletter.models import Issue, IssueStatus, Subscriber
 from lms.security import personal_data
 
 bp = Blueprint("newsletter", __name__, cli_group="newsletter")
+
+
+@bp.app_context_processor
+def _newsletter_globals() -> dict[str, object]:
+    # The footer's subscribe form is on every page, so its choices are available to all.
+    return {
+        "newsletter_topics": lambda: [(value, str(label)) for value, label in TOPIC_LABELS.items()],
+        "topic_names": lambda topics: [str(TOPIC_LABELS.get(t, t)) for t in topics],
+        "consent_text": CONSENT_TEXT,
+    }
 
 
 def _subscribe_address_key() -> str:
@@ -114,7 +130,9 @@ def confirm(token: str) -> str | tuple[str, int] | WerkzeugResponse:
     db.session.commit()
     flash(_("Thank you: your subscription is confirmed."), "success")
     return redirect(
-        url_for("newsletter.manage", token=tokens.make_token("manage", subscriber.id, subscriber.email))
+        url_for(
+            "newsletter.manage", token=tokens.make_token("manage", subscriber.id, subscriber.email)
+        )
     )
 
 
@@ -135,9 +153,7 @@ def manage(token: str) -> str | tuple[str, int] | WerkzeugResponse:
         return _link_problem(error)
     if subscriber is None:
         return render_template("newsletter/gone.html")
-    form = PreferencesForm(
-        obj=None, language=subscriber.language, topics=list(subscriber.topics)
-    )
+    form = PreferencesForm(obj=None, language=subscriber.language, topics=list(subscriber.topics))
     if request.method == "POST":
         form = PreferencesForm()
         if not form.validate():
@@ -210,7 +226,9 @@ def archive() -> str:
     language = current_language().code
     return render_template(
         "newsletter/archive.html",
-        issues=[(issue, issue.content[services.issue_language(issue, language)]) for issue in issues],
+        issues=[
+            (issue, issue.content[services.issue_language(issue, language)]) for issue in issues
+        ],
     )
 
 
@@ -226,7 +244,7 @@ def archive_issue(issue_id: int) -> str:
         "newsletter/archive_issue.html",
         issue=issue,
         subject=part["subject"],
-        sections=services._sections(part["items"]),
+        sections=services.sections(part["items"], language),
         issue_language=language,
     )
 
@@ -300,7 +318,7 @@ def admin_issue(issue_id: int) -> str:
         issue=issue,
         edition=edition,
         rendered=rendered,
-        sections=services._sections(issue.content[edition]["items"]),
+        sections=services.sections(issue.content[edition]["items"], edition),
         counts=services.delivery_counts(issue.id),
         language_names={code: language.name for code, language in LANGUAGES.items()},
     )
@@ -313,7 +331,7 @@ def admin_send(issue_id: int) -> WerkzeugResponse:
     issue = _issue_or_404(issue_id)
     if services.start_sending(issue, utcnow()):
         db.session.commit()
-        jobs.send_issue_job(issue.id)
+        jobs.send_issue_job(issue_id)
         flash(_("The issue is on its way. Sending continues in the background."), "success")
     else:
         flash(_("This issue has already been sent."), "info")
@@ -328,7 +346,7 @@ def admin_retry(issue_id: int) -> WerkzeugResponse:
     count = services.retry_failed(issue, utcnow())
     db.session.commit()
     if count:
-        jobs.send_issue_job(issue.id)
+        jobs.send_issue_job(issue_id)
     flash(_("Copies to send again: %(num)d.", num=count), "info")
     return redirect(url_for("newsletter.admin_issue", issue_id=issue_id))
 
