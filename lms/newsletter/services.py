@@ -475,12 +475,13 @@ def _release_issue(issue_id: int) -> None:
         db.session.commit()
 
 
-def _claim_delivery(issue_id: int, now: datetime) -> tuple[int, int, int] | None:
-    """Take the next due delivery: (delivery id, subscriber id, attempts), or None."""
-    for _ in range(5):
-        with writing():
-            row = db.session.execute(
-                select(Delivery.id, Delivery.subscriber_id, Delivery.attempts)
+def _claim_deliveries(issue_id: int, now: datetime, count: int) -> list[tuple[int, int, int]]:
+    """Take up to `count` due deliveries: [(delivery id, subscriber id, attempts so far)]."""
+    lease = now + DELIVERY_LEASE
+    with writing():
+        ids = list(
+            db.session.scalars(
+                select(Delivery.id)
                 .where(
                     Delivery.issue_id == issue_id,
                     Delivery.status == DeliveryStatus.PENDING.value,
@@ -488,25 +489,49 @@ def _claim_delivery(issue_id: int, now: datetime) -> tuple[int, int, int] | None
                     or_(Delivery.claimed_until.is_(None), Delivery.claimed_until < now),
                 )
                 .order_by(Delivery.id)
-                .limit(1)
-            ).first()
-            if row is None:
-                db.session.commit()
-                return None
-            claimed = db.session.execute(
-                update(Delivery)
-                .where(
-                    Delivery.id == row.id,
-                    Delivery.status == DeliveryStatus.PENDING.value,
-                    or_(Delivery.claimed_until.is_(None), Delivery.claimed_until < now),
-                )
-                .values(claimed_until=now + DELIVERY_LEASE, attempts=Delivery.attempts + 1)
-                .execution_options(synchronize_session=False)
-            ).rowcount
+                .limit(count)
+            )
+        )
+        if not ids:
             db.session.commit()
-        if claimed:
-            return row.id, row.subscriber_id, row.attempts + 1
-    return None
+            return []
+        db.session.execute(
+            update(Delivery)
+            .where(
+                Delivery.id.in_(ids),
+                Delivery.status == DeliveryStatus.PENDING.value,
+                or_(Delivery.claimed_until.is_(None), Delivery.claimed_until < now),
+            )
+            .values(claimed_until=lease)
+            .execution_options(synchronize_session=False)
+        )
+        rows = db.session.execute(
+            select(Delivery.id, Delivery.subscriber_id, Delivery.attempts)
+            .where(Delivery.id.in_(ids), Delivery.claimed_until == lease)
+            .order_by(Delivery.id)
+        ).all()
+        # The issue stays held while its copies are being sent, however long the batch takes.
+        db.session.execute(
+            update(Issue)
+            .where(Issue.id == issue_id)
+            .values(claimed_until=now + ISSUE_LEASE)
+            .execution_options(synchronize_session=False)
+        )
+        db.session.commit()
+    return [(row.id, row.subscriber_id, row.attempts) for row in rows]
+
+
+def _release_deliveries(ids: list[int]) -> None:
+    if not ids:
+        return
+    with writing():
+        db.session.execute(
+            update(Delivery)
+            .where(Delivery.id.in_(ids), Delivery.status == DeliveryStatus.PENDING.value)
+            .values(claimed_until=None)
+            .execution_options(synchronize_session=False)
+        )
+        db.session.commit()
 
 
 def _finish_delivery(delivery_id: int, **values: Any) -> None:
@@ -618,61 +643,94 @@ def send_batch(
         issue = db.session.get(Issue, issue_id)
         if issue is None:
             return result
+        # Claimed a few seconds' worth at a time: fewer transactions, and short leases.
+        chunk = max(1, min(50, per_minute // 12))
         with mailer(config) as session:
             next_slot = time.monotonic()
-            while result.sent + result.failed + result.retrying < limit:
-                claimed = _claim_delivery(issue_id, clock())
-                if claimed is None:
+            stopped = False
+            while not stopped and (done := result.sent + result.failed + result.retrying) < limit:
+                claimed = _claim_deliveries(issue_id, clock(), min(chunk, limit - done))
+                if not claimed:
                     break
-                delivery_id, subscriber_id, attempts = claimed
-                subscriber = db.session.get(Subscriber, subscriber_id)
-                if subscriber is None or not subscriber.is_confirmed:
-                    # Unsubscribed since the send began: nothing goes, and nothing is retried.
-                    _finish_delivery(
-                        delivery_id, status=DeliveryStatus.FAILED.value, last_error="unsubscribed"
+                subscribers = {
+                    subscriber.id: subscriber
+                    for subscriber in db.session.scalars(
+                        select(Subscriber).where(Subscriber.id.in_([c[1] for c in claimed]))
                     )
-                    continue
-                wait = next_slot - time.monotonic()
-                if wait > 0:
-                    sleep(wait)
-                next_slot = max(next_slot, time.monotonic()) + interval
-                message = build_issue_message(issue, subscriber, delivery_id, config["MAIL_SENDER"])
-                try:
-                    session.send(message)
-                except smtplib.SMTPRecipientsRefused as error:
-                    _finish_delivery(
-                        delivery_id,
-                        status=DeliveryStatus.FAILED.value,
-                        last_error=str(error)[:500],
+                }
+                for position, (delivery_id, subscriber_id, attempts) in enumerate(claimed):
+                    subscriber = subscribers.get(subscriber_id)
+                    if subscriber is None or not subscriber.is_confirmed:
+                        # Unsubscribed since the send began: nothing goes, nothing is retried.
+                        _finish_delivery(
+                            delivery_id,
+                            status=DeliveryStatus.FAILED.value,
+                            last_error="unsubscribed",
+                        )
+                        continue
+                    wait = next_slot - time.monotonic()
+                    if wait > 0:
+                        sleep(wait)
+                    next_slot = max(next_slot, time.monotonic()) + interval
+                    outcome = _send_one(
+                        session, issue, subscriber, delivery_id, attempts + 1, config, clock
                     )
-                    result.failed += 1
-                    continue
-                except (OSError, smtplib.SMTPException) as error:
-                    reason = f"{type(error).__name__}: {error}"[:500]
-                    if attempts >= MAX_ATTEMPTS:
-                        _finish_delivery(
-                            delivery_id, status=DeliveryStatus.FAILED.value, last_error=reason
-                        )
-                        result.failed += 1
-                    else:
-                        delay = retry_delay(attempts, float(config["MAIL_RETRY_SECONDS"]))
-                        _finish_delivery(
-                            delivery_id, next_attempt_at=clock() + delay, last_error=reason
-                        )
-                        result.retrying += 1
-                    # The server is down or refusing: stop, the job tries again later.
-                    break
-                _finish_delivery(
-                    delivery_id,
-                    status=DeliveryStatus.SENT.value,
-                    sent_at=clock(),
-                    last_error=None,
-                )
-                result.sent += 1
+                    setattr(result, outcome, getattr(result, outcome) + 1)
+                    if outcome == "retrying":
+                        # The server is down or refusing: stop; the job tries again later.
+                        _release_deliveries([c[0] for c in claimed[position + 1 :]])
+                        stopped = True
+                        break
     finally:
         _release_issue(issue_id)
     _finish_if_done(issue_id, clock(), result)
     return result
+
+
+def _send_one(
+    session: Mailer,
+    issue: Issue,
+    subscriber: Subscriber,
+    delivery_id: int,
+    attempt: int,
+    config: Mapping[str, Any],
+    clock: Callable[[], datetime],
+) -> str:
+    """Send one copy and record the outcome: "sent", "failed" or "retrying"."""
+    message = build_issue_message(issue, subscriber, delivery_id, config["MAIL_SENDER"])
+    try:
+        session.send(message)
+    except smtplib.SMTPRecipientsRefused as error:
+        _finish_delivery(
+            delivery_id,
+            status=DeliveryStatus.FAILED.value,
+            attempts=attempt,
+            last_error=str(error)[:500],
+        )
+        return "failed"
+    except (OSError, smtplib.SMTPException) as error:
+        reason = f"{type(error).__name__}: {error}"[:500]
+        if attempt >= MAX_ATTEMPTS:
+            _finish_delivery(
+                delivery_id,
+                status=DeliveryStatus.FAILED.value,
+                attempts=attempt,
+                last_error=reason,
+            )
+            return "failed"
+        delay = retry_delay(attempt, float(config["MAIL_RETRY_SECONDS"]))
+        _finish_delivery(
+            delivery_id, next_attempt_at=clock() + delay, attempts=attempt, last_error=reason
+        )
+        return "retrying"
+    _finish_delivery(
+        delivery_id,
+        status=DeliveryStatus.SENT.value,
+        sent_at=clock(),
+        attempts=attempt,
+        last_error=None,
+    )
+    return "sent"
 
 
 def _finish_if_done(issue_id: int, now: datetime, result: BatchResult) -> None:
