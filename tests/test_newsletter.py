@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import shutil
 import time
 from datetime import timedelta
 from email.message import Message
@@ -449,3 +450,29 @@ def test_no_newsletter_email_has_tracking(app, publish, mailbox):
     [message] = mailbox.to("pixel@example.org")
     html = html_part(message)
     assert "<img" not in html and "?utm_" not in html
+
+
+def test_a_learner_who_completed_a_course_hears_of_its_new_version_once(
+    app, client, auth, make_user, runner, publish, mailbox, tmp_path
+):
+    from tests.test_certificates import complete
+    from tests.test_quizzes import CME
+
+    root = tmp_path / "courses"
+    shutil.copytree(app.config["COURSES_DIR"], root)
+    publish(root)
+    learner = make_user("finisher@example.org", profession="physician")
+    auth.login_as(learner)
+    complete(client, CME)
+    response = client.post("/account/notifications", data={"new_versions": "y"})
+    assert response.status_code == 302
+    assert runner.invoke(args=["newsletter", "notify"]).output.startswith("Sent 0")
+
+    lesson = root / CME / "01-why-trauma-informed-care.md"
+    lesson.write_text(lesson.read_text() + "\n\nA sentence added in a review.\n")
+    publish(root)
+    mailbox.clear()
+    assert "Sent 1" in runner.invoke(args=["newsletter", "notify"]).output
+    [notice] = mailbox.to("finisher@example.org")
+    assert "A course you completed has been updated" in notice["Subject"]
+    assert "Sent 0" in runner.invoke(args=["newsletter", "notify"]).output
