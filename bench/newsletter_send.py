@@ -146,7 +146,8 @@ def main() -> None:
 
             services.Mailer.send = stop_after  # type: ignore[method-assign]
             try:
-                jobs.run_send(issue_id)
+                while jobs.run_send(issue_id).remaining:
+                    batches += 1
             except KeyboardInterrupt:
                 interrupted = True
                 print(f"stopped after {sent['n']} messages; resuming", file=sys.stderr)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import secrets
 import shutil
 import time
 from datetime import timedelta
@@ -476,3 +477,25 @@ def test_a_learner_who_completed_a_course_hears_of_its_new_version_once(
     [notice] = mailbox.to("finisher@example.org")
     assert "A course you completed has been updated" in notice["Subject"]
     assert "Sent 0" in runner.invoke(args=["newsletter", "notify"]).output
+
+
+def test_one_address_subscribed_from_three_browsers_at_once_is_kept_once(app, served):
+    from tests.served import run_together
+    from tests.test_concurrency import fresh
+
+    address = f"race.{secrets.token_hex(4)}@example.org"
+    browsers = [served.browser() for _ in range(3)]
+    for browser in browsers:
+        browser.csrf_token()
+    data = {"language": "en", "topics": ["courses"], "source": "/"}
+    responses = run_together(
+        [
+            lambda browser=browser, n=n: browser.post(
+                "/newsletter/subscribe", data={**data, "email": address.upper() if n else address}
+            )
+            for n, browser in enumerate(browsers)
+        ]
+    )
+    assert [response.status_code for response in responses] == [302, 302, 302]
+    fresh()
+    assert db.session.scalar(select(func.count()).select_from(Subscriber)) == 1
