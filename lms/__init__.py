@@ -43,6 +43,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from lms.exports.views import bp as exports_bp
     from lms.i18n.views import bp as i18n_bp
     from lms.main.views import bp as main_bp
+    from lms.newsletter import cli as _newsletter_cli  # noqa: F401  (`flask newsletter`)
+    from lms.newsletter import jobs as _newsletter_jobs  # noqa: F401  (periodic sends)
+    from lms.newsletter.views import bp as newsletter_bp
     from lms.organizations import cli as _organizations_cli  # `flask reminders`, `organizations`
     from lms.organizations.views import bp as organizations_bp
     from lms.progress.views import bp as progress_bp
@@ -67,6 +70,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(webinars_bp)
     app.register_blueprint(webinar_attendance_bp)
     app.register_blueprint(resources_bp)
+    app.register_blueprint(newsletter_bp)
 
     # `flask db verify`: the records' invariants, next to Flask-Migrate's own `db` commands.
     from flask_migrate.cli import db as db_cli

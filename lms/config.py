@@ -90,6 +90,16 @@ class Defaults:
     QUEUE_URL = ""
     QUEUE_IMMEDIATE = False
 
+    # The newsletter (docs/newsletter.md). Copies sent per minute, spaced evenly: keep it under
+    # what the mail server or provider allows.
+    NEWSLETTER_SEND_PER_MINUTE = 600
+    NEWSLETTER_CONFIRM_MAX_AGE = 7 * 24 * 3600  # seconds a confirmation link works
+    NEWSLETTER_MANAGE_MAX_AGE = 365 * 24 * 3600  # seconds a "manage" link in an email works
+    NEWSLETTER_FIRST_ISSUE_DAYS = 61  # the first issue tells what is new in this many days
+    # Per address (IP), and per email address so that nobody can flood someone's inbox.
+    NEWSLETTER_SUBSCRIBE_RATE_LIMIT = "10 per minute;60 per hour"
+    NEWSLETTER_ADDRESS_RATE_LIMIT = "3 per hour;10 per day"
+
 
 def load(app: Flask, test_config: dict[str, Any] | None = None) -> None:
     """Fill `app.config` from defaults, the environment and an optional test mapping."""

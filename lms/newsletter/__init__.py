@@ -1,0 +1,1 @@
+"""The newsletter: double opt-in subscriptions, issues sent once each, and course notices."""
