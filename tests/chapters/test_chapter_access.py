@@ -81,9 +81,7 @@ def test_chapter_pages_open_only_to_their_admins_and_site_admins(app, two_chapte
 
 
 @pytest.mark.parametrize("who", WHO)
-def test_organization_pages_open_to_their_chapter_admins_and_managers_only(
-    app, two_chapters, who
-):
+def test_organization_pages_open_to_their_chapter_admins_and_managers_only(app, two_chapters, who):
     for side in ("north", "south"):
         organization = getattr(two_chapters, f"{side}_clinic")
         learner = db.session.scalar(
@@ -156,7 +154,9 @@ def test_another_organizations_invitation_or_membership_is_not_found_through_you
     )
     client = _client(app, two_chapters, "north_admin")
     north = two_chapters.north_clinic.id
-    assert client.post(f"/organizations/{north}/invitations/{invitation.id}/revoke").status_code == 404
+    assert (
+        client.post(f"/organizations/{north}/invitations/{invitation.id}/revoke").status_code == 404
+    )
     assert (
         client.get(f"/organizations/{north}/members/{south_membership.id}/remove").status_code
         == 404
@@ -185,7 +185,9 @@ def test_a_manager_removes_staff_but_not_another_manager(app, two_chapters, make
     db.session.commit()
     memberships = {
         m.user_id: m.id
-        for m in db.session.scalars(select(Membership).where(Membership.organization_id == clinic.id))
+        for m in db.session.scalars(
+            select(Membership).where(Membership.organization_id == clinic.id)
+        )
     }
     client = _client(app, two_chapters, "north_manager")
     learner = two_chapters.people["learner"]

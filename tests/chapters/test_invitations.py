@@ -81,9 +81,10 @@ def test_a_new_person_accepts_an_invitation_and_lands_in_the_clinic_with_its_cou
     assert "Trauma-informed front desk" in learning or "front desk" in learning.lower()
     user = db.session.scalar(select(User).where(User.email == "nell.new@example.org"))
     assert user.email_confirmed_at is not None and user.profession == "nurse"
-    assert db.session.scalar(
-        select(Membership).where(Membership.user_id == user.id)
-    ).organization_id == clinic.id
+    assert (
+        db.session.scalar(select(Membership).where(Membership.user_id == user.id)).organization_id
+        == clinic.id
+    )
     # The link is used up.
     again = app.test_client().get(urlsplit(mailbox.last_link("nell.new@example.org")).path)
     assert again.status_code == 404 and "already accepted" in again.text
@@ -106,14 +107,21 @@ def test_inviting_someone_with_an_account_adds_them_and_says_the_same_to_the_inv
     assert "nobody.yet@example.org is invited to North Clinic. They will receive an email." in (
         flash_new
     )
-    assert db.session.scalar(select(func.count()).select_from(User).where(
-        User.email == "south.manager@example.org")) == 1
-    member = two_chapters.people["south_manager"]
-    assert db.session.scalar(
-        select(Membership.role).where(
-            Membership.organization_id == clinic.id, Membership.user_id == member.id
+    assert (
+        db.session.scalar(
+            select(func.count()).select_from(User).where(User.email == "south.manager@example.org")
         )
-    ) == "member"
+        == 1
+    )
+    member = two_chapters.people["south_manager"]
+    assert (
+        db.session.scalar(
+            select(Membership.role).where(
+                Membership.organization_id == clinic.id, Membership.user_id == member.id
+            )
+        )
+        == "member"
+    )
     [notice] = mailbox.to("south.manager@example.org")
     assert subject(notice).startswith("You were added to North Clinic")
     assert "/invitations/" not in notice.get_payload(decode=True).decode()
@@ -160,9 +168,10 @@ def test_a_withdrawn_invitation_link_stops_working(app, two_chapters, mailbox):
         f"/organizations/{clinic.id}",
         f"/organizations/{clinic.id}/invitations/{invitation.id}/revoke",
     )
-    assert "The invitation to nell.new@example.org is withdrawn." in manager.get(
-        response.headers["Location"]
-    ).text
+    assert (
+        "The invitation to nell.new@example.org is withdrawn."
+        in manager.get(response.headers["Location"]).text
+    )
     page = app.test_client().get(urlsplit(link).path)
     assert page.status_code == 404 and "withdrawn" in page.text
     client = app.test_client()
@@ -187,9 +196,10 @@ def test_an_invitation_accepted_after_the_person_signed_up_joins_their_existing_
     client, accepted = _accept(mailbox.last_link("nell.new@example.org"))
     assert accepted.headers["Location"].startswith("/login")
     assert person.check_password("correct horse battery")  # the password stays theirs
-    assert db.session.scalar(
-        select(Membership).where(Membership.user_id == person.id)
-    ).organization_id == clinic.id
+    assert (
+        db.session.scalar(select(Membership).where(Membership.user_id == person.id)).organization_id
+        == clinic.id
+    )
 
 
 def test_a_manager_cannot_invite_a_manager_but_a_chapter_admin_can(app, two_chapters, mailbox):
@@ -202,9 +212,9 @@ def test_a_manager_cannot_invite_a_manager_but_a_chapter_admin_can(app, two_chap
     _invite(chapter_admin, clinic, **{"invite-role": "manager"})
     _, accepted = _accept(mailbox.last_link("nell.new@example.org"))
     user = db.session.scalar(select(User).where(User.email == "nell.new@example.org"))
-    assert db.session.scalar(
-        select(Membership.role).where(Membership.user_id == user.id)
-    ) == "manager"
+    assert (
+        db.session.scalar(select(Membership.role).where(Membership.user_id == user.id)) == "manager"
+    )
 
 
 @pytest.mark.parametrize(
@@ -233,15 +243,17 @@ def test_the_invitation_email_is_in_the_chosen_language(app, two_chapters, mailb
     manager = _signed_in(app, two_chapters.people["north_manager"])
     _invite(manager, clinic, **{"invite-language": "es"})
     [message] = mailbox.to("nell.new@example.org")
-    assert "la invitó" in subject(message) or "lo invitó" in subject(message) or "invitó" in subject(message)
+    assert (
+        "la invitó" in subject(message)
+        or "lo invitó" in subject(message)
+        or "invitó" in subject(message)
+    )
     invitee, accepted = _accept(mailbox.last_link("nell.new@example.org"))
     user = db.session.scalar(select(User).where(User.email == "nell.new@example.org"))
     assert user.locale == "es"
 
 
-def test_a_password_that_is_too_weak_is_refused_and_no_account_is_made(
-    app, two_chapters, mailbox
-):
+def test_a_password_that_is_too_weak_is_refused_and_no_account_is_made(app, two_chapters, mailbox):
     clinic = two_chapters.north_clinic
     manager = _signed_in(app, two_chapters.people["north_manager"])
     _invite(manager, clinic)
