@@ -83,7 +83,10 @@ def outcomes(preview_html: str) -> list[tuple[str, str, str]]:
 
 
 def test_a_file_with_a_bom_semicolons_and_excel_dates_is_read(app):
-    data = "\ufeffEmail;Full Name;Profession;Role;Course;Due Date\r\nA@Example.org;Ana  Díaz;nurse;manager;c;12/31/2030\r\n"
+    data = (
+        "\ufeffEmail;Full Name;Profession;Role;Course;Due Date\r\n"
+        "A@Example.org;Ana  Díaz;nurse;manager;c;12/31/2030\r\n"
+    )
     [row] = imports.parse(imports.decode(data.encode("utf-8")))
     assert row.email == "a@example.org" and row.full_name == "Ana Díaz"
     assert row.role == "manager" and row.due_date == date(2030, 12, 31)
