@@ -29,7 +29,13 @@ HEADERS = {
     "due_date": {"duedate", "due", "fechalimite", "fechalímite"},
     "language": {"language", "idioma"},
 }
-ROLES = {"member": "member", "manager": "manager", "miembro": "member", "gerente": "manager"}
+ROLES = {
+    "member": "member",
+    "manager": "manager",
+    "miembro": "member",
+    "supervisor": "manager",
+    "supervisora": "manager",
+}
 PROFESSIONS = {p.value: p.value for p in Profession} | {
     str(p.name).lower().replace("_", "-"): p.value for p in Profession
 }
