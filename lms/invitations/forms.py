@@ -42,7 +42,7 @@ class InviteForm(FlaskForm):
         choices=[SelectChoice("", _l("Choose a profession"))] + PROFESSION_CHOICES[1:],
         validators=[DataRequired(_l("Choose a profession."))],
     )
-    role = SelectField(_l("Role in the organization"), choices=ROLE_CHOICES)
+    role = SelectField(_l("Invite as"), choices=ROLE_CHOICES)
     language = SelectField(
         _l("Language of the invitation email"),
         choices=[SelectChoice(code, language.name) for code, language in LANGUAGES.items()],
