@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
@@ -95,7 +97,9 @@ def _key(header: str) -> str | None:
     return next((key for key, names in HEADERS.items() if cleaned in names), None)
 
 
+@lru_cache(maxsize=1024)
 def _date(text: str) -> date | None:
+    # Cached: a staff file repeats a handful of due dates thousands of times.
     for pattern in ("%Y-%m-%d", "%m/%d/%Y"):
         try:
             value = datetime.strptime(text, pattern).date()
@@ -104,6 +108,31 @@ def _date(text: str) -> date | None:
         if 2000 <= value.year <= 2100:
             return value
     return None
+
+
+# A plain ASCII local part ("first.last+tag"): valid whatever its letters, so only the domain
+# needs the full check, which is cached, as a staff file names a few domains thousands of times.
+PLAIN_LOCAL = re.compile(r"[A-Za-z0-9_%+-]+(?:\.[A-Za-z0-9_%+-]+)*")
+
+
+@lru_cache(maxsize=1024)
+def _domain(domain: str) -> str | None:
+    try:
+        return validate_email(f"a@{domain}", check_deliverability=False).domain
+    except EmailNotValidError:
+        return None
+
+
+def normalise_email(text: str) -> str | None:
+    """Return an email address in its stored form (lower case), or None if it is not one."""
+    local, at, domain = text.rpartition("@")
+    if at and len(text) <= 254 and len(local) <= 64 and PLAIN_LOCAL.fullmatch(local):
+        checked = _domain(domain)
+        return f"{local}@{checked}".lower() if checked else None
+    try:
+        return validate_email(text, check_deliverability=False).normalized.lower()
+    except EmailNotValidError:
+        return None
 
 
 def parse(text: str) -> list[StaffRow | tuple[int, str]]:
@@ -155,9 +184,8 @@ def _row(line: int, cells: list[str], columns: dict[str, int]) -> StaffRow | tup
             return line, _("A cell is too long or holds characters that are not text.")
     if not values["email"]:
         return line, _("The email address is missing.")
-    try:
-        email = validate_email(values["email"], check_deliverability=False).normalized.lower()
-    except EmailNotValidError:
+    email = normalise_email(values["email"])
+    if email is None:
         return line, _("%(email)s is not an email address.", email=values["email"])
     if not values["name"]:
         return line, _("The name is missing.")

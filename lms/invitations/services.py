@@ -356,6 +356,13 @@ def plan_import(
         if slugs
         else {}
     )
+    # Translated once: the same few words are said of thousands of lines.
+    said = {
+        "invite": _("Will be invited."),
+        "member": _("Already in the organization."),
+        "role": _("Already in the organization; their role will change."),
+        "invited": _("Already invited."),
+    }
     seen: dict[str, StaffRow] = {}
     planned: list[PlannedRow] = []
     for row in rows:
@@ -364,7 +371,9 @@ def plan_import(
             planned.append(PlannedRow(line, "", "", "error", reason))
             continue
         planned.append(
-            _plan_row(row, seen, users, members, invited, courses, may_appoint_managers, today, now)
+            _plan_row(
+                row, seen, users, members, invited, courses, may_appoint_managers, today, now, said
+            )
         )
     planned.sort(key=lambda r: r.line)
     return ImportPlan(planned)
@@ -380,6 +389,7 @@ def _plan_row(
     may_appoint_managers: bool,
     today: date,
     now: datetime,
+    said: dict[str, str],
 ) -> PlannedRow:
     def error(message: str) -> PlannedRow:
         return PlannedRow(row.line, row.email, row.full_name, "error", message, row)
@@ -419,20 +429,15 @@ def _plan_row(
     user = users.get(row.email)
     membership = members.get(user.id) if user is not None else None
     if membership is not None:
-        if membership.role != row.role:
-            message = _("Already in the organization; their role will change.")
-        else:
-            message = _("Already in the organization.")
+        message = said["role"] if membership.role != row.role else said["member"]
         return PlannedRow(row.line, row.email, row.full_name, "member", message, row, course)
     invitation = invited.get(row.email)
     if user is None and invitation is not None and invitation.state(now) == "pending":
         return PlannedRow(
-            row.line, row.email, row.full_name, "invited", _("Already invited."), row, course
+            row.line, row.email, row.full_name, "invited", said["invited"], row, course
         )
     # The same words whether or not the person has an account: the preview reveals nothing.
-    return PlannedRow(
-        row.line, row.email, row.full_name, "invite", _("Will be invited."), row, course
-    )
+    return PlannedRow(row.line, row.email, row.full_name, "invite", said["invite"], row, course)
 
 
 @dataclass(frozen=True)
