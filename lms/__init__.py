@@ -35,6 +35,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from lms.authoring.views import bp as authoring_bp
     from lms.certificates import receivers as _certificate_receivers  # noqa: F401
     from lms.certificates.views import bp as certificates_bp
+    from lms.chapters.views import bp as chapters_bp
     from lms.cme import cli as _cme_cli  # noqa: F401  (`flask cme`)
     from lms.cme.views import bp as cme_bp
     from lms.courses import cli as _courses_cli  # noqa: F401  (`flask courses`)
@@ -42,6 +43,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from lms.exports import cli as _exports_cli  # noqa: F401  (`flask export`)
     from lms.exports.views import bp as exports_bp
     from lms.i18n.views import bp as i18n_bp
+    from lms.invitations.views import bp as invitations_bp
     from lms.main.views import bp as main_bp
     from lms.newsletter import cli as _newsletter_cli  # noqa: F401  (`flask newsletter`)
     from lms.newsletter import jobs as _newsletter_jobs  # noqa: F401  (periodic sends)
@@ -63,6 +65,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(certificates_bp)
     app.register_blueprint(exports_bp)
     app.register_blueprint(organizations_bp)
+    app.register_blueprint(chapters_bp)
+    app.register_blueprint(invitations_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(cme_bp)
     app.register_blueprint(authoring_bp)

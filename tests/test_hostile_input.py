@@ -24,8 +24,12 @@ from sqlalchemy import func, select
 from werkzeug.routing import Rule
 
 from lms.certificates.models import Certificate
+from lms.chapters import services as chapter_services
 from lms.cme.models import ExternalCredit
+from lms.database import utcnow
 from lms.extensions import db
+from lms.invitations import services as invitation_services
+from lms.invitations.models import Invitation
 from lms.organizations import services as organization_services
 from lms.quizzes.models import QuizAttempt
 from lms.webinars.attendance_models import WebinarAttendance
@@ -278,9 +282,18 @@ def world(app, make_user, publish, publish_library) -> World:
                 "amount": "1",
             },
         )
-    organization = organization_services.create_organization("North Clinic", "clinic", actor=admin)
+    chapter = chapter_services.create_chapter("North Chapter", None, actor=admin)
+    organization = organization_services.create_organization(
+        "North Clinic", "clinic", actor=admin, chapter=chapter
+    )
     organization_services.add_member(organization, manager, "manager", actor=admin)
-    organization_services.add_member(organization, physician, "member", actor=admin)
+    membership = organization_services.add_member(organization, physician, "member", actor=admin)
+    invitation_services.invite(
+        organization,
+        invitation_services.Invitee("invited@example.org", "Ivy Invited", "nurse"),
+        actor=admin,
+        now=utcnow(),
+    )
     organization_services.assign_course(
         course(FRONT_DESK),
         due_date=date.today(),
@@ -317,6 +330,9 @@ def world(app, make_user, publish, publish_library) -> World:
         "layout_key": "abp-moc",
         "token": "not-a-token",
         "language": "es",
+        "chapter_id": str(chapter.id),
+        "membership_id": str(membership.id),
+        "invitation_id": str(db.session.scalar(select(Invitation.id))),
     }
     users = {
         "physician": physician,

@@ -9,7 +9,8 @@ from lms.security import CONTENT_SECURITY_POLICY
 
 # Every route and method, with who may use it. "anyone" pages are public; "learner" needs an
 # account; "author" and "admin" need that role; "manager" pages answer 404 to anyone who does
-# not manage the organization (admins manage all), so that others' names stay hidden.
+# not manage the organization (admins manage all), so that others' names stay hidden;
+# "chapter" pages answer 404 to anyone who does not administer the chapter (admins: all).
 # Ids that name nothing (999999, AAAA-...) check the gate, not the page: past the gate they 404.
 # test_every_route_is_in_the_matrix fails when a route is added without a line here.
 SLUG = "tic-pediatric-essentials"
@@ -82,8 +83,26 @@ ROUTES = [
     ("POST", "/organizations/{org_id}/assignments/999999/remove", "manager"),
     ("POST", "/organizations/{org_id}/reminders", "manager"),
     ("POST", "/organizations/{org_id}/members", "admin"),
-    ("GET", "/organizations/{org_id}/members/999999/remove", "admin"),
-    ("POST", "/organizations/{org_id}/members/999999/remove", "admin"),
+    ("GET", "/organizations/{org_id}/members/999999/remove", "manager"),
+    ("POST", "/organizations/{org_id}/members/999999/remove", "manager"),
+    ("POST", "/organizations/{org_id}/invitations", "manager"),
+    ("POST", "/organizations/{org_id}/invitations/999999/resend", "manager"),
+    ("POST", "/organizations/{org_id}/invitations/999999/revoke", "manager"),
+    ("GET", "/organizations/{org_id}/import", "manager"),
+    ("POST", "/organizations/{org_id}/import", "manager"),
+    ("POST", "/organizations/{org_id}/import/apply", "manager"),
+    ("GET", "/invitations/not-a-token", "anyone"),
+    ("POST", "/invitations/not-a-token", "anyone"),
+    ("GET", "/chapter/{chapter_id}", "anyone"),
+    ("GET", "/my-chapter", "chapter"),
+    ("GET", "/chapters/{chapter_id}", "chapter"),
+    ("POST", "/chapters/{chapter_id}/organizations", "chapter"),
+    ("GET", "/chapters/{chapter_id}/reports", "chapter"),
+    ("GET", "/chapters/{chapter_id}/reports.csv", "chapter"),
+    ("GET", "/chapters/{chapter_id}/audit", "chapter"),
+    ("POST", "/chapters/{chapter_id}/admins", "admin"),
+    ("GET", "/admin/chapters", "admin"),
+    ("POST", "/admin/chapters", "admin"),
     ("GET", "/admin/", "admin"),
     ("GET", "/admin/users", "admin"),
     ("POST", "/admin/users/{other_id}/role", "admin"),
@@ -148,7 +167,7 @@ ROUTES = [
     ("POST", f"/webinars/{NO_WEBINAR}/organize/recording", "author"),
 ]
 RANK = {"anonymous": -1, "learner": 0, "author": 1, "admin": 2}
-NEEDS_RANK = {"anyone": -1, "learner": 0, "author": 1, "manager": 2, "admin": 2}
+NEEDS_RANK = {"anyone": -1, "learner": 0, "author": 1, "manager": 2, "chapter": 2, "admin": 2}
 
 
 def _rule_of(app, method: str, path: str) -> tuple[str, str]:
@@ -158,7 +177,7 @@ def _rule_of(app, method: str, path: str) -> tuple[str, str]:
 
 
 def test_every_route_is_in_the_matrix(app):
-    placeholders = {"org_id": 1, "other_id": 1}
+    placeholders = {"org_id": 1, "other_id": 1, "chapter_id": 1}
     covered = {_rule_of(app, method, path.format(**placeholders)) for method, path, _ in ROUTES}
     routes = {
         (rule.rule, method)
@@ -173,15 +192,19 @@ def test_every_route_is_in_the_matrix(app):
 @pytest.mark.parametrize("who", ["anonymous", "learner", "author", "admin"])
 @pytest.mark.parametrize(("method", "path", "needs"), ROUTES)
 def test_route_by_role_matrix(client, auth, make_user, who, method, path, needs):
+    from lms.chapters import services as chapters
     from lms.organizations import services as organizations
 
     other = make_user(name="Someone Else")
-    organization = organizations.create_organization("Matrix Clinic", "clinic", actor=None)
+    chapter = chapters.create_chapter("Matrix Chapter", None, actor=None)
+    organization = organizations.create_organization(
+        "Matrix Clinic", "clinic", actor=None, chapter=chapter
+    )
     organizations.add_member(organization, other, "member", actor=None)
     db.session.commit()
     if who != "anonymous":
         auth.login_as(make_user(role=who))
-    url = path.format(other_id=other.id, org_id=organization.id)
+    url = path.format(other_id=other.id, org_id=organization.id, chapter_id=chapter.id)
     data = {"role": "learner"} if method == "POST" else None
     response = client.open(url, method="GET") if method == "GET" else client.post(url, data=data)
     location = response.headers.get("Location", "")
@@ -194,7 +217,7 @@ def test_route_by_role_matrix(client, auth, make_user, who, method, path, needs)
     elif who == "anonymous":
         assert response.status_code == 302
         assert location.startswith("/login?next=")
-    elif needs == "manager":
+    elif needs in ("manager", "chapter"):
         assert response.status_code == 404
     else:
         assert response.status_code == 403

@@ -173,8 +173,10 @@ def test_a_manager_follows_their_team_in_spanish(client, auth, clinic_with_train
     shown_labels = headings_and_buttons(response)
     for english in ("Person", "Course", "Status", "Progress", "Send reminders", "Assign"):
         assert english not in shown_labels, english
-    # The manager never sees the admin's member list.
-    assert "Miembros y supervisores" not in shown
+    # The manager sees their staff (to remove them) and invites people, but never the admins'
+    # form that adds an account by its email address.
+    assert "Miembros y supervisores" in shown and "Invitar personas" in shown
+    assert "Agregar a alguien que ya tiene cuenta" not in shown
 
 
 def test_the_organization_admin_page_shows_spanish_to_an_admin(client, auth, clinic_with_training):

@@ -9,6 +9,7 @@ from sqlalchemy import CheckConstraint, Date, ForeignKey, String, Text, UniqueCo
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.accounts.models import User
+from lms.chapters.models import Chapter
 from lms.courses.models import Course
 from lms.database import UTCDateTime, utcnow
 from lms.extensions import db
@@ -17,6 +18,7 @@ from lms.extensions import db
 ORGANIZATION_KINDS = {
     "clinic": _l("Clinic"),
     "residency-program": _l("Residency program"),
+    "agency": _l("Child-welfare agency"),
     "other": _l("Other organization"),
 }
 
@@ -30,7 +32,14 @@ class Organization(db.Model):
     name: Mapped[str] = mapped_column(String(200), unique=True)
     kind: Mapped[str] = mapped_column(String(30), default="clinic")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The chapter that works with this organization; its chapter admins manage it.
+    chapter_id: Mapped[int | None] = mapped_column(
+        ForeignKey("chapters.id", ondelete="SET NULL"), index=True
+    )
+    # Public information, shown on the chapter's public page.
+    public_info: Mapped[str | None] = mapped_column(Text)
 
+    chapter: Mapped[Chapter | None] = relationship()
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="organization", cascade="all, delete-orphan"
     )

@@ -18,6 +18,7 @@ from sqlalchemy.orm import contains_eager, joinedload
 from lms.accounts.models import User
 from lms.audit.services import record_event
 from lms.certificates.models import Completion
+from lms.chapters.models import Chapter, ChapterAdmin
 from lms.courses.models import Course, CourseVersion
 from lms.dates import utc_day
 from lms.extensions import db
@@ -32,17 +33,26 @@ class OrganizationError(Exception):
     """An organization action that cannot be carried out, with a message for the person."""
 
 
-def create_organization(name: str, kind: str, *, actor: User | None) -> Organization:
-    """Create an organization with a unique name."""
+def create_organization(
+    name: str, kind: str, *, actor: User | None, chapter: Chapter | None = None
+) -> Organization:
+    """Create an organization with a unique name, in a chapter or on its own."""
     name = " ".join(name.split())
     if db.session.scalar(
         select(Organization.id).where(func.lower(Organization.name) == name.lower())
     ):
         raise OrganizationError(_("An organization called %(name)s already exists.", name=name))
-    organization = Organization(name=name, kind=kind)
+    organization = Organization(name=name, kind=kind, chapter_id=chapter.id if chapter else None)
     db.session.add(organization)
     db.session.flush()
-    record_event(actor, "organization.created", "organization", organization.id, name=name)
+    record_event(
+        actor,
+        "organization.created",
+        "organization",
+        organization.id,
+        name=name,
+        chapter=chapter.name if chapter else None,
+    )
     return organization
 
 
@@ -97,9 +107,29 @@ def managed_organizations(user: User) -> list[Organization]:
     )
 
 
-def can_manage(user: User, organization: Organization) -> bool:
-    """Return whether a person may see and manage this organization."""
+def can_lead(user: User, organization: Organization) -> bool:
+    """Return whether a person may appoint managers here: a site admin or its chapter's admin."""
     if user.has_role("admin"):
+        return True
+    if organization.chapter_id is None:
+        return False
+    return (
+        db.session.scalar(
+            select(ChapterAdmin.id).where(
+                ChapterAdmin.chapter_id == organization.chapter_id,
+                ChapterAdmin.user_id == user.id,
+            )
+        )
+        is not None
+    )
+
+
+def can_manage(user: User, organization: Organization) -> bool:
+    """Return whether a person may see and manage this organization.
+
+    Site admins manage every organization, chapter admins their chapter's, managers their own.
+    """
+    if can_lead(user, organization):
         return True
     return any(o.id == organization.id for o in managed_organizations(user))
 

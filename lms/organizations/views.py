@@ -15,8 +15,12 @@ from lms.accounts.access import role_required
 from lms.accounts.models import Role, User
 from lms.accounts.services import find_user_by_email
 from lms.courses.models import Course
+from lms.database import utcnow
 from lms.extensions import db
+from lms.i18n import current_language
 from lms.input_guard import int_arg
+from lms.invitations import services as invitation_services
+from lms.invitations.forms import ROLE_CHOICES, InviteForm
 from lms.organizations import services
 from lms.organizations.forms import AssignmentForm, ConfirmForm, MemberForm, OrganizationForm
 from lms.organizations.models import ORGANIZATION_KINDS, Assignment, Membership, Organization
@@ -104,7 +108,22 @@ def _assignment_form(organization: Organization, members: list[Membership]) -> A
     return form
 
 
-def _dashboard(organization: Organization, **forms: object) -> str:
+def invite_form(organization: Organization, *, submitted: bool = False) -> InviteForm:
+    """Return the invite form (bound to the request if `submitted`).
+
+    Only site and chapter admins may invite managers.
+    """
+    # A prefix keeps its fields apart from the admins' add-person form on the same page.
+    form = InviteForm(prefix="invite") if submitted else InviteForm(prefix="invite", formdata=None)
+    if not services.can_lead(current_user, organization):
+        form.role.choices = [c for c in ROLE_CHOICES if c.value == "member"]
+    if not submitted:
+        form.language.data = current_language().code
+    return form
+
+
+def render_dashboard(organization: Organization, **forms: object) -> str:
+    """Render an organization's status board, with any forms that failed to validate."""
     members = services.organization_members(organization)
     statuses = services.statuses_for(
         [m.user for m in members], today=dates.today(), owner=organization
@@ -125,6 +144,10 @@ def _dashboard(organization: Organization, **forms: object) -> str:
         assignment_form=forms.get("assignment_form") or _assignment_form(organization, members),
         confirm=ConfirmForm(),
         today=dates.today(),
+        invite_form=forms.get("invite_form") or invite_form(organization),
+        invitations=invitation_services.invitations_of(organization),
+        can_lead=services.can_lead(current_user, organization),
+        now=utcnow(),
     )
 
 
@@ -132,7 +155,7 @@ def _dashboard(organization: Organization, **forms: object) -> str:
 @login_required
 def show(organization_id: int) -> str:
     """Show each member's status on every assigned course, for managers and admins."""
-    return _dashboard(get_managed_or_404(organization_id))
+    return render_dashboard(get_managed_or_404(organization_id))
 
 
 @bp.post("/organizations/<int:organization_id>/members")
@@ -165,20 +188,25 @@ def add_member(organization_id: int) -> str | Response:
                 )
             flash(message, "success")
             return redirect(url_for("organizations.show", organization_id=organization.id))
-    return _dashboard(organization, member_form=form)
+    return render_dashboard(organization, member_form=form)
 
 
 @bp.route(
     "/organizations/<int:organization_id>/members/<int:membership_id>/remove",
     methods=["GET", "POST"],
 )
-@role_required(Role.ADMIN)
+@login_required
 def remove_member(organization_id: int, membership_id: int) -> str | Response:
-    """Ask to confirm, then take a person out of the organization."""
+    """Ask to confirm, then take a person out of the organization.
+
+    Managers remove their own staff; only site and chapter admins remove managers.
+    """
     organization = get_managed_or_404(organization_id)
     membership = db.session.get(Membership, membership_id)
     if membership is None or membership.organization_id != organization.id:
         abort(404)
+    if membership.is_manager and not services.can_lead(current_user, organization):
+        abort(403)
     form = ConfirmForm()
     name = membership.user.full_name
     if request.method == "GET":
@@ -259,7 +287,7 @@ def assign(organization_id: int) -> str | Response:
                 "success",
             )
             return redirect(url_for("organizations.show", organization_id=organization.id))
-    return _dashboard(organization, assignment_form=form)
+    return render_dashboard(organization, assignment_form=form)
 
 
 @bp.route(
