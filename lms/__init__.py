@@ -47,6 +47,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from lms.organizations.views import bp as organizations_bp
     from lms.progress.views import bp as progress_bp
     from lms.quizzes.views import bp as quizzes_bp
+    from lms.sso.views import bp as sso_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(accounts_bp)
@@ -60,6 +61,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(cme_bp)
     app.register_blueprint(authoring_bp)
     app.register_blueprint(i18n_bp)
+    app.register_blueprint(sso_bp)
 
     # `flask db verify`: the records' invariants, next to Flask-Migrate's own `db` commands.
     from flask_migrate.cli import db as db_cli
