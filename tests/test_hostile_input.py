@@ -28,6 +28,7 @@ from lms.cme.models import ExternalCredit
 from lms.extensions import db
 from lms.organizations import services as organization_services
 from lms.quizzes.models import QuizAttempt
+from lms.sso import services as sso_services
 from tests.conftest import AuthActions
 from tests.test_certificates import AMA, complete
 from tests.test_organizations import FRONT_DESK, course
@@ -285,6 +286,15 @@ def world(app, make_user, publish) -> World:
         organization=organization,
         today=date.today(),
     )
+    provider = sso_services.create_provider(
+        display_name="North Health System",
+        issuer="https://login.north.example.net",
+        client_id="lms",
+        client_secret="not-a-real-secret",  # noqa: S106
+        domains=["north.example.net"],
+        organization=organization,
+        actor=admin,
+    )
     db.session.commit()
     quiz = quiz_page()
 
@@ -303,6 +313,7 @@ def world(app, make_user, publish) -> World:
         "user_id": str(physician.id),
         "layout_key": "abp-moc",
         "token": "not-a-token",
+        "provider_id": str(provider.id),
     }
     users = {
         "physician": physician,
