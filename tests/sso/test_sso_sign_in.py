@@ -241,3 +241,28 @@ def test_bad_emails_on_the_organization_page_get_a_message(client, email):
     response = client.post("/login/organization", data={"email": email})
     assert response.status_code in (200, 400)
     assert response.status_code != 302
+
+
+def test_the_audit_log_tells_sso_sign_ins_and_refusals_in_sentences(
+    client, auth, make_user, oidc_peer
+):
+    make_user("pat.physician@clinic.example.org", name="Pat Lee")
+    add_provider(oidc_peer.issuer)
+    authorize = start_sign_in(client, "pat.physician@clinic.example.org")
+    client.get(callback_path(sign_in_at_provider(authorize, "pat")))
+    client.post("/logout")
+    authorize = start_sign_in(client, "nadia.nurse@clinic.example.org")
+    client.get(callback_path(sign_in_at_provider(authorize, "olga")))
+
+    auth.login_as(make_user(role="admin"))
+    page = client.get("/admin/audit").get_data(as_text=True)
+
+    assert (
+        "Pat Lee (pat.physician@clinic.example.org) signed in through “Example Health System”."
+        in page
+    )
+    assert "was linked to “Example Health System”" in page
+    assert (
+        "A sign-in through “Example Health System” as olga@elsewhere.example.net was refused: "
+        "the email address is outside the provider&#39;s allowed domains." in page
+    )
