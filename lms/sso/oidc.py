@@ -17,7 +17,6 @@ from flask import current_app
 from joserfc.errors import JoseError
 from requests import RequestException
 from sqlalchemy import delete
-from werkzeug.wrappers import Response
 
 from lms.database import utcnow
 from lms.extensions import db
@@ -98,12 +97,14 @@ def _check_metadata(client: FlaskOAuth2App, provider: IdentityProvider) -> None:
         raise ProtocolFailure("pkce-unsupported")
 
 
-def start(provider: IdentityProvider, login_hint: str) -> Response:
-    """Return the redirect to the provider's sign-in page, keeping state, nonce and verifier."""
+def start(provider: IdentityProvider, login_hint: str) -> str:
+    """Return the address of the provider's sign-in page, keeping state, nonce and verifier."""
     try:
         client = _client(provider)
         _check_metadata(client, provider)
-        return client.authorize_redirect(redirect_uri(), login_hint=login_hint)
+        target = client.create_authorization_url(redirect_uri(), login_hint=login_hint)
+        client.save_authorize_data(redirect_uri=redirect_uri(), **target)
+        return target["url"]
     except (RequestException, ValueError, KeyError, RuntimeError) as error:
         raise ProtocolFailure("provider-unreachable") from error
 

@@ -42,7 +42,7 @@ def _refused(message: str, status: int = 400) -> tuple[str, int]:
 
 @bp.route("/login/organization", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT_IP"], methods=["POST"])
-def sign_in() -> str | Response | tuple[str, int]:
+def sign_in() -> str | Response | tuple[str, int] | tuple[str, int, dict[str, str]]:
     """Ask for a work email address and send the person to their organization's provider."""
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
@@ -59,7 +59,7 @@ def sign_in() -> str | Response | tuple[str, int]:
             )
         else:
             try:
-                response = oidc.start(provider, login_hint=form.email.data)
+                authorize_url = oidc.start(provider, login_hint=form.email.data)
             except oidc.ProtocolFailure as failure:
                 services.record_refusal(provider, failure.reason)
                 db.session.commit()
@@ -71,7 +71,12 @@ def sign_in() -> str | Response | tuple[str, int]:
                     502,
                 )
             db.session.commit()  # the state, nonce and PKCE verifier kept for the callback
-            return response
+            # A link, not a redirect: the page's CSP (form-action 'self') rightly stops a form
+            # post from redirecting to another site, and the person sees where they are going.
+            page = render_template(
+                "sso/continue.html", provider=provider, authorize_url=authorize_url
+            )
+            return page, 200, {"Cache-Control": "no-store"}
     return render_template("sso/sign_in.html", form=form)
 
 

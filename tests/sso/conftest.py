@@ -3,6 +3,7 @@ drive its development sign-in form with plain HTTP, as a person's browser would.
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import shutil
@@ -209,8 +210,11 @@ def start_sign_in(client: Any, email: str) -> str:
     assert page.status_code == 200
     assert 'name="email"' in page.get_data(as_text=True)
     response = client.post("/login/organization", data={"email": email})
-    assert response.status_code == 302, response.get_data(as_text=True)
-    return response.headers["Location"]
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert response.headers["Cache-Control"] == "no-store"
+    link = re.search(r'id="continue-to-provider" href="([^"]+)"', response.get_data(as_text=True))
+    assert link, response.get_data(as_text=True)
+    return html.unescape(link.group(1))
 
 
 def callback_path(url: str) -> str:
