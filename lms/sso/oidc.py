@@ -13,7 +13,7 @@ from typing import Any
 
 from authlib.integrations.base_client import OAuthError
 from authlib.integrations.flask_client import FlaskIntegration, FlaskOAuth2App
-from flask import current_app
+from flask import current_app, session
 from joserfc.errors import JoseError
 from requests import RequestException
 from sqlalchemy import delete
@@ -113,8 +113,6 @@ def pending_provider(state: str | None) -> IdentityProvider | None:
     """Return the provider a sign-in with this `state` was started for, or None."""
     if not state or len(state) > 200:
         return None
-    from flask import session
-
     for key, value in session.items():
         if key.startswith("_state_idp") and key.endswith(f"_{state}") and isinstance(value, dict):
             provider_id = key.removeprefix("_state_idp").partition("_")[0]
@@ -151,7 +149,20 @@ def finish(provider: IdentityProvider) -> dict[str, Any]:
     claims = token.get("userinfo")
     if not claims:
         raise ProtocolFailure("no-id-token")
-    return dict(claims)
+    claims = dict(claims)
+    if "email" not in claims and client.load_server_metadata().get("userinfo_endpoint"):
+        # Some providers keep the email for the userinfo endpoint; its answer counts only for
+        # the same subject the signed ID token names.
+        try:
+            extra = client.userinfo(token=token)
+        except (RequestException, ValueError) as error:
+            raise ProtocolFailure("userinfo-unavailable") from error
+        if extra.get("sub") != claims.get("sub"):
+            raise ProtocolFailure("userinfo-subject-mismatch")
+        for key in ("email", "email_verified", "name", "given_name", "family_name"):
+            if key in extra and key not in claims:
+                claims[key] = extra[key]
+    return claims
 
 
 def _oauth_reason(error: OAuthError) -> str:

@@ -320,19 +320,25 @@ def resolve_sign_in(provider: IdentityProvider, identity: Identity) -> SignInRes
     user = account_services.find_user_by_email(identity.email)
     if user is None:
         return SignInResult(None, pending=identity)
+    if not user.active:
+        raise _deactivated(provider, identity)
     link = link_identity(user, provider, identity, actor=None)
     return SignInResult(_signed_in(provider, link, identity))
+
+
+def _deactivated(provider: IdentityProvider, identity: Identity) -> SignInRefused:
+    return _refuse(
+        provider,
+        identity,
+        "account-deactivated",
+        _("This account is deactivated. Please contact support if you think this is wrong."),
+    )
 
 
 def _signed_in(provider: IdentityProvider, link: UserIdentity, identity: Identity) -> User:
     user = link.user
     if not user.active:
-        raise _refuse(
-            provider,
-            identity,
-            "account-deactivated",
-            _("This account is deactivated. Please contact support if you think this is wrong."),
-        )
+        raise _deactivated(provider, identity)
     link.last_sign_in_at = utcnow()
     account_services.record_login(user)
     record_event(

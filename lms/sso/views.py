@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from flask import (
     Blueprint,
     current_app,
@@ -31,6 +33,12 @@ from lms.sso.vault import SecretStoreError, store_available
 bp = Blueprint("sso", __name__)
 
 PENDING_KEY = "sso_pending"
+# How long a person verified by their provider has to fill in the profile step.
+PENDING_SECONDS = 30 * 60
+
+
+def _now() -> float:
+    return time.time()
 
 
 def _refused(message: str, status: int = 400) -> tuple[str, int]:
@@ -107,6 +115,7 @@ def callback() -> str | Response | tuple[str, int]:
     if result.user is None:
         db.session.commit()
         session[PENDING_KEY] = {
+            "at": int(_now()),
             "provider_id": provider.id,
             "subject": result.pending.subject,
             "email": result.pending.email,
@@ -123,11 +132,8 @@ def callback() -> str | Response | tuple[str, int]:
 def complete_profile() -> str | Response | tuple[str, int]:
     """Ask a person signing in for the first time for what their provider did not say."""
     pending = session.get(PENDING_KEY)
-    provider = (
-        db.session.get(IdentityProvider, pending.get("provider_id"))
-        if isinstance(pending, dict)
-        else None
-    )
+    fresh = isinstance(pending, dict) and _now() - pending.get("at", 0) < PENDING_SECONDS
+    provider = db.session.get(IdentityProvider, pending.get("provider_id")) if fresh else None
     if provider is None or not provider.enabled:
         return _refused(_("This sign-in link has expired or was already used. Please start again."))
     identity = services.Identity(

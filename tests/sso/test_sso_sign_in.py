@@ -266,3 +266,33 @@ def test_the_audit_log_tells_sso_sign_ins_and_refusals_in_sentences(
         "A sign-in through “Example Health System” as olga@elsewhere.example.net was refused: "
         "the email address is outside the provider&#39;s allowed domains." in page
     )
+
+
+def test_a_deactivated_account_is_neither_linked_nor_signed_in(client, make_user, oidc_peer):
+    make_user("pat.physician@clinic.example.org", active=False)
+    add_provider(oidc_peer.issuer)
+
+    authorize = start_sign_in(client, "pat.physician@clinic.example.org")
+    response = client.get(callback_path(sign_in_at_provider(authorize, "pat")))
+
+    assert response.status_code == 403
+    assert "deactivated" in response.get_data(as_text=True)
+    assert refusal_reasons() == ["account-deactivated"]
+    assert db.session.scalar(select(UserIdentity)) is None
+
+
+def test_the_profile_step_expires(client, oidc_peer, monkeypatch):
+    import time
+
+    add_provider(oidc_peer.issuer)
+    authorize = start_sign_in(client, "nadia.nurse@clinic.example.org")
+    client.get(callback_path(sign_in_at_provider(authorize, "nadia")))
+    later = time.time() + 31 * 60
+    monkeypatch.setattr("lms.sso.views._now", lambda: later)
+
+    response = client.post(
+        "/login/organization/profile", data={"full_name": "Nadia Nurse", "profession": "nurse"}
+    )
+
+    assert response.status_code == 400
+    assert db.session.scalar(select(User)) is None
