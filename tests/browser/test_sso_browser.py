@@ -2,14 +2,8 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
-
-import pytest
-from flask import Flask
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from lms.accounts.models import User
 from lms.extensions import db
@@ -17,22 +11,10 @@ from lms.sso.models import IdentityProvider
 from tests.browser.conftest import assert_accessible, assert_no_sideways_scroll
 from tests.browser.test_reader_browser import sign_in
 from tests.sso.conftest import Provider, add_provider
-from tests.sso.conftest import oidc_peer as oidc_peer  # noqa: F401  (the fixture)
+from tests.sso.conftest import oidc_peer as oidc_peer  # noqa: F401  (fixtures)
+from tests.sso.conftest import sso_server as sso_server  # noqa: F401
 
 WIDTHS = (1280, 375, 320)
-
-
-@pytest.fixture()
-def sso_server(app: Flask, oidc_peer: Provider) -> Iterator[str]:  # noqa: F811
-    """Serve the app on the port whose callback the test provider has registered."""
-    server = make_server("127.0.0.1", oidc_peer.browser_port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{oidc_peer.browser_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=5)
 
 
 def check_widths(page: Page) -> None:

@@ -8,6 +8,7 @@ import json
 import re
 import shutil
 import subprocess
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ import pytest
 import requests
 from cryptography.hazmat.primitives.asymmetric import rsa
 from joserfc.jwk import RSAKey
+from werkzeug.serving import make_server
 
 from lms.extensions import db
 from lms.organizations import services as organizations
@@ -51,6 +53,20 @@ class Provider:
 
     issuer: str
     browser_port: int  # the port browser tests serve the app on (its callback is registered)
+
+
+@pytest.fixture()
+def sso_server(app: Any, oidc_peer: Provider) -> Iterator[str]:
+    """Serve the app in threads on the port whose callback the test provider has registered."""
+    server = make_server("127.0.0.1", oidc_peer.browser_port, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{oidc_peer.browser_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
 
 
 def _node() -> str | None:
