@@ -276,6 +276,15 @@ def record_refusal(provider: IdentityProvider, reason: str, email: str | None = 
     )
 
 
+def identity_from_claims(provider: IdentityProvider, claims: Mapping[str, Any]) -> Identity:
+    """Return who the provider's claims name; record and raise SignInRefused if they cannot."""
+    try:
+        return Identity.from_claims(claims)
+    except SignInRefused as refusal:
+        record_refusal(provider, refusal.reason)
+        raise
+
+
 @dataclass(frozen=True)
 class SignInResult:
     """Either the account to sign in, or an identity that needs a profile first."""

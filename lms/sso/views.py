@@ -92,11 +92,11 @@ def sign_in() -> str | Response | tuple[str, int] | tuple[str, int, dict[str, st
 def callback() -> str | Response | tuple[str, int]:
     """Finish a sign-in: check the provider's answer, then sign in, link or ask for a profile."""
     provider = oidc.pending_provider(request.args.get("state"))
-    if provider is None:
+    if provider is None or not provider.enabled:
         return _refused(_("This sign-in link has expired or was already used. Please start again."))
     try:
         claims = oidc.finish(provider)
-        identity = services.Identity.from_claims(claims)
+        identity = services.identity_from_claims(provider, claims)
         result = services.resolve_sign_in(provider, identity)
     except oidc.ProtocolFailure as failure:
         services.record_refusal(provider, failure.reason)
