@@ -369,7 +369,7 @@ SSO_REFUSAL_REASONS = {
     "id-token-expired-token": _l("the ID token had expired"),
     "id-token-invalid-claim": _l("the ID token failed a check (issuer, audience or nonce)"),
     "provider-unreachable": _l("the provider could not be reached"),
-    "access-denied": _l("the person cancelled at the provider"),
+    "access-denied": _l("the person canceled at the provider"),
 }
 
 

@@ -102,7 +102,7 @@ def callback() -> str | Response | tuple[str, int]:
         services.record_refusal(provider, failure.reason)
         db.session.commit()
         if failure.reason == "access-denied":
-            return _refused(_("Sign-in was cancelled at your organization. Nothing was changed."))
+            return _refused(_("Sign-in was canceled at your organization. Nothing was changed."))
         return _refused(
             _(
                 "We could not confirm this sign-in with your organization, so you are not "

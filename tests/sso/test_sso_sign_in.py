@@ -206,7 +206,7 @@ def test_cancelling_at_the_provider_says_so(client, oidc_peer):
     response = client.get(f"/login/organization/callback?error=access_denied&state={state}")
 
     assert response.status_code == 400
-    assert "cancelled" in response.get_data(as_text=True)
+    assert "canceled" in response.get_data(as_text=True)
     assert refusal_reasons() == ["access-denied"]
 
 
