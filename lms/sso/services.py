@@ -92,11 +92,26 @@ def check_issuer(url: str, *, allow_loopback_http: bool) -> str:
         )
     if any(ord(char) < 0x21 or ord(char) == 0x7F for char in url):
         raise ProviderError(_("Enter the issuer as a web address."))
+    if not allow_loopback_http and _is_internal_address(host):
+        # In production the server fetches the issuer's documents: not from its own network.
+        raise ProviderError(_("The issuer must be the provider's public https:// address."))
+    # Kept exactly as given: the ID token's `iss` must equal it character for character (some
+    # providers' issuers end in "/", others do not).
     if parts.scheme == "https":
-        return url.rstrip("/") if parts.path in ("", "/") else url
+        return url
     if parts.scheme == "http" and allow_loopback_http and _is_loopback(host):
-        return url.rstrip("/") if parts.path in ("", "/") else url
+        return url
     raise ProviderError(_("The issuer must be an https:// address."))
+
+
+def _is_internal_address(host: str) -> bool:
+    if host in LOOPBACK_HOSTS:
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return address.is_private or address.is_loopback or address.is_link_local
 
 
 def _is_loopback(host: str) -> bool:

@@ -129,8 +129,18 @@ def test_a_loopback_http_issuer_is_accepted_outside_production(admin_client):
 def test_in_production_http_issuers_are_refused_even_on_loopback(app):
     from lms.sso.services import ProviderError, check_issuer
 
-    with pytest.raises(ProviderError):
-        check_issuer("http://127.0.0.1:9999", allow_loopback_http=False)
+    for issuer in (
+        "http://127.0.0.1:9999",
+        "https://127.0.0.1:9999",
+        "https://169.254.169.254",
+        "https://[::1]/",
+        "https://10.1.2.3",
+    ):
+        with pytest.raises(ProviderError):
+            check_issuer(issuer, allow_loopback_http=False)
+    assert check_issuer("https://login.example.org/", allow_loopback_http=False) == (
+        "https://login.example.org/"
+    )
 
 
 @pytest.mark.parametrize(
