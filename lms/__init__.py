@@ -56,6 +56,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from lms.webinars.attendance_views import bp as webinar_attendance_bp
     from lms.webinars.views import bp as webinars_bp
     from lms.resources.views import bp as resources_bp
+    from lms.sso.views import bp as sso_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(accounts_bp)
@@ -75,6 +76,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(webinar_attendance_bp)
     app.register_blueprint(resources_bp)
     app.register_blueprint(newsletter_bp)
+    app.register_blueprint(sso_bp)
 
     # `flask db verify`: the records' invariants, next to Flask-Migrate's own `db` commands.
     from flask_migrate.cli import db as db_cli

@@ -84,6 +84,13 @@ class Defaults:
     MAIL_SENDER = "Trauma-Informed Care Learning <no-reply@example.org>"
     MAIL_RETRY_SECONDS = 30  # first wait after a failed send; it doubles, up to an hour
 
+    # Single sign-on (lms.sso): Fernet keys that encrypt providers' client secrets; the first
+    # encrypts, all decrypt (rotate by putting a new key first). Required in production to add
+    # providers; development and tests derive one from SECRET_KEY.
+    SSO_ENCRYPTION_KEYS: list[str] = []
+    SSO_HTTP_TIMEOUT_SECONDS = 10  # each call to a provider (discovery, keys, token)
+    SSO_CLOCK_LEEWAY_SECONDS = 60  # clock difference allowed when checking ID-token times
+
     # Background jobs (emails): empty keeps them in instance/jobs.sqlite3; redis://host:port/db
     # in production. Either way `flask jobs worker` runs them. Immediate: run in the caller
     # (tests only: a request would wait for the mail server again).

@@ -104,7 +104,7 @@ def build_site(client, auth, make_user, publish) -> Site:
             "author": author,
         },
         pages={
-            "anonymous": [*public, "/login", "/signup", "/reset"],
+            "anonymous": [*public, "/login", "/login/organization", "/signup", "/reset"],
             "learner": [
                 *public,
                 "/my-learning",
@@ -133,6 +133,7 @@ def build_site(client, auth, make_user, publish) -> Site:
                 "/admin/exports",
                 "/admin/exports/pars",
                 "/admin/reporting",
+                "/admin/sign-in-providers",
             ],
             "author": [
                 "/authoring",

@@ -33,6 +33,7 @@ from lms.invitations.models import Invitation
 from lms.organizations import services as organization_services
 from lms.quizzes.models import QuizAttempt
 from lms.webinars.attendance_models import WebinarAttendance
+from lms.sso import services as sso_services
 from tests.conftest import AuthActions
 from tests.test_certificates import AMA, complete
 from tests.test_organizations import FRONT_DESK, course
@@ -301,6 +302,15 @@ def world(app, make_user, publish, publish_library) -> World:
         organization=organization,
         today=date.today(),
     )
+    provider = sso_services.create_provider(
+        display_name="North Health System",
+        issuer="https://login.north.example.net",
+        client_id="lms",
+        client_secret="not-a-real-secret",  # noqa: S106
+        domains=["north.example.net"],
+        organization=organization,
+        actor=admin,
+    )
     db.session.commit()
     # A past webinar under the course's slug, so that the webinar routes built with `slug`
     # reach real pages: the physician attended it (credit form), organisers see its roster.
@@ -333,6 +343,7 @@ def world(app, make_user, publish, publish_library) -> World:
         "chapter_id": str(chapter.id),
         "membership_id": str(membership.id),
         "invitation_id": str(db.session.scalar(select(Invitation.id))),
+        "provider_id": str(provider.id),
     }
     users = {
         "physician": physician,

@@ -337,7 +337,66 @@ def _exported(who: str, e: AuditEvent, d: dict[str, Any], n: Names) -> str:
     )
 
 
+def _sso_signed_in(who: str, e: AuditEvent, d: dict[str, Any], n: Names) -> str:
+    return _(
+        "%(person)s signed in through %(provider)s.",
+        person=n.person(d.get("email"), e.target_id),
+        provider=_quoted(d["provider"]),
+    )
+
+
+def _sso_linked(who: str, e: AuditEvent, d: dict[str, Any], n: Names) -> str:
+    return _(
+        "The account of %(person)s was linked to %(provider)s (their verified email address).",
+        person=n.person(d.get("email"), e.target_id),
+        provider=_quoted(d["provider"]),
+    )
+
+
+def _sso_created(who: str, e: AuditEvent, d: dict[str, Any], n: Names) -> str:
+    return _(
+        "%(person)s created an account by signing in through %(provider)s.",
+        person=n.person(d.get("email"), e.target_id),
+        provider=_quoted(d["provider"]),
+    )
+
+
+SSO_REFUSAL_REASONS = {
+    "domain-not-allowed": _l("the email address is outside the provider's allowed domains"),
+    "email-not-verified": _l("the provider had not verified the email address"),
+    "account-deactivated": _l("the account is deactivated"),
+    "mismatching-state": _l("the sign-in had expired or was replayed"),
+    "id-token-expired-token": _l("the ID token had expired"),
+    "id-token-invalid-claim": _l("the ID token failed a check (issuer, audience or nonce)"),
+    "provider-unreachable": _l("the provider could not be reached"),
+    "access-denied": _l("the person canceled at the provider"),
+}
+
+
+def _sso_refused(who: str, e: AuditEvent, d: dict[str, Any], n: Names) -> str:
+    reason = SSO_REFUSAL_REASONS.get(str(d.get("reason")))
+    return _(
+        "A sign-in through %(provider)s as %(email)s was refused: %(reason)s.",
+        provider=_quoted(d["provider"]),
+        email=d.get("email") or _("an unknown person"),
+        reason=str(reason) if reason is not None else str(d.get("reason")),
+    )
+
+
+def _sso_provider_saved(who: str, e: AuditEvent, d: dict[str, Any], n: Names) -> str:
+    words = {"who": who, "provider": _quoted(d["name"]), "domains": ", ".join(d["domains"])}
+    if e.action == "sso.provider_created":
+        return _("%(who)s added the sign-in provider %(provider)s for %(domains)s.", **words)
+    return _("%(who)s changed the sign-in provider %(provider)s (%(domains)s).", **words)
+
+
 FORMATTERS: dict[str, Formatter] = {
+    "sso.signed_in": _sso_signed_in,
+    "sso.account_linked": _sso_linked,
+    "sso.account_created": _sso_created,
+    "sso.refused": _sso_refused,
+    "sso.provider_created": _sso_provider_saved,
+    "sso.provider_updated": _sso_provider_saved,
     "user.role_changed": _role_changed,
     "user.deactivated": _deactivated,
     "user.reactivated": _reactivated,

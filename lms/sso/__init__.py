@@ -1,0 +1,1 @@
+"""Single sign-on: identity providers (OpenID Connect), accounts linked to them."""
