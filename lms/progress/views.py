@@ -16,7 +16,6 @@ from werkzeug.wrappers import Response
 from lms import dates
 from lms.courses import editions, listing
 from lms.courses.models import Course, CoursePage, CourseVersion
-from lms.database import writing
 from lms.extensions import db
 from lms.i18n import current_language
 from lms.progress import services
@@ -138,14 +137,8 @@ def page(slug: str, page_slug: str) -> str | Response:
         body = render_template("progress/content_note.html", form=ContinueForm(), **context)
     else:
         body = PAGE_RENDERERS.get(page.kind, render_lesson)(reading, page, context)
-    # Remembering the visit is this page's only write. It gets a short transaction of its own
-    # that asks for SQLite's write lock when it begins: a read transaction that later writes
-    # fails at once ("database is locked") when another tab wrote in between.
-    visit = {"enrolment_id": reading.enrolment.id, "page_id": page.id, "first_visit": row is None}
-    db.session.commit()
-    with writing():
-        services.visit_page(**visit)
-        db.session.commit()
+    # Reading writes nothing: the page's script reports the visit (reading time, POST .../time),
+    # and completing or answering records the place; see services.note_place.
     return body
 
 
