@@ -281,7 +281,7 @@ def test_a_lesson_page_runs_a_bounded_number_of_queries(client, learner, count_q
     with count_queries() as statements:
         response = client.get(f"/courses/{CME}/learn/{lessons[3]}")
     assert response.status_code == 200
-    assert len(statements) <= 10, "\n".join(statements)
+    assert len(statements) <= 3, "\n".join(statements)
 
 
 def test_my_learning_queries_do_not_grow_with_courses(client, learner, count_queries):
