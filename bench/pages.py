@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import json
+import os
 import pstats
 import re
 import shutil
@@ -240,7 +241,11 @@ def main(argv: list[str] | None = None) -> None:
         for _ in range(args.rounds):
             pages[args.profile]()
         profile.disable()
-        pstats.Stats(profile, stream=sys.stderr).sort_stats("cumulative").print_stats(30)
+        if os.environ.get("BENCH_PROFILE_OUT"):
+            profile.dump_stats(os.environ["BENCH_PROFILE_OUT"])
+        pstats.Stats(profile, stream=sys.stderr).sort_stats(
+            os.environ.get("BENCH_SORT", "cumulative")
+        ).print_stats(int(os.environ.get("BENCH_TOP", "30")))
         return
 
     # Warm every page (templates compiled, outlines cached) before the clock starts.
