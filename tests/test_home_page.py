@@ -106,7 +106,9 @@ def test_a_learner_in_progress_gets_a_resume_button(client, auth, make_user, pub
     in_progress = section(client.get("/").text, "in-progress-heading")
     assert CME_TITLE in in_progress and ">Begin<" in in_progress
     assert "0 of " in in_progress  # the progress bar's words
-    client.get(f"/courses/{CME}/learn", follow_redirects=True)  # reads the first page, leaves
+    first = client.get(f"/courses/{CME}/learn", follow_redirects=True)  # reads the first page
+    # ... and leaves: the page's script reports the reading time, which keeps the place.
+    client.post(f"{first.request.path}/time", data={"seconds": "20"})
 
     in_progress = section(client.get("/").text, "in-progress-heading")
     assert f'href="/courses/{CME}/learn">Resume<' in in_progress

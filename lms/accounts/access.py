@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
+from functools import lru_cache, wraps
 from typing import Any, TypeVar
 
 from flask import abort
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from lms.accounts.models import Role, User
 from lms.extensions import db, login_manager
@@ -16,12 +16,36 @@ from lms.extensions import db, login_manager
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+# Facts about the signed-in person that every page's layout shows (e.g. "My team" for
+# managers), read in the same query as the user rather than one more per page. Other domains
+# add theirs: name -> a function returning a boolean SQL expression over `User`.
+USER_FLAGS: dict[str, Callable[[], Any]] = {}
+
+
+@lru_cache(maxsize=4)
+def _user_query(names: tuple[str, ...]) -> Any:
+    # Built once: composing the statement costs more CPU than running it on every request.
+    return select(User, *(USER_FLAGS[name]().label(name) for name in names)).where(
+        User.session_token == bindparam("session_token"), User.active.is_(True)
+    )
+
+
 @login_manager.user_loader
 def load_user(session_token: str) -> User | None:
-    """Return the active user a session belongs to, or None."""
-    return db.session.scalar(
-        select(User).where(User.session_token == session_token, User.active.is_(True))
-    )
+    """Return the active user a session belongs to, or None, with USER_FLAGS read alongside."""
+    names = tuple(USER_FLAGS)
+    row = db.session.execute(_user_query(names), {"session_token": session_token}).first()
+    if row is None:
+        return None
+    user: User = row[0]
+    user.loaded_flags = dict(zip(names, row[1:], strict=True))
+    return user
+
+
+def user_flag(user: Any, name: str) -> bool | None:
+    """Return a flag read with the signed-in user, or None when it was not read."""
+    flags = getattr(user, "loaded_flags", None)
+    return None if flags is None else flags.get(name)
 
 
 def role_required(role: Role) -> Callable[[F], F]:

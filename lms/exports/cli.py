@@ -17,7 +17,7 @@ from flask_babel import ngettext
 from lms.exports import services
 from lms.exports.rows import ExportFilters, ParsRow, SkippedLearner
 from lms.exports.views import bp
-from lms.exports.writers import ExportTooLarge, csv_chunks, pars_chunks, write_xlsx
+from lms.exports.writers import ExportTooLarge, pars_chunks, values_csv_chunks, write_xlsx
 from lms.extensions import db
 
 T = TypeVar("T")
@@ -69,7 +69,7 @@ def _write(
         rows = _split_pars(services.iter_pars_records(filters), skipped)
         chunks = pars_chunks(counter.through(rows))
     else:
-        chunks = csv_chunks(counter.through(services.iter_completion_rows(filters)))
+        chunks = values_csv_chunks(counter.through(services.iter_completion_values(filters)))
     for chunk in chunks:
         out.write(chunk.encode("utf-8"))
     return counter.count, skipped

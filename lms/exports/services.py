@@ -169,10 +169,14 @@ def _organizations_of(user_ids: set[int]) -> dict[int, str]:
     return {user_id: organization_cell(found) for user_id, found in names.items()}
 
 
-def iter_completion_rows(
+def iter_completion_values(
     filters: ExportFilters, *, batch: int = DEFAULT_BATCH
-) -> Iterator[CompletionRow]:
-    """Yield the export rows matching `filters`, reading `batch` completions per query."""
+) -> Iterator[tuple[Any, ...]]:
+    """Yield the export rows matching `filters` as plain tuples in `COLUMNS` order.
+
+    The CSV writer takes these directly (no object per row); `iter_completion_rows` wraps
+    them in `CompletionRow`s for everything else. Reads `batch` completions per query.
+    """
     if batch < 1:
         raise ValueError("batch must be at least 1")
     conditions = _conditions(filters)
@@ -183,50 +187,57 @@ def iter_completion_rows(
         if not records:
             return
         organizations = _organizations_of({record[1] for record in records})
-        for record in records:
-            (
-                _,
+        for (
+            _completion_id,
+            learner_id,
+            email,
+            full_name,
+            profession,
+            slug,
+            title,
+            number,
+            started_at,
+            completed_at,
+            quiz_score,
+            credit_type,
+            amount,
+            certificate_id,
+            content_hash,
+            source_commit,
+            certificate_status,
+        ) in records:
+            yield (
                 learner_id,
                 email,
                 full_name,
                 profession,
+                organizations.get(learner_id, ""),
                 slug,
                 title,
                 number,
                 started_at,
                 completed_at,
                 quiz_score,
+                passed_for(quiz_score),
                 credit_type,
                 amount,
                 certificate_id,
                 content_hash,
                 source_commit,
                 certificate_status,
-            ) = record
-            yield CompletionRow(
-                learner_id=learner_id,
-                email=email,
-                full_name=full_name,
-                profession=profession,
-                organization=organizations.get(learner_id, ""),
-                course_slug=slug,
-                course_title=title,
-                course_version=number,
-                started_at=started_at,
-                completed_at=completed_at,
-                quiz_score=quiz_score,
-                passed=passed_for(quiz_score),
-                credit_type=credit_type,
-                credits_claimed=amount,
-                certificate_id=certificate_id,
-                content_hash=content_hash,
-                source_commit=source_commit,
-                certificate_status=certificate_status,
             )
         after = records[-1][0]
         # A short window means the last completions were just read: skip the empty query.
         if len({record[0] for record in records}) < batch:
             return
+
+
+def iter_completion_rows(
+    filters: ExportFilters, *, batch: int = DEFAULT_BATCH
+) -> Iterator[CompletionRow]:
+    """Yield the export rows matching `filters`, reading `batch` completions per query."""
+    for values in iter_completion_values(filters, batch=batch):
+        yield CompletionRow(*values)
 
 
 def count_rows(filters: ExportFilters) -> int:
@@ -403,4 +414,7 @@ def start_download(actor: User, export_format: str, filters: ExportFilters) -> D
             )
         )
     record_export(actor, export_format, filters, rows=total, source="web")
+    if export_format == "csv":
+        # Plain tuples: the CSV writer needs no object per row (see writers.values_csv_chunks).
+        return Download(export_format, iter_completion_values(filters), total)
     return Download(export_format, iter_completion_rows(filters), total)

@@ -25,7 +25,13 @@ from lms.exports import rows, services
 from lms.exports.cells import text_cell
 from lms.exports.forms import ExportFilterForm
 from lms.exports.rows import COLUMNS, PARS_COLUMNS, ExportFilters
-from lms.exports.writers import XLSX_MIMETYPE, ExportTooLarge, csv_chunks, pars_chunks, write_xlsx
+from lms.exports.writers import (
+    XLSX_MIMETYPE,
+    ExportTooLarge,
+    pars_chunks,
+    values_csv_chunks,
+    write_xlsx,
+)
 from lms.extensions import db
 from lms.security import personal_data
 
@@ -137,7 +143,7 @@ def download(export_format: str) -> Response | tuple[str, int]:
         return send_file(
             workbook, mimetype=XLSX_MIMETYPE, as_attachment=True, download_name=filename
         )
-    chunks = pars_chunks if export_format == "pars" else csv_chunks
+    chunks = pars_chunks if export_format == "pars" else values_csv_chunks
     return Response(
         stream_with_context(chunks(started.rows)),  # type: ignore[arg-type]
         mimetype="text/csv",

@@ -18,7 +18,7 @@ import xlsxwriter
 from flask_babel import format_number
 from flask_babel import gettext as _
 
-from lms.exports.cells import neutralise, text_cell
+from lms.exports.cells import FORMULA_PREFIXES, neutralise, text_cell
 from lms.exports.rows import COLUMNS, PARS_COLUMNS, CompletionRow, ParsRow
 
 # Rows per chunk of CSV text: about 100 KB, few enough writes to the socket or file.
@@ -67,7 +67,83 @@ def _csv_chunks(header: Sequence[str], records: Iterable[Sequence[object]]) -> I
 
 def csv_chunks(rows: Iterable[CompletionRow]) -> Iterator[str]:
     """Yield the completion export as CSV text: the header, then rows in chunks."""
-    return _csv_chunks(COLUMNS, (row.values() for row in rows))
+    return values_csv_chunks(row.values() for row in rows)
+
+
+# First characters that make a spreadsheet run a cell (cells.FORMULA_PREFIXES, as a set).
+_RISKY = frozenset("".join(FORMULA_PREFIXES))
+
+
+def _text(value: str | None) -> str | None:
+    # cells.text_cell for a text column, inlined: None is written as an empty cell by csv.
+    return "'" + value if value and value[0] in _RISKY else value
+
+
+def values_csv_chunks(records: Iterable[Sequence[Any]]) -> Iterator[str]:
+    """Yield the completion export as CSV text from tuples in `COLUMNS` order.
+
+    The same bytes as `csv_chunks` (tests/exports/test_export_golden.py), without the cost of
+    checking each cell's type: every column's type is known, so text columns are neutralised,
+    times and amounts formatted as `text_cell` does, and numbers left to the csv module.
+    """
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(COLUMNS)
+    yield buffer.getvalue()
+    buffer.seek(0)
+    buffer.truncate()
+    pending = []
+    for (
+        learner_id,
+        email,
+        full_name,
+        profession,
+        organization,
+        course_slug,
+        course_title,
+        course_version,
+        started_at,
+        completed_at,
+        quiz_score,
+        passed,
+        credit_type,
+        credits_claimed,
+        certificate_id,
+        content_hash,
+        source_commit,
+        certificate_status,
+    ) in records:
+        pending.append(
+            (
+                learner_id,
+                _text(email),
+                _text(full_name),
+                _text(profession),
+                _text(organization),
+                _text(course_slug),
+                _text(course_title),
+                course_version,
+                text_cell(started_at),
+                text_cell(completed_at),
+                text_cell(quiz_score),
+                text_cell(passed),
+                _text(credit_type),
+                text_cell(credits_claimed),
+                _text(certificate_id),
+                _text(content_hash),
+                _text(source_commit),
+                _text(certificate_status),
+            )
+        )
+        if len(pending) == CHUNK_ROWS:
+            writer.writerows(pending)
+            pending.clear()
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    if pending:
+        writer.writerows(pending)
+        yield buffer.getvalue()
 
 
 def pars_chunks(rows: Iterable[ParsRow]) -> Iterator[str]:

@@ -6,12 +6,12 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
 from lms import dates
-from lms.accounts.access import role_required
+from lms.accounts.access import USER_FLAGS, role_required, user_flag
 from lms.accounts.models import Role, User
 from lms.accounts.services import find_user_by_email
 from lms.courses.models import Course
@@ -28,6 +28,11 @@ from lms.organizations.status import STATUS_ORDER, status_label
 
 bp = Blueprint("organizations", __name__, cli_group="reminders")
 
+# Whether the person manages a team is read with them (lms.accounts.access.USER_FLAGS).
+USER_FLAGS["manages_team"] = lambda: exists().where(
+    Membership.user_id == User.id, Membership.role == "manager"
+)
+
 
 @bp.app_context_processor
 def team_link() -> dict[str, object]:
@@ -37,7 +42,12 @@ def team_link() -> dict[str, object]:
     """
 
     def manages_team() -> bool:
-        return current_user.is_authenticated and bool(services.managed_organizations(current_user))
+        if not current_user.is_authenticated:
+            return False
+        flag = user_flag(current_user, "manages_team")
+        if flag is not None:
+            return bool(flag)
+        return bool(services.managed_organizations(current_user))
 
     return {"manages_team": manages_team, "status_label": status_label}
 

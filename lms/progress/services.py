@@ -1,11 +1,11 @@
-"""Progress verbs: enrol, visit a page, acknowledge notes, complete pages, record time."""
+"""Progress verbs: enrol, acknowledge notes, complete pages, record time and the place reached."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
@@ -127,20 +127,15 @@ def _check_page(enrolment: Enrolment, page: CoursePage) -> None:
         raise ProgressError(_("That page belongs to another version of the course."))
 
 
-def visit_page(enrolment_id: int, page_id: int, *, first_visit: bool) -> None:
-    """Remember that the learner opened a page of their course version, to resume there.
+def note_place(enrolment: Enrolment, page: CoursePage) -> None:
+    """Remember the page the learner is on, so that "Resume" brings them back to it.
 
-    Takes ids, not objects: the reader calls it in a short transaction of its own, after the
-    page is rendered, with nothing left to reload.
+    Called by the verbs that record progress (reading time reported by the page, a content
+    note passed, a page completed, a quiz started or submitted), never by reading a page: a
+    GET writes nothing, so reading never takes SQLite's write lock or costs a commit.
     """
-    if first_visit:
-        _insert_progress(enrolment_id, page_id)
-    db.session.execute(
-        update(Enrolment)
-        .where(Enrolment.id == enrolment_id)
-        .values(last_page_id=page_id, last_visited_at=utcnow())
-        .execution_options(synchronize_session=False)
-    )
+    enrolment.last_page_id = page.id
+    enrolment.last_visited_at = utcnow()
 
 
 def acknowledge_content_note(enrolment: Enrolment, page: CoursePage) -> None:
@@ -149,6 +144,7 @@ def acknowledge_content_note(enrolment: Enrolment, page: CoursePage) -> None:
     row = _ensure_progress(enrolment, page)
     if row.content_note_acknowledged_at is None:
         row.content_note_acknowledged_at = utcnow()
+    note_place(enrolment, page)
 
 
 def add_time(enrolment: Enrolment, page: CoursePage, seconds: int) -> None:
@@ -156,6 +152,7 @@ def add_time(enrolment: Enrolment, page: CoursePage, seconds: int) -> None:
     _check_page(enrolment, page)
     row = _ensure_progress(enrolment, page)
     row.seconds_spent += max(0, min(int(seconds), MAX_SECONDS_PER_REPORT))
+    note_place(enrolment, page)
 
 
 def lock_enrolment(enrolment: Enrolment) -> None:
@@ -185,8 +182,6 @@ def complete_page(enrolment: Enrolment, page: CoursePage, seconds: int = 0) -> N
     row = _ensure_progress(enrolment, page)
     if row.completed_at is None:
         row.completed_at = utcnow()
-    enrolment.last_page_id = page.id
-    enrolment.last_visited_at = utcnow()
     db.session.flush()
     _note_if_finished(enrolment)
 
@@ -198,6 +193,7 @@ def complete_assessment(enrolment: Enrolment, page: CoursePage) -> None:
     row = _ensure_progress(enrolment, page)
     if row.completed_at is None:
         row.completed_at = utcnow()
+    note_place(enrolment, page)
     db.session.flush()
     _note_if_finished(enrolment)
 

@@ -9,14 +9,14 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response
 
 from lms import dates
-from lms.courses import editions, listing
+from lms.courses import editions, listing, outline
 from lms.courses.models import Course, CoursePage, CourseVersion
-from lms.database import writing
+from lms.courses.outline import Outline
 from lms.extensions import db
 from lms.i18n import current_language
 from lms.progress import services
@@ -36,6 +36,7 @@ class Reading:
 
     `pages` and `version` are in the reader's interface language when the course has that
     edition (see lms.courses.editions); ids, slugs and progress are the same in every language.
+    `pages` come from the version's compiled outline (lms.courses.outline), shared by requests.
     """
 
     enrolment: Enrolment
@@ -43,6 +44,10 @@ class Reading:
     done: set[int]
     rows: dict[int, PageProgress]
     version: CourseVersion | None = None
+    outline: Outline | None = None
+    # The body of the page asked for, read with the enrolment (None: not asked, or no page).
+    html: str | None = None
+    html_slug: str | None = None
 
     def __post_init__(self) -> None:
         if self.version is None:
@@ -50,47 +55,79 @@ class Reading:
 
     @property
     def progress(self) -> services.Progress:
+        if self.outline is not None:
+            return services.Progress(self.outline.done_count(self.done), len(self.outline.counted))
         return services.measure_progress(self.pages, self.done)
 
 
-def load_reading(slug: str) -> Reading | Response:
+def outline_of(course: Course, version: CourseVersion, language: str) -> Outline:
+    """Return the version's outline as shown in `language`, compiled once and then cached."""
+
+    def build() -> Outline:
+        pages: list[Any] = list(outline.load_pages(version.id))
+        words = None
+        if editions.match_language([version.language], language) is None:
+            # Another language than the course's own: its edition's words, if it has one.
+            words = editions.edition_for(version, language)
+            pages = [editions.page_in(page, words, version.language) for page in pages]
+        return outline.build_outline(
+            pages,
+            language=words.language if words else version.language,
+            href=lambda page_slug: url_for("progress.page", slug=course.slug, page_slug=page_slug),
+            done_label=_("Done"),
+            reading_label=_("Reading now"),
+            counts=services.counts_towards_progress,
+            words=words,
+        )
+
+    return outline.cache().get((*outline.version_key(version), language), build)
+
+
+# The reader's queries, composed once (composing costs more CPU than running them).
+_ENROLMENT = (
+    select(Enrolment)
+    .join(Course, Course.id == Enrolment.course_id)
+    .options(joinedload(Enrolment.version), joinedload(Enrolment.course))
+    .where(Course.slug == bindparam("slug"), Enrolment.user_id == bindparam("user_id"))
+)
+_ENROLMENT_AND_BODY = _ENROLMENT.add_columns(CoursePage.html).outerjoin(
+    CoursePage,
+    (CoursePage.version_id == Enrolment.version_id) & (CoursePage.slug == bindparam("page_slug")),
+)
+_PROGRESS = select(PageProgress).where(PageProgress.enrolment_id == bindparam("enrolment_id"))
+
+
+def load_reading(slug: str, page_slug: str | None = None) -> Reading | Response:
     """Return the signed-in learner's enrolment and pages, or a redirect to the course page.
+
+    With `page_slug`, the page's body comes in the same query as the enrolment. Two queries
+    in all (the enrolment, the learner's progress) once the version's outline is cached.
 
     :raise 404: when no course has the slug.
     """
-    enrolment = db.session.scalar(
-        select(Enrolment)
-        .join(Course, Course.id == Enrolment.course_id)
-        .options(joinedload(Enrolment.version), joinedload(Enrolment.course))
-        .where(Course.slug == slug, Enrolment.user_id == current_user.id)
-    )
+    params = {"slug": slug, "user_id": current_user.id}
+    html = None
+    if page_slug is None:
+        enrolment = db.session.scalar(_ENROLMENT, params)
+    else:
+        found = db.session.execute(_ENROLMENT_AND_BODY, {**params, "page_slug": page_slug}).first()
+        enrolment, html = found if found is not None else (None, None)
     if enrolment is None:
         if db.session.scalar(select(Course.id).where(Course.slug == slug)) is None:
             abort(404)
         flash(_("Start the course first: its overview shows what it involves."), "info")
         return redirect(url_for("courses.detail", slug=slug))
-    pages = list(
-        db.session.scalars(
-            select(CoursePage)
-            .where(CoursePage.version_id == enrolment.version_id)
-            .order_by(CoursePage.position)
-        )
-    )
     rows = {
-        row.page_id: row
-        for row in db.session.scalars(
-            select(PageProgress).where(PageProgress.enrolment_id == enrolment.id)
-        )
+        row.page_id: row for row in db.session.scalars(_PROGRESS, {"enrolment_id": enrolment.id})
     }
     done = {page_id for page_id, row in rows.items() if row.completed_at is not None}
     version = enrolment.version
-    language = current_language().code
-    if editions.match_language([version.language], language) is None:
-        # Another language than the course's own: its edition's words, if it has one.
-        words = editions.edition_for(version, language)
-        pages = [editions.page_in(page, words, version.language) for page in pages]
-        version = editions.version_in(version, words)
-    return Reading(enrolment, pages, done, rows, version)
+    compiled = outline_of(enrolment.course, version, current_language().code)
+    if compiled.words is not None:
+        version = editions.version_in(version, compiled.words)
+    return Reading(
+        enrolment, compiled.pages, done, rows, version, compiled, html, page_slug if html else None
+    )
 
 
 @bp.get("/courses/<slug>/learn")
@@ -109,7 +146,12 @@ def find_page(reading: Reading, page_slug: str, kind: str | None = None) -> Cour
 
     :raise 404: when there is no such page.
     """
-    page = next((p for p in reading.pages if p.slug == page_slug and kind in (None, p.kind)), None)
+    if reading.outline is not None:
+        page = reading.outline.find(page_slug, kind)
+    else:
+        page = next(
+            (p for p in reading.pages if p.slug == page_slug and kind in (None, p.kind)), None
+        )
     if page is None:
         abort(404)
     return page
@@ -119,41 +161,37 @@ def find_page(reading: Reading, page_slug: str, kind: str | None = None) -> Cour
 @login_required
 def page(slug: str, page_slug: str) -> str | Response:
     """Show one page of the course, after its content note if it has one."""
-    reading = load_reading(slug)
+    reading = load_reading(slug, page_slug)
     if isinstance(reading, Response):
         return reading
     page = find_page(reading, page_slug)
     row = reading.rows.get(page.id)
     needs_note = page.content_note and (row is None or row.content_note_acknowledged_at is None)
-    index = reading.pages.index(page)
+    previous, following = reading.outline.neighbours(page) if reading.outline else (None, None)
     context = {
         "reading": reading,
         "course": reading.enrolment.course,
         "version": reading.version,
         "page": page,
-        "previous": reading.pages[index - 1] if index > 0 else None,
-        "next": reading.pages[index + 1] if index + 1 < len(reading.pages) else None,
+        "previous": previous,
+        "next": following,
     }
     if needs_note:
         body = render_template("progress/content_note.html", form=ContinueForm(), **context)
     else:
         body = PAGE_RENDERERS.get(page.kind, render_lesson)(reading, page, context)
-    # Remembering the visit is this page's only write. It gets a short transaction of its own
-    # that asks for SQLite's write lock when it begins: a read transaction that later writes
-    # fails at once ("database is locked") when another tab wrote in between.
-    visit = {"enrolment_id": reading.enrolment.id, "page_id": page.id, "first_visit": row is None}
-    db.session.commit()
-    with writing():
-        services.visit_page(**visit)
-        db.session.commit()
+    # Reading writes nothing: the page's script reports the visit (reading time, POST .../time),
+    # and completing or answering records the place; see services.note_place.
     return body
 
 
-def page_html(page: CoursePage) -> str:
+def page_html(page: CoursePage, reading: Reading | None = None) -> str:
     """Return a page's compiled HTML in the language shown (kept out of the outline query)."""
     translated = getattr(page, "edition_html", None)
     if translated is not None:
         return str(translated)
+    if reading is not None and reading.html is not None and reading.html_slug == page.slug:
+        return reading.html
     return db.session.scalar(select(CoursePage.html).where(CoursePage.id == page.id)) or ""
 
 
@@ -161,7 +199,7 @@ def render_lesson(reading: Reading, page: CoursePage, context: dict[str, Any]) -
     """Render a lesson with its "mark complete and continue" form."""
     return render_template(
         "progress/page.html",
-        html=page_html(page),
+        html=page_html(page, reading),
         form=CompleteForm(),
         completed=page.id in reading.done,
         **context,

@@ -20,7 +20,7 @@ from lms.courses.models import CoursePage
 from lms.database import utcnow
 from lms.extensions import db
 from lms.progress.models import Enrolment
-from lms.progress.services import complete_assessment
+from lms.progress.services import complete_assessment, note_place
 from lms.quizzes import grading
 from lms.quizzes.models import AttemptAnswer, EvaluationResponse, QuizAttempt
 
@@ -88,6 +88,7 @@ def start_attempt(
     """
     if page.kind != "quiz" or page.version_id != enrolment.version_id:
         raise QuizError(_("This page is not a quiz of your course."))
+    note_place(enrolment, page)
     attempts = attempts_for(enrolment.user_id, page.id)
     open_attempt = next((a for a in attempts if not a.is_submitted), None)
     if open_attempt is not None:

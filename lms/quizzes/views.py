@@ -86,7 +86,7 @@ def render_quiz_overview(reading: Reading, page: CoursePage, context: dict[str, 
         "quizzes/overview.html",
         lessons=lessons,
         unread=unread,
-        html=page_html(page),
+        html=page_html(page, reading),
         rules=rules,
         attempts=attempts,
         open_attempt=next((a for a in attempts if not a.is_submitted), None),
@@ -102,7 +102,7 @@ def render_evaluation(reading: Reading, page: CoursePage, context: dict[str, Any
     """Show the evaluation form, or the learner's submitted answers."""
     return render_template(
         "quizzes/evaluation.html",
-        html=page_html(page),
+        html=page_html(page, reading),
         questions=page.questions,
         response=services.evaluation_for(current_user.id, page.id),
         answers={},

@@ -9,6 +9,7 @@
   var field = document.querySelector("[data-seconds]");
   var visibleSince = document.visibilityState === "visible" ? Date.now() : null;
   var banked = 0;
+  var reported = false;  // the first report also tells the server where the learner is
 
   function elapsed() {
     var now = Date.now();
@@ -20,7 +21,8 @@
 
   function report() {
     var seconds = elapsed();
-    if (seconds <= 0 || !navigator.sendBeacon) { return; }
+    if (!navigator.sendBeacon || (seconds <= 0 && reported)) { return; }
+    reported = true;
     var data = new FormData();
     data.append("csrf_token", token);
     data.append("seconds", String(seconds));
