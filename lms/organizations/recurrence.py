@@ -56,9 +56,11 @@ def due_again_on(
         candidates.append(add_months(completed_on, valid_for_months))
     if recur_months:
         if recur_on_date:
-            # The first cycle date after the completion: completing early does not skip a cycle.
+            # A completion counts for a cycle date up to half a cycle away (early or late),
+            # so it is due again on the first cycle date after that.
+            counts_until = add_months(completed_on, recur_months // 2)
             step = 0
-            while (cycle := add_months(anchor, step * recur_months)) <= completed_on:
+            while (cycle := add_months(anchor, step * recur_months)) <= counts_until:
                 step += 1
             candidates.append(cycle)
         else:
