@@ -1,8 +1,9 @@
 """The current time for code whose behaviour depends on it, with a clock tests can set.
 
-Webinar code (join links, attendance windows, reminders) asks `now()` rather than the system
-clock, so a test can put the whole app, including a served app in other processes, at a chosen
-moment: under TESTING, `CLOCK_FILE` names a file holding an ISO 8601 moment (see `set_clock`).
+Code that depends on the moment (webinar join links, attendance windows, reminders, re-training
+cycles, expiring certificates) asks `now()` rather than the system clock. Tests set it in two
+ways: `set_now` fixes it inside this process, and under TESTING `CLOCK_FILE` names a file
+holding an ISO 8601 moment (`set_clock`), which also moves apps served from other processes.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from flask import current_app, has_app_context
 
 from lms.database import utcnow
 
+_fixed: datetime | None = None
+
 
 def _clock_file() -> Path | None:
     if not has_app_context() or not current_app.config.get("TESTING"):
@@ -24,6 +27,8 @@ def _clock_file() -> Path | None:
 
 def now() -> datetime:
     """Return the current moment as an aware UTC datetime (the set moment under test)."""
+    if _fixed is not None:
+        return _fixed
     path = _clock_file()
     if path is not None:
         try:
@@ -33,6 +38,14 @@ def now() -> datetime:
         if text:
             return datetime.fromisoformat(text).astimezone(UTC)
     return utcnow()
+
+
+def set_now(moment: datetime | None) -> None:
+    """Fix the clock at `moment` (aware), or give it back to the system with None; for tests."""
+    global _fixed
+    if moment is not None and moment.tzinfo is None:
+        raise ValueError("set the clock with an aware datetime")
+    _fixed = moment.astimezone(UTC) if moment is not None else None
 
 
 def set_clock(path: Path, moment: datetime | None) -> None:

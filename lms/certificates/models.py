@@ -108,6 +108,8 @@ class Certificate(db.Model):
     course_title: Mapped[str] = mapped_column(String(300))
     version_number: Mapped[int] = mapped_column()
     completion_date: Mapped[date] = mapped_column(Date)
+    # Participation certificates of courses whose completion lapses; None: never expires.
+    valid_until: Mapped[date | None] = mapped_column(Date)
     credit_type: Mapped[str] = mapped_column(String(30))
     amount: Mapped[Decimal] = mapped_column(Numeric(6, 2))
     accreditation: Mapped[str | None] = mapped_column(Text)

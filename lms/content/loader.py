@@ -67,6 +67,8 @@ EDITION_FILE_RE = re.compile(
 )
 MEDIA_DIR = "media"
 
+# Ten years: longer than any re-training cycle, short enough to catch a slip of the keyboard.
+MAX_VALID_MONTHS = 120
 COURSE_KEYS = (
     "title",
     "summary",
@@ -95,6 +97,8 @@ COURSE_KEYS = (
     "cover",
     "cover_alt",
     "featured",
+    # Annual re-training: how many months a completion stays current (leave out: for good).
+    "valid_for_months",
 )
 DISCLOSURE_KEYS = ("people", "mitigation", "commercial_support", "notes")
 PERSON_KEYS = ("name", "credentials", "roles", "relationships")
@@ -987,6 +991,7 @@ def _read_course_fields(fields: _Fields, file: _FileReport) -> dict[str, Any]:
         "estimated_minutes": fields.integer("estimated_minutes", low=1, high=MAX_COURSE_MINUTES),
         "release_date": fields.day("release_date"),
         "expiration_date": fields.day("expiration_date"),
+        "valid_for_months": fields.integer("valid_for_months", low=1, high=MAX_VALID_MONTHS),
         "accreditation": fields.text("accreditation"),
         "content_note": fields.text("content_note"),
         "passing_score": fields.integer("passing_score", low=0, high=100),
@@ -1885,6 +1890,7 @@ def load_course(
         estimated_minutes=values["estimated_minutes"],
         release_date=values["release_date"],
         expiration_date=values["expiration_date"],
+        valid_for_months=values["valid_for_months"],
         objectives=values["objectives"],
         credits=values["credits"],
         accreditation=values["accreditation"],

@@ -487,6 +487,7 @@ class Course:
     estimated_minutes: int | None = None
     release_date: date | None = None
     expiration_date: date | None = None
+    valid_for_months: int | None = None  # how long a completion stays current; None: for good
     objectives: tuple[str, ...] = ()
     credits: tuple[Credit, ...] = ()
     accreditation: str | None = None
@@ -529,6 +530,7 @@ class Course:
             "estimated_minutes": self.estimated_minutes,
             "release_date": _iso(self.release_date),
             "expiration_date": _iso(self.expiration_date),
+            "valid_for_months": self.valid_for_months,
             "objectives": list(self.objectives),
             "credits": [credit.to_dict() for credit in self.credits],
             "accreditation": self.accreditation,
@@ -571,6 +573,7 @@ class Course:
             estimated_minutes=data.get("estimated_minutes"),
             release_date=_from_iso(data.get("release_date")),
             expiration_date=_from_iso(data.get("expiration_date")),
+            valid_for_months=data.get("valid_for_months"),
             objectives=tuple(data["objectives"]),
             credits=tuple(Credit.from_dict(item) for item in data["credits"]),
             accreditation=data.get("accreditation"),

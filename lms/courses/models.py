@@ -73,6 +73,8 @@ class CourseVersion(db.Model):
     release_date: Mapped[date | None] = mapped_column(Date)
     expiration_date: Mapped[date | None] = mapped_column(Date)
     passing_score: Mapped[int] = mapped_column(Integer)
+    # How long a completion of this version stays current (annual re-training); None: for good.
+    valid_for_months: Mapped[int | None] = mapped_column(Integer)
     # Provenance: the git commit of the courses folder at publish (None outside a checkout),
     # and whether the course's folder had uncommitted changes then.
     source_commit: Mapped[str | None] = mapped_column(String(40))

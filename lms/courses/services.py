@@ -280,6 +280,7 @@ def _create_version(
         estimated_minutes=compiled.estimated_minutes,
         release_date=compiled.release_date,
         expiration_date=compiled.expiration_date,
+        valid_for_months=compiled.valid_for_months,
         passing_score=compiled.passing_score,
         # Page bodies live in course_pages, each edition's with its page (settings["editions"]).
         compiled={

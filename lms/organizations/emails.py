@@ -19,11 +19,24 @@ def send_reminder(reminder: Reminder) -> None:
     link = external_url("courses.detail", slug=reminder.assignment.course.slug)
     with force_locale(locale_for(reminder.user)):
         due = long_date(reminder.due_date)
-        subject = (
-            _("Reminder: %(title)s was due %(date)s", title=reminder.course_title, date=due)
-            if reminder.kind == "overdue"
-            else _("Reminder: %(title)s is due %(date)s", title=reminder.course_title, date=due)
-        )
+        if reminder.kind == "overdue":
+            subject = _(
+                "Reminder: %(title)s was due %(date)s", title=reminder.course_title, date=due
+            )
+        elif reminder.kind == "due-again":
+            subject = _(
+                "Reminder: %(title)s is due again %(date)s", title=reminder.course_title, date=due
+            )
+        elif reminder.kind == "lapsed":
+            subject = _(
+                "Reminder: your %(title)s training lapsed on %(date)s",
+                title=reminder.course_title,
+                date=due,
+            )
+        else:
+            subject = _(
+                "Reminder: %(title)s is due %(date)s", title=reminder.course_title, date=due
+            )
         body = render_template(
             "organizations/email/reminder.txt", reminder=reminder, site=site, link=link
         )

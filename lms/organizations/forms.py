@@ -9,6 +9,7 @@ from wtforms.validators import DataRequired, Email, Length
 
 from lms.input_guard import sane_date
 from lms.organizations.models import ORGANIZATION_KINDS
+from lms.organizations.recurrence import REPEAT_CHOICES
 
 
 class OrganizationForm(FlaskForm):
@@ -49,6 +50,15 @@ class AssignmentForm(FlaskForm):
         _l("Due date"),
         validators=[DataRequired(_l("Choose a due date (YYYY-MM-DD).")), sane_date],
         description=_l("Reminders go out in the days before and after."),
+    )
+    repeats = SelectField(
+        _l("Repeats"),
+        choices=[SelectChoice(value, label) for value, label in REPEAT_CHOICES.items()],
+        default="",
+        description=_l(
+            "Training that comes round again is due again after each completion, "
+            "and people are reminded once before it lapses."
+        ),
     )
 
 

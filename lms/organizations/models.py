@@ -5,7 +5,17 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CheckConstraint, Date, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.accounts.models import User
@@ -74,6 +84,9 @@ class Assignment(db.Model):
     __tablename__ = "assignments"
     __table_args__ = (
         CheckConstraint("(user_id IS NULL) != (organization_id IS NULL)", name="one_assignee"),
+        CheckConstraint(
+            "recur_months IS NULL OR (recur_months BETWEEN 1 AND 120)", name="recur_months_range"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -91,6 +104,10 @@ class Assignment(db.Model):
     assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     assigned_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     note: Mapped[str | None] = mapped_column(Text)
+    # Recurring training: due again every `recur_months` after each completion, or (with
+    # `recur_on_date`) every `recur_months` on the due date's anniversary. None: due once.
+    recur_months: Mapped[int | None] = mapped_column(Integer)
+    recur_on_date: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     course: Mapped[Course] = relationship()
     organization: Mapped[Organization | None] = relationship(foreign_keys=[organization_id])

@@ -24,6 +24,7 @@ from lms.dates import utc_day
 from lms.extensions import db
 from lms.i18n import sort_key_for_name
 from lms.organizations.models import Assignment, Membership, Organization, ReminderLog
+from lms.organizations.recurrence import due_again_on, retraining_status
 from lms.organizations.status import Status, assignment_status, needs_reminder, period_start
 from lms.progress.models import Enrolment
 from lms.progress.services import Progress, progress_for_enrolments
@@ -143,11 +144,17 @@ def assign_course(
     user: User | None = None,
     owner: Organization | None = None,
     today: date,
+    recur_months: int | None = None,
+    recur_on_date: bool = False,
 ) -> Assignment:
     """Assign a course to one person or a whole organization, due by a date.
 
-    `owner` is the organization making the assignment (default: the one assigned to).
+    `owner` is the organization making the assignment (default: the one assigned to). With
+    `recur_months` the course is due again that many months after each completion, or, with
+    `recur_on_date`, every `recur_months` on the due date's anniversary.
     """
+    if recur_months is not None and not 1 <= recur_months <= 120:
+        raise OrganizationError(_("Choose how often the course comes round again."))
     if (organization is None) == (user is None):
         raise OrganizationError(_("Assign the course to one person or to one organization."))
     if due_date < today:
@@ -161,6 +168,8 @@ def assign_course(
         owner_organization_id=(owner or organization).id if (owner or organization) else None,
         due_date=due_date,
         assigned_by_id=actor.id if actor else None,
+        recur_months=recur_months,
+        recur_on_date=bool(recur_months and recur_on_date),
     )
     db.session.add(assignment)
     db.session.flush()
@@ -173,6 +182,8 @@ def assign_course(
         organization=organization.name if organization else None,
         user=user.email if user else None,
         due=due_date.isoformat(),
+        recur_months=recur_months,
+        recur_on_date=bool(recur_months and recur_on_date),
     )
     return assignment
 
@@ -197,6 +208,8 @@ class AssignedCourse:
     status: Status
     progress: Progress | None
     completed_on: date | None = None  # the UTC day of the first completion
+    last_completed_on: date | None = None  # the UTC day of the latest completion
+    due_again_on: date | None = None  # when the latest completion stops counting (recurring)
 
 
 def _assignments_reaching(
@@ -215,17 +228,25 @@ def _assignments_reaching(
     return list(db.session.scalars(query))
 
 
-def _completed_courses(user_ids: list[int]) -> dict[tuple[int, int], date]:
-    """Return the UTC day each person first completed each course."""
+def _completed_courses(user_ids: list[int]) -> dict[tuple[int, int], tuple[date, date]]:
+    """Return the UTC days each person first and last completed each course."""
     if not user_ids:
         return {}
     rows = db.session.execute(
-        select(Completion.user_id, Completion.course_id, func.min(Completion.completed_at))
+        select(
+            Completion.user_id,
+            Completion.course_id,
+            func.min(Completion.completed_at),
+            func.max(Completion.completed_at),
+        )
         .where(Completion.user_id.in_(user_ids))
         .group_by(Completion.user_id, Completion.course_id)
     ).all()
     # func.min() bypasses the column type, so SQLite hands back a naive (UTC) datetime.
-    return {(user_id, course_id): utc_day(at) for user_id, course_id, at in rows}
+    return {
+        (user_id, course_id): (utc_day(first), utc_day(last))
+        for user_id, course_id, first, last in rows
+    }
 
 
 def _enrolments(user_ids: list[int]) -> dict[tuple[int, int], Enrolment]:
@@ -286,19 +307,29 @@ def statuses_for(
             course = courses[course_id]
             enrolment = enrolments.get((user_id, course_id))
             p = progress.get(enrolment.id) if enrolment else None
-            status = assignment_status(
-                completed=(user_id, course_id) in completed,
+            first, last = completed.get((user_id, course_id), (None, None))
+            status: Status = assignment_status(
+                completed=last is not None,
                 started=enrolment is not None,
                 due_date=a.due_date,
                 today=today,
             )
+            again = None
+            if last is not None:
+                again = due_again_on(
+                    last,
+                    valid_for_months=versions[course.current_version_id].valid_for_months,
+                    recur_months=a.recur_months,
+                    recur_on_date=a.recur_on_date,
+                    anchor=a.due_date,
+                )
+                if again is not None:
+                    status = retraining_status(again, today=today)
             version = enrolment.version if enrolment else versions[course.current_version_id]
             rows.append(
-                AssignedCourse(
-                    a, course, version, a.due_date, status, p, completed.get((user_id, course_id))
-                )
+                AssignedCourse(a, course, version, a.due_date, status, p, first, last, again)
             )
-        rows.sort(key=lambda r: (r.status == "completed", r.due_date, r.version.title))
+        rows.sort(key=lambda r: (r.status in ("completed", "current"), r.due_date, r.version.title))
         result[user_id] = rows
     return result
 
@@ -341,6 +372,8 @@ class Reminder:
     due_date: date
     course_title: str
     today: date  # the day the reminder run counts from ("due in 5 days")
+    # A completion about to lapse is reminded once per cycle: the cycle is its lapse day.
+    period: date | None = None
 
 
 def due_reminders(
@@ -361,6 +394,31 @@ def due_reminders(
     reminders = []
     for user in users:
         for row in statuses[user.id]:
+            if row.due_again_on is not None:
+                if row.status == "due soon":
+                    reminders.append(
+                        Reminder(
+                            row.assignment,
+                            user,
+                            "due-again",
+                            row.due_again_on,
+                            row.version.title,
+                            today,
+                            row.due_again_on,
+                        )
+                    )
+                elif row.status == "lapsed":
+                    reminders.append(
+                        Reminder(
+                            row.assignment,
+                            user,
+                            "lapsed",
+                            row.due_again_on,
+                            row.version.title,
+                            today,
+                        )
+                    )
+                continue
             kind = needs_reminder(
                 completed=row.status == "completed",
                 due_date=row.due_date,
@@ -394,7 +452,7 @@ def send_reminders(
         log = ReminderLog(
             assignment_id=reminder.assignment.id,
             user_id=reminder.user.id,
-            period_start=start,
+            period_start=reminder.period or start,
             kind=reminder.kind,
             sent_by_id=actor.id if actor else None,
         )

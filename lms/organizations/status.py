@@ -7,7 +7,9 @@ from typing import Literal
 
 from flask_babel import lazy_gettext as _l
 
-Status = Literal["completed", "overdue", "in progress", "not started"]
+Status = Literal[
+    "completed", "overdue", "in progress", "not started", "current", "due soon", "lapsed"
+]
 
 # How each status is named on screen. The statuses themselves stay English: they are stored
 # in nothing, but CSS classes, exports and tests use them as identifiers.
@@ -16,9 +18,23 @@ STATUS_LABELS = {
     "overdue": _l("Overdue"),
     "in progress": _l("In progress"),
     "not started": _l("Not started"),
+    # Training that comes round again (lms.organizations.recurrence).
+    "current": _l("Current"),
+    "due soon": _l("Due soon"),
+    "lapsed": _l("Lapsed"),
 }
 
-STATUS_ORDER: dict[str, int] = {"overdue": 0, "in progress": 1, "not started": 2, "completed": 3}
+STATUS_ORDER: dict[str, int] = {
+    "overdue": 0,
+    "lapsed": 1,
+    "due soon": 2,
+    "in progress": 3,
+    "not started": 4,
+    "current": 5,
+    "completed": 6,
+}
+# Statuses that only assignments with a cycle or courses with a validity period can have.
+RETRAINING_STATUSES = frozenset({"current", "due soon", "lapsed"})
 
 
 def assignment_status(*, completed: bool, started: bool, due_date: date, today: date) -> Status:

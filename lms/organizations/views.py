@@ -24,6 +24,7 @@ from lms.invitations.forms import ROLE_CHOICES, InviteForm
 from lms.organizations import services
 from lms.organizations.forms import AssignmentForm, ConfirmForm, MemberForm, OrganizationForm
 from lms.organizations.models import ORGANIZATION_KINDS, Assignment, Membership, Organization
+from lms.organizations.recurrence import REPEATS
 from lms.organizations.status import STATUS_ORDER, status_label
 
 bp = Blueprint("organizations", __name__, cli_group="reminders")
@@ -283,6 +284,8 @@ def assign(organization_id: int) -> str | Response:
                 user=user,
                 owner=organization,
                 today=dates.today(),
+                recur_months=REPEATS[form.repeats.data][0],
+                recur_on_date=REPEATS[form.repeats.data][1],
             )
         except services.OrganizationError as error:
             form.due_date.errors = [*form.due_date.errors, str(error)]

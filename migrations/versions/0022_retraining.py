@@ -1,0 +1,44 @@
+"""Training over years: recurring assignments, how long a completion stays current, certificate validity
+
+Revision ID: 0022_retraining
+Revises: 0014_attempt_language
+Create Date: 2026-11-30 20:20:00.000000
+
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision = '0022_retraining'
+down_revision = '0014_attempt_language'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    # Nullable everywhere: existing assignments never recur, existing completions never lapse,
+    # existing certificates never expire.
+    with op.batch_alter_table('assignments', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('recur_months', sa.Integer(), nullable=True))
+        batch_op.add_column(
+            sa.Column('recur_on_date', sa.Boolean(), server_default=sa.false(), nullable=False)
+        )
+        batch_op.create_check_constraint(
+            op.f('ck_assignments_recur_months_range'), 'recur_months IS NULL OR (recur_months BETWEEN 1 AND 120)'
+        )
+    with op.batch_alter_table('course_versions', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('valid_for_months', sa.Integer(), nullable=True))
+    with op.batch_alter_table('certificates', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('valid_until', sa.Date(), nullable=True))
+
+
+def downgrade():
+    with op.batch_alter_table('certificates', schema=None) as batch_op:
+        batch_op.drop_column('valid_until')
+    with op.batch_alter_table('course_versions', schema=None) as batch_op:
+        batch_op.drop_column('valid_for_months')
+    with op.batch_alter_table('assignments', schema=None) as batch_op:
+        batch_op.drop_constraint(op.f('ck_assignments_recur_months_range'), type_='check')
+        batch_op.drop_column('recur_on_date')
+        batch_op.drop_column('recur_months')
