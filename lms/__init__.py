@@ -52,11 +52,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from lms.organizations.views import bp as organizations_bp
     from lms.progress.views import bp as progress_bp
     from lms.quizzes.views import bp as quizzes_bp
+    from lms.resources.views import bp as resources_bp
+    from lms.sso.views import bp as sso_bp
     from lms.webinars import cli as _webinars_cli  # noqa: F401  (`flask webinars`)
     from lms.webinars.attendance_views import bp as webinar_attendance_bp
     from lms.webinars.views import bp as webinars_bp
-    from lms.resources.views import bp as resources_bp
-    from lms.sso.views import bp as sso_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(accounts_bp)

@@ -32,8 +32,8 @@ from lms.invitations import services as invitation_services
 from lms.invitations.models import Invitation
 from lms.organizations import services as organization_services
 from lms.quizzes.models import QuizAttempt
-from lms.webinars.attendance_models import WebinarAttendance
 from lms.sso import services as sso_services
+from lms.webinars.attendance_models import WebinarAttendance
 from tests.conftest import AuthActions
 from tests.test_certificates import AMA, complete
 from tests.test_organizations import FRONT_DESK, course

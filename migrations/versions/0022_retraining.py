@@ -1,7 +1,7 @@
 """Training over years: recurring assignments, how long a completion stays current, certificate validity
 
 Revision ID: 0022_retraining
-Revises: 0014_attempt_language
+Revises: 0020_identity_providers
 Create Date: 2026-11-30 20:20:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0022_retraining'
-down_revision = '0014_attempt_language'
+down_revision = "0020_identity_providers"
 branch_labels = None
 depends_on = None
 
