@@ -13,8 +13,6 @@ from pathlib import Path
 
 from flask import current_app, has_app_context
 
-from lms.database import utcnow
-
 _fixed: datetime | None = None
 
 
@@ -37,7 +35,7 @@ def now() -> datetime:
             text = ""
         if text:
             return datetime.fromisoformat(text).astimezone(UTC)
-    return utcnow()
+    return datetime.now(UTC)
 
 
 def set_now(moment: datetime | None) -> None:
