@@ -35,6 +35,13 @@ def make_data() -> None:
             text("UPDATE users SET full_name = :name WHERE id = :id"), {"name": name, "id": user_id}
         )
     db.session.execute(text("UPDATE organizations SET name = '=Risky Org' WHERE id = 1"))
+    if db.engine.dialect.name == "postgresql":
+        # The generator inserts users with their ids: move the sequence past them.
+        db.session.execute(
+            text(
+                "SELECT setval(pg_get_serial_sequence('users', 'id'), (SELECT max(id) FROM users))"
+            )
+        )
     db.session.commit()
 
 
