@@ -102,6 +102,9 @@ def publish_one(item: CompiledWebinar, *, now: datetime) -> Webinar:
     )
     webinar.updated_at = now
     db.session.flush()
+    if webinar.id is not None:
+        # More seats than before: the waiting list moves up at once, in order.
+        promote_waiting(_lock(webinar.id), now=now)
     return webinar
 
 

@@ -178,3 +178,22 @@ def test_the_webinar_page_reads_no_more_than_a_few_queries_and_writes_nothing(
         assert client.get(f"/webinars/{webinar.slug}").status_code == 200
     assert not [s for s in statements if s.split()[0] in ("INSERT", "UPDATE", "DELETE")]
     assert len(statements) <= 8, statements
+
+
+def test_raising_the_capacity_at_publish_seats_the_waiting_list_in_order(
+    make_webinar, make_user, mailbox, clock
+):
+    from lms.webinars import services
+
+    clock.set(START - timedelta(days=2))
+    webinar = make_webinar(capacity=1)
+    people = [make_user(f"w{n}@example.org") for n in range(4)]
+    for person in people:
+        services.register(webinar.id, person, now=START - timedelta(days=2))
+    db.session.commit()
+    mailbox.clear()
+    make_webinar(capacity=3)
+    db.session.expire_all()
+    statuses = [services.registration_for(webinar, p).status for p in people]
+    assert statuses == ["registered", "registered", "registered", "waitlisted"]
+    assert [m["To"] for m in mailbox.messages] == ["w1@example.org", "w2@example.org"]

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 
 from lms.extensions import db
 from lms.webinars import services
+from tests.served import CONFIG_VARIABLE, ROOT
 
 START = datetime(2027, 7, 15, 16, 0, tzinfo=UTC)
 
@@ -95,3 +100,36 @@ def test_a_run_that_loses_a_race_sends_nothing_twice(make_webinar, make_user, ma
     assert services.send_reminder(registration, due[0][1], now=moment) is False
     db.session.commit()
     assert len(mailbox.messages) == 1
+
+
+def test_two_cron_runs_at_the_same_moment_send_each_reminder_once(
+    make_webinar, make_user, mailbox, clock, app_config
+):
+    clock.set(START - timedelta(days=5))
+    webinar = make_webinar(spanish=False)
+    people = [make_user() for _ in range(10)]
+    for person in people:
+        services.register(webinar.id, person, now=START - timedelta(days=5))
+    db.session.commit()
+    mailbox.clear()
+    clock.set(START - timedelta(hours=23))
+    db.session.rollback()
+
+    # Two processes, as two overlapping cron jobs would be, each its own app and connection.
+    script = (
+        "from tests.served import served_app\n"
+        "app = served_app()\n"
+        "result = app.test_cli_runner().invoke(args=['webinars', 'remind'])\n"
+        "print(result.output, result.exception)\n"
+    )
+    env = {**os.environ, CONFIG_VARIABLE: json.dumps(app_config)}
+    runs = [
+        subprocess.Popen(  # noqa: S603 (fixed arguments)
+            [sys.executable, "-c", script], env=env, cwd=ROOT, stdout=subprocess.PIPE, text=True
+        )
+        for _ in range(2)
+    ]
+    outputs = [run.communicate(timeout=120)[0] for run in runs]
+    sent = sorted(int(out.split(" reminder(s) sent.")[0].split()[-1]) for out in outputs)
+    assert sum(sent) == len(people), outputs
+    assert sorted(m["To"] for m in mailbox.messages) == sorted(p.email for p in people)
