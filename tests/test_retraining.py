@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from lms import clock
 from lms.audit.models import AuditEvent
-from lms.certificates.models import Completion
+from lms.certificates.models import Certificate, Completion
 from lms.content.loader import check_courses
 from lms.courses.models import Course
 from lms.dates import long_date
@@ -20,8 +20,9 @@ from lms.extensions import db
 from lms.organizations import services
 from lms.organizations.models import Assignment
 from lms.organizations.recurrence import add_months, due_again_on, retraining_status
-from tests.test_certificates import complete
-from tests.test_organizations import FRONT_DESK, subject
+from tests.test_certificates import claim, complete, pdf_text
+from tests.test_organizations import subject
+from tests.test_quizzes import CME, FRONT_DESK
 
 COURSES = Path(__file__).resolve().parents[1] / "courses"
 
@@ -52,7 +53,8 @@ def course() -> Course:
 
 def words(html: str) -> str:
     """Return the text a reader sees, without tags."""
-    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+    inline = re.sub(r"</?(?:time|span|strong|em|a)\b[^>]*>", "", html)
+    return " ".join(re.sub(r"<[^>]+>", " ", inline).split())
 
 
 def row_of(page: str, name: str) -> str:
@@ -249,3 +251,56 @@ def test_hostile_repeat_values_are_refused_kindly(client, auth, annual_clinic, r
     )
     assert response.status_code in (200, 400)
     assert db.session.scalar(select(Assignment)) is None
+
+
+# --- certificates with validity ---------------------------------------------------------------
+
+
+def test_a_participation_certificate_is_valid_until_a_date_then_verifies_as_expired(
+    client, auth, make_user, publish, tmp_path, set_clock
+):
+    set_clock(date(2026, 1, 20))
+    publish(courses_with(tmp_path, "valid_for_months: 12\n"))
+    auth.login_as(make_user(name="Sky Staff", profession="clinic-staff"))
+    complete(client, FRONT_DESK)
+    assert claim(client, FRONT_DESK, credit_type="participation", amount="1").status_code == 302
+    certificate = db.session.scalar(select(Certificate))
+    until = long_date(date(2027, 1, 20))
+    assert f"Valid until {until}" in words(
+        client.get(f"/certificates/{certificate.public_id}").data.decode()
+    )
+    text, _ = pdf_text(client.get(f"/certificates/{certificate.public_id}.pdf").data)
+    assert f"Valid until {until}" in text
+    auth.logout()
+
+    page = words(client.get(f"/verify/{certificate.public_id}").data.decode())
+    assert "Status: Valid" in page and f"Valid until {until}" in page and "Expired" not in page
+    record = client.get(f"/verify/{certificate.public_id}.json").get_json()
+    assert (record["valid_until"], record["expired"]) == ("2027-01-20", False)
+
+    set_clock(date(2027, 1, 21))
+    page = words(client.get(f"/verify/{certificate.public_id}").data.decode())
+    assert f"Expired on {until}." in page and "The certificate is genuine" in page
+    assert "Sky Staff" in page  # still verifiable as a historical record
+    record = client.get(f"/verify/{certificate.public_id}.json").get_json()
+    assert (record["valid_until"], record["expired"], record["current_status"]) == (
+        "2027-01-20",
+        True,
+        "valid",
+    )
+
+
+def test_cme_credit_certificates_never_expire(
+    client, auth, make_user, publish, tmp_path, set_clock
+):
+    set_clock(date(2026, 1, 20))
+    publish(courses_with(tmp_path, "valid_for_months: 12\n", slug=CME))
+    auth.login_as(make_user(name="Dana Doctor", profession="physician"))
+    complete(client, CME)
+    assert claim(client, CME).status_code == 302
+    certificate = db.session.scalar(select(Certificate))
+    assert certificate.valid_until is None
+    set_clock(date(2030, 1, 21))
+    record = client.get(f"/verify/{certificate.public_id}.json").get_json()
+    assert (record["valid_until"], record["expired"]) == (None, False)
+    assert "Expired" not in client.get(f"/verify/{certificate.public_id}").data.decode()
