@@ -14,6 +14,7 @@ from lms import clock
 from lms.audit.models import AuditEvent
 from lms.certificates.models import Certificate, Completion
 from lms.content.loader import check_courses
+from lms.content.prerequisites import find_cycle
 from lms.courses.models import Course
 from lms.dates import long_date
 from lms.extensions import db
@@ -304,3 +305,37 @@ def test_cme_credit_certificates_never_expire(
     record = client.get(f"/verify/{certificate.public_id}.json").get_json()
     assert (record["valid_until"], record["expired"]) == (None, False)
     assert "Expired" not in client.get(f"/verify/{certificate.public_id}").data.decode()
+
+
+# --- prerequisites ----------------------------------------------------------------------------
+
+
+def test_find_cycle():
+    assert find_cycle({"a": ["b"], "b": ["c"], "c": []}) is None
+    assert find_cycle({"a": ["b"], "b": ["c"], "c": ["a"]}) == ["a", "b", "c", "a"]
+
+
+def test_courses_check_refuses_prerequisite_cycles_and_unknown_slugs(tmp_path, runner):
+    root = courses_with(tmp_path, f"requires:\n  - {CME}\n  - no-such-course\n")
+    course_md = root / CME / "course.md"
+    course_md.write_text(
+        course_md.read_text().replace("---\n", f"---\nrequires: [{FRONT_DESK}]\n", 1)
+    )
+    _, diagnostics = check_courses(root)
+    found = {str(d) for d in diagnostics if "requires" in d.message}
+    assert (
+        f"{FRONT_DESK}/course.md:4: error: requires: there is no course 'no-such-course' to require"
+        in found
+    )
+    assert (
+        f"{CME}/course.md:2: error: requires: courses cannot require each other in a circle: "
+        f"{CME} -> {FRONT_DESK} -> {CME}"
+    ) in found
+    result = runner.invoke(args=["courses", "check", str(root)])
+    assert result.exit_code != 0
+    assert f"{CME}/course.md:2" in result.output and "in a circle" in result.output
+
+
+def test_a_prerequisite_that_exists_and_makes_no_circle_passes(tmp_path):
+    _, diagnostics = check_courses(courses_with(tmp_path, f"requires: [{CME}]\n"))
+    assert not [d for d in diagnostics if d.severity == "error"]
