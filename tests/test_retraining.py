@@ -339,3 +339,42 @@ def test_courses_check_refuses_prerequisite_cycles_and_unknown_slugs(tmp_path, r
 def test_a_prerequisite_that_exists_and_makes_no_circle_passes(tmp_path):
     _, diagnostics = check_courses(courses_with(tmp_path, f"requires: [{CME}]\n"))
     assert not [d for d in diagnostics if d.severity == "error"]
+
+
+# --- time-boxed credit ------------------------------------------------------------------------
+
+
+def test_learners_in_progress_are_told_once_before_credit_closes_then_claims_are_refused(
+    client, auth, make_user, publish, runner, set_clock, mailbox
+):
+    set_clock(date(2028, 11, 1))
+    publish()
+    learner = make_user(name="Sky Staff", profession="clinic-staff")
+    done = make_user(name="Dee Done", profession="clinic-staff")
+    auth.login_as(done)
+    complete(client, FRONT_DESK)
+    claim(client, FRONT_DESK, credit_type="participation", amount="1")
+    auth.logout()
+    auth.login_as(learner)
+    client.post(f"/courses/{FRONT_DESK}/start")
+
+    closes = long_date(date(2029, 1, 14))
+    result = runner.invoke(args=["certificates", "warn-closing", "--within", "30"])
+    assert "0 learner(s) told" in result.output  # more than 30 days ahead
+    set_clock(date(2028, 12, 20))
+    result = runner.invoke(args=["certificates", "warn-closing", "--within", "30"])
+    assert "1 learner(s) told that credit closes soon; 0 told before." in result.output
+    result = runner.invoke(args=["certificates", "warn-closing", "--within", "30"])
+    assert "0 learner(s) told that credit closes soon; 1 told before." in result.output
+    [message] = mailbox.to(learner.email)
+    assert f"Credit for Trauma-Informed Care at the Front Desk closes on {closes}" in subject(
+        message
+    )
+    assert mailbox.to(done.email) == [
+        m for m in mailbox.to(done.email) if "closes" not in subject(m)
+    ]
+
+    set_clock(date(2029, 1, 15))
+    complete(client, FRONT_DESK)
+    response = claim(client, FRONT_DESK, credit_type="participation", amount="1")
+    assert f"Credit for this course closed on {closes}." in words(response.data.decode())
