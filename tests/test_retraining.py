@@ -158,6 +158,8 @@ def test_an_annual_assignment_is_completed_lapses_a_year_later_and_is_reminded_o
     )
     assignment = db.session.scalar(select(Assignment))
     assert (assignment.recur_months, assignment.recur_on_date) == (12, False)
+    listed = words(client.get(f"/organizations/{org.id}").data.decode())
+    assert "Repeats: 12 months after each completion" in listed
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "assignment.created"))
     assert event.details["recur_months"] == 12
     auth.logout()

@@ -20,7 +20,7 @@ from lms.input_guard import int_arg
 from lms.organizations import services
 from lms.organizations.forms import AssignmentForm, ConfirmForm, MemberForm, OrganizationForm
 from lms.organizations.models import ORGANIZATION_KINDS, Assignment, Membership, Organization
-from lms.organizations.recurrence import REPEATS
+from lms.organizations.recurrence import REPEATS, repeat_label
 from lms.organizations.status import STATUS_ORDER, status_label
 
 bp = Blueprint("organizations", __name__, cli_group="reminders")
@@ -36,7 +36,11 @@ def team_link() -> dict[str, object]:
     def manages_team() -> bool:
         return current_user.is_authenticated and bool(services.managed_organizations(current_user))
 
-    return {"manages_team": manages_team, "status_label": status_label}
+    return {
+        "manages_team": manages_team,
+        "status_label": status_label,
+        "repeat_label": repeat_label,
+    }
 
 
 def get_managed_or_404(organization_id: int) -> Organization:
