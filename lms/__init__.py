@@ -33,6 +33,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from lms.accounts.views import bp as accounts_bp
     from lms.admin.views import bp as admin_bp
     from lms.authoring.views import bp as authoring_bp
+    from lms.certificates import cli as _certificates_cli  # noqa: F401  (`flask certificates`)
     from lms.certificates import receivers as _certificate_receivers  # noqa: F401
     from lms.certificates.views import bp as certificates_bp
     from lms.chapters.views import bp as chapters_bp

@@ -12,16 +12,18 @@ from sqlalchemy import select
 
 from lms import clock
 from lms.audit.models import AuditEvent
-from lms.certificates.models import Completion
+from lms.certificates.models import Certificate, Completion
 from lms.content.loader import check_courses
+from lms.content.prerequisites import find_cycle
 from lms.courses.models import Course
 from lms.dates import long_date
 from lms.extensions import db
 from lms.organizations import services
 from lms.organizations.models import Assignment
 from lms.organizations.recurrence import add_months, due_again_on, retraining_status
-from tests.test_certificates import complete
-from tests.test_organizations import FRONT_DESK, subject
+from tests.test_certificates import claim, complete, pdf_text
+from tests.test_organizations import subject
+from tests.test_quizzes import CME, FRONT_DESK
 
 COURSES = Path(__file__).resolve().parents[1] / "courses"
 
@@ -52,7 +54,8 @@ def course() -> Course:
 
 def words(html: str) -> str:
     """Return the text a reader sees, without tags."""
-    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+    inline = re.sub(r"</?(?:time|span|strong|em|a)\b[^>]*>", "", html)
+    return " ".join(re.sub(r"<[^>]+>", " ", inline).split())
 
 
 def row_of(page: str, name: str) -> str:
@@ -155,6 +158,8 @@ def test_an_annual_assignment_is_completed_lapses_a_year_later_and_is_reminded_o
     )
     assignment = db.session.scalar(select(Assignment))
     assert (assignment.recur_months, assignment.recur_on_date) == (12, False)
+    listed = words(client.get(f"/organizations/{org.id}").data.decode())
+    assert "Repeats: 12 months after each completion" in listed
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "assignment.created"))
     assert event.details["recur_months"] == 12
     auth.logout()
@@ -249,3 +254,129 @@ def test_hostile_repeat_values_are_refused_kindly(client, auth, annual_clinic, r
     )
     assert response.status_code in (200, 400)
     assert db.session.scalar(select(Assignment)) is None
+
+
+# --- certificates with validity ---------------------------------------------------------------
+
+
+def test_a_participation_certificate_is_valid_until_a_date_then_verifies_as_expired(
+    client, auth, make_user, publish, tmp_path, set_clock
+):
+    set_clock(date(2026, 1, 20))
+    publish(courses_with(tmp_path, "valid_for_months: 12\n"))
+    auth.login_as(make_user(name="Sky Staff", profession="clinic-staff"))
+    complete(client, FRONT_DESK)
+    assert claim(client, FRONT_DESK, credit_type="participation", amount="1").status_code == 302
+    certificate = db.session.scalar(select(Certificate))
+    until = long_date(date(2027, 1, 20))
+    assert f"Valid until {until}" in words(
+        client.get(f"/certificates/{certificate.public_id}").data.decode()
+    )
+    text, _ = pdf_text(client.get(f"/certificates/{certificate.public_id}.pdf").data)
+    assert f"Valid until {until}" in text
+    auth.logout()
+
+    page = words(client.get(f"/verify/{certificate.public_id}").data.decode())
+    assert "Status: Valid" in page and f"Valid until {until}" in page and "Expired" not in page
+    record = client.get(f"/verify/{certificate.public_id}.json").get_json()
+    assert (record["valid_until"], record["expired"]) == ("2027-01-20", False)
+
+    set_clock(date(2027, 1, 21))
+    page = words(client.get(f"/verify/{certificate.public_id}").data.decode())
+    assert f"Expired on {until}." in page and "The certificate is genuine" in page
+    assert "Sky Staff" in page  # still verifiable as a historical record
+    record = client.get(f"/verify/{certificate.public_id}.json").get_json()
+    assert (record["valid_until"], record["expired"], record["current_status"]) == (
+        "2027-01-20",
+        True,
+        "valid",
+    )
+
+
+def test_cme_credit_certificates_never_expire(
+    client, auth, make_user, publish, tmp_path, set_clock
+):
+    set_clock(date(2026, 1, 20))
+    publish(courses_with(tmp_path, "valid_for_months: 12\n", slug=CME))
+    auth.login_as(make_user(name="Dana Doctor", profession="physician"))
+    complete(client, CME)
+    assert claim(client, CME).status_code == 302
+    certificate = db.session.scalar(select(Certificate))
+    assert certificate.valid_until is None
+    set_clock(date(2030, 1, 21))
+    record = client.get(f"/verify/{certificate.public_id}.json").get_json()
+    assert (record["valid_until"], record["expired"]) == (None, False)
+    assert "Expired" not in client.get(f"/verify/{certificate.public_id}").data.decode()
+
+
+# --- prerequisites ----------------------------------------------------------------------------
+
+
+def test_find_cycle():
+    assert find_cycle({"a": ["b"], "b": ["c"], "c": []}) is None
+    assert find_cycle({"a": ["b"], "b": ["c"], "c": ["a"]}) == ["a", "b", "c", "a"]
+
+
+def test_courses_check_refuses_prerequisite_cycles_and_unknown_slugs(tmp_path, runner):
+    root = courses_with(tmp_path, f"requires:\n  - {CME}\n  - no-such-course\n")
+    course_md = root / CME / "course.md"
+    course_md.write_text(
+        course_md.read_text().replace("---\n", f"---\nrequires: [{FRONT_DESK}]\n", 1)
+    )
+    _, diagnostics = check_courses(root)
+    found = {str(d) for d in diagnostics if "requires" in d.message}
+    assert (
+        f"{FRONT_DESK}/course.md:4: error: requires: there is no course 'no-such-course' to require"
+        in found
+    )
+    assert (
+        f"{CME}/course.md:2: error: requires: courses cannot require each other in a circle: "
+        f"{CME} -> {FRONT_DESK} -> {CME}"
+    ) in found
+    result = runner.invoke(args=["courses", "check", str(root)])
+    assert result.exit_code != 0
+    assert f"{CME}/course.md:2" in result.output and "in a circle" in result.output
+
+
+def test_a_prerequisite_that_exists_and_makes_no_circle_passes(tmp_path):
+    _, diagnostics = check_courses(courses_with(tmp_path, f"requires: [{CME}]\n"))
+    assert not [d for d in diagnostics if d.severity == "error"]
+
+
+# --- time-boxed credit ------------------------------------------------------------------------
+
+
+def test_learners_in_progress_are_told_once_before_credit_closes_then_claims_are_refused(
+    client, auth, make_user, publish, runner, set_clock, mailbox
+):
+    set_clock(date(2028, 11, 1))
+    publish()
+    learner = make_user(name="Sky Staff", profession="clinic-staff")
+    done = make_user(name="Dee Done", profession="clinic-staff")
+    auth.login_as(done)
+    complete(client, FRONT_DESK)
+    claim(client, FRONT_DESK, credit_type="participation", amount="1")
+    auth.logout()
+    auth.login_as(learner)
+    client.post(f"/courses/{FRONT_DESK}/start")
+
+    closes = long_date(date(2029, 1, 14))
+    result = runner.invoke(args=["certificates", "warn-closing", "--within", "30"])
+    assert "0 learner(s) told" in result.output  # more than 30 days ahead
+    set_clock(date(2028, 12, 20))
+    result = runner.invoke(args=["certificates", "warn-closing", "--within", "30"])
+    assert "1 learner(s) told that credit closes soon; 0 told before." in result.output
+    result = runner.invoke(args=["certificates", "warn-closing", "--within", "30"])
+    assert "0 learner(s) told that credit closes soon; 1 told before." in result.output
+    [message] = mailbox.to(learner.email)
+    assert f"Credit for Trauma-Informed Care at the Front Desk closes on {closes}" in subject(
+        message
+    )
+    assert mailbox.to(done.email) == [
+        m for m in mailbox.to(done.email) if "closes" not in subject(m)
+    ]
+
+    set_clock(date(2029, 1, 15))
+    complete(client, FRONT_DESK)
+    response = claim(client, FRONT_DESK, credit_type="participation", amount="1")
+    assert f"Credit for this course closed on {closes}." in words(response.data.decode())

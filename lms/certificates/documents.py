@@ -71,6 +71,7 @@ class CertificateDocument:
     # The language of the course's own words (title, accreditation and MOC statements), which
     # print as the course gave them whatever language the certificate's fixed text is in.
     content_language: str = "en"
+    valid_until: date | None = None  # participation in training that lapses (re-training)
 
     def __post_init__(self) -> None:
         # Checked here so a bad snapshot fails before anything is printed with it.

@@ -124,3 +124,16 @@ class Certificate(db.Model):
     claim: Mapped[CreditClaim] = relationship(back_populates="certificates")
     user: Mapped[User] = relationship()
     superseded_by: Mapped[Certificate | None] = relationship(remote_side=[id])
+
+
+class CreditClosingNotice(db.Model):
+    """A learner told in advance that credit for a course version they are taking closes."""
+
+    __tablename__ = "credit_closing_notices"
+    # Told once per learner and version, however often the warning job runs.
+    __table_args__ = (UniqueConstraint("user_id", "version_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("course_versions.id"), index=True)
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

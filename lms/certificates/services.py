@@ -21,6 +21,7 @@ from lms.accounts.models import User
 from lms.audit.services import record_event
 from lms.certificates import eligibility
 from lms.certificates.models import Certificate, Completion, CreditClaim
+from lms.certificates.validity import valid_until_for
 from lms.cme.services import ReportingError, give_consent, record_moc_day
 from lms.courses.editions import edition_for
 from lms.courses.models import CoursePage, CourseVersion
@@ -289,6 +290,9 @@ def issue_certificate(
         course_title=version.title,
         version_number=version.number,
         completion_date=completion.completed_at.date(),
+        valid_until=valid_until_for(
+            claim.credit_type, completion.completed_at.date(), version.valid_for_months
+        ),
         credit_type=claim.credit_type,
         amount=claim.amount,
         accreditation=accreditation,

@@ -38,6 +38,7 @@ from lms.certificates.forms import ClaimForm, ReissueForm, RevokeForm
 from lms.certificates.history import certificate_history
 from lms.certificates.models import Certificate
 from lms.certificates.pdf import render_certificate_pdf, render_transcript_pdf
+from lms.certificates.validity import is_expired
 from lms.cme.services import EXTERNAL_TYPES, external_credits
 from lms.courses.editions import edition_for
 from lms.exports.cells import text_cell
@@ -81,6 +82,7 @@ def document_for(certificate: Certificate, language: str = "en") -> CertificateD
         holder_name=certificate.holder_name,
         course_title=course_title,
         completion_date=certificate.completion_date,
+        valid_until=certificate.valid_until,
         credit_type=certificate.credit_type,
         amount=certificate.amount,
         accreditation=accreditation,
@@ -276,6 +278,10 @@ def _public_record(certificate: Certificate) -> dict[str, object]:
         # What became of the credit: the status of the newest certificate in the chain.
         "current_status": services.current_of(certificate).status,
         "revoked_on": certificate.revoked_at.date().isoformat() if certificate.revoked_at else None,
+        # Participation in training that lapses: valid until a date, then "expired", while the
+        # record itself stays genuine. None: never expires (continuing-education credit).
+        "valid_until": certificate.valid_until.isoformat() if certificate.valid_until else None,
+        "expired": is_expired(certificate.valid_until, dates.today()),
         # Which version of the course was taken, and where its content came from.
         # None for a live webinar, which has no published versions to tell apart.
         "provenance": completion.version.provenance

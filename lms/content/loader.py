@@ -49,6 +49,7 @@ from lms.content.model import (
     Relationship,
     Severity,
 )
+from lms.content.prerequisites import check_prerequisites
 
 MediaUrl = Callable[[str, str, str], str]
 """``media_url(course_slug, relpath, sha256)`` gives the URL for a file under media/."""
@@ -99,6 +100,8 @@ COURSE_KEYS = (
     "featured",
     # Annual re-training: how many months a completion stays current (leave out: for good).
     "valid_for_months",
+    # Courses to complete first, by slug (checked across courses: lms.content.prerequisites).
+    "requires",
 )
 DISCLOSURE_KEYS = ("people", "mitigation", "commercial_support", "notes")
 PERSON_KEYS = ("name", "credentials", "roles", "relationships")
@@ -1974,6 +1977,7 @@ def check_courses(
         seen[key] = name
         if course is not None:
             courses.append(course)
+    diagnostics.extend(check_prerequisites(root, seen.values()))
     courses.sort(key=lambda course: course.slug)
     diagnostics.sort(key=lambda item: (item.path, item.line))
     return courses, diagnostics

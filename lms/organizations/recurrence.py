@@ -77,3 +77,11 @@ def retraining_status(
     if today >= due_again - timedelta(days=soon_days):
         return "due soon"
     return "current"
+
+
+def repeat_label(recur_months: int | None, recur_on_date: bool) -> str | None:
+    """Return how an assignment repeats, as the form named it, or None for a one-off."""
+    for key, (months, on_date) in REPEATS.items():
+        if key and (months, on_date) == (recur_months, recur_on_date):
+            return str(REPEAT_CHOICES[key])
+    return None

@@ -24,7 +24,7 @@ from lms.invitations.forms import ROLE_CHOICES, InviteForm
 from lms.organizations import services
 from lms.organizations.forms import AssignmentForm, ConfirmForm, MemberForm, OrganizationForm
 from lms.organizations.models import ORGANIZATION_KINDS, Assignment, Membership, Organization
-from lms.organizations.recurrence import REPEATS
+from lms.organizations.recurrence import REPEATS, repeat_label
 from lms.organizations.status import STATUS_ORDER, status_label
 
 bp = Blueprint("organizations", __name__, cli_group="reminders")
@@ -50,7 +50,11 @@ def team_link() -> dict[str, object]:
             return bool(flag)
         return bool(services.managed_organizations(current_user))
 
-    return {"manages_team": manages_team, "status_label": status_label}
+    return {
+        "manages_team": manages_team,
+        "status_label": status_label,
+        "repeat_label": repeat_label,
+    }
 
 
 def get_managed_or_404(organization_id: int) -> Organization:
