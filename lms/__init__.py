@@ -53,9 +53,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from lms.organizations.views import bp as organizations_bp
     from lms.progress.views import bp as progress_bp
     from lms.quizzes.views import bp as quizzes_bp
+    from lms.resources import newsletter as _resources_news  # noqa: F401  (newsletter source)
     from lms.resources.views import bp as resources_bp
     from lms.sso.views import bp as sso_bp
     from lms.webinars import cli as _webinars_cli  # noqa: F401  (`flask webinars`)
+    from lms.webinars import newsletter as _webinars_news  # noqa: F401  (newsletter source)
     from lms.webinars.attendance_views import bp as webinar_attendance_bp
     from lms.webinars.views import bp as webinars_bp
 
