@@ -1,4 +1,4 @@
-"""A newsletter issue tells subscribers about new webinars and family resources, in their language."""
+"""Newsletter issues tell subscribers about new webinars and family resources in their language."""
 
 from __future__ import annotations
 
@@ -48,9 +48,7 @@ def test_an_issue_announces_the_upcoming_webinars_in_each_readers_language(app, 
     assert all(item["url"].startswith(f"{BASE}/webinars/") for item in english + spanish)
 
 
-def test_an_issue_lists_each_new_family_resource_once_in_the_readers_language(
-    app, publish_library
-):
+def test_an_issue_lists_each_new_family_resource_once_in_the_readers_language(app, publish_library):
     publish_samples(app, publish_library)
     issue = services.draft_issue(utcnow())
     db.session.commit()
@@ -61,4 +59,3 @@ def test_an_issue_lists_each_new_family_resource_once_in_the_readers_language(
     assert all(item["url"].startswith(f"{BASE}/resources/") for item in english)
     assert all(item["url"].endswith("/en") for item in english)
     assert all(item["url"].endswith("/es") for item in spanish)
-
