@@ -121,8 +121,7 @@ def invite(
     if invitation is not None and invitation.state(now) == "pending":
         return False
     if invitation is None:
-        invitation = Invitation(organization=organization, email=email, created_at=now)
-        db.session.add(invitation)
+        invitation = Invitation(organization_id=organization.id, email=email, created_at=now)
     invitation.full_name = invitee.full_name
     invitation.profession = invitee.profession
     invitation.role = invitee.role
@@ -133,8 +132,9 @@ def invite(
     invitation.accepted_at = None
     token = _new_token(invitation, now)
     try:
+        # Added inside the savepoint: begin_nested() flushes what is pending before it starts.
         with db.session.begin_nested():
-            db.session.flush()
+            db.session.add(invitation)
     except IntegrityError:
         # The same person invited at the same moment by someone else: theirs stands.
         return False
@@ -153,7 +153,11 @@ def _add_existing(
     )
     changed = False
     if membership is None or membership.role != invitee.role:
-        organization_services.add_member(organization, user, invitee.role, actor=actor)
+        try:
+            with db.session.begin_nested():
+                organization_services.add_member(organization, user, invitee.role, actor=actor)
+        except IntegrityError:
+            return False  # added at the same moment by someone else
         changed = True
     if invitee.course is not None and invitee.due_date is not None:
         changed = (
