@@ -106,7 +106,7 @@ class TranscriptRow:
 
     completed_on: date
     course_title: str
-    version: int
+    version: int | None  # None for a live activity (a webinar has no course version)
     credit_type: str | None
     amount: Decimal | None
     certificate_id: str | None

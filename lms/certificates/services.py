@@ -30,6 +30,7 @@ from lms.extensions import db
 from lms.progress.models import Enrolment, PageProgress
 from lms.progress.services import completed_page_ids
 from lms.quizzes.models import EvaluationResponse, QuizAttempt
+from lms.webinars.emails import edition as webinar_edition
 
 # Crockford's base32 without I, L, O, U: no letters that read as digits or as words.
 ID_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -485,7 +486,7 @@ class TranscriptLine:
 
     completed_at: datetime
     course_title: str
-    version: int
+    version: int | None  # None for a live webinar: it has no course version
     credit_type: str | None
     amount: Decimal | None
     certificate: Certificate | None
@@ -547,17 +548,18 @@ def transcript_lines(user: User, language: str = "en") -> list[TranscriptLine]:
         if webinar is None:  # the query asks for webinar claims only
             continue
         current = next((c for c in reversed(claim.certificates) if c.status != "superseded"), None)
+        words = webinar_edition(webinar, language)
         lines.append(
             TranscriptLine(
                 webinar.starts_at,
-                webinar.title,
-                1,
+                str(words["title"]),
+                None,
                 claim.credit_type,
                 claim.amount,
                 current or (claim.certificates[-1] if claim.certificates else None),
                 None,
                 None,
-                webinar.language or "en",
+                str(words["language"]),
                 live=True,
             )
         )

@@ -166,6 +166,28 @@ def test_the_claim_appears_on_the_transcript(client, physician, clock):
     assert "0.75" in transcript
 
 
+def test_the_transcript_downloads_call_a_webinar_a_live_activity_not_a_course_version(
+    client, physician, clock
+):
+    webinar = make_webinar()
+    register(webinar, physician)
+    attended(webinar, physician, 60)
+    clock.set(ENDS + timedelta(hours=3))
+    evaluate(client)
+    claim(client, "0.75")
+
+    pdf = client.get("/transcript.pdf")
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.data)).pages)
+    assert "live activity" in text
+    rows = client.get("/transcript.csv").get_data(as_text=True).splitlines()
+    live = next(row for row in rows if "Building Trust" in row)
+    assert live.split(",")[2] == ""  # no course version: a live session has none
+
+    spanish = client.get("/transcript?lang=es").get_data(as_text=True)
+    # This webinar has no Spanish edition: its English title is marked as English.
+    assert '<span lang="en">Building Trust Through Trauma-Informed Care</span>' in spanish
+
+
 @pytest.mark.parametrize(
     ("minutes", "amount", "says"),
     [
