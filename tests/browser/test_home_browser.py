@@ -58,6 +58,11 @@ def test_a_learner_goes_from_home_to_resume_with_the_keyboard(
     sign_in(page, live_server, make_user(name="Kim Keyboard", profession="physician").email)
     page.goto(f"{live_server}/courses/{CME}")
     page.get_by_role("button", name="I have read the disclosures: start the course").click()
+    expect(page).to_have_url(f"{live_server}/courses/{CME}/learn/why-trauma-informed-care")
+    # The place is recorded by the page's first reading report (a GET writes nothing), which
+    # the page sends as the learner leaves; wait for it rather than race it to the home page.
+    with page.expect_request_finished(lambda request: request.method == "POST"):
+        page.evaluate("window.dispatchEvent(new Event('pagehide'))")
     page.goto(f"{live_server}/")
     resume = page.locator("#in-progress-heading ~ ul a.button")
     expect(resume).to_contain_text("Resume")
