@@ -27,6 +27,7 @@ from lms.certificates.models import Certificate, CreditClaim
 from lms.certificates.services import (
     AlreadyClaimed,
     CertificateError,
+    current_of,
     issue_certificate,
     profile_of,
 )
@@ -575,6 +576,20 @@ def claim_webinar_credit(
         provider_name=provider_name,
         provider_address=provider_address,
     )
+
+
+def claimed_certificate(webinar: Webinar, user: User, credit_type: str) -> Certificate | None:
+    """Return the current certificate of the user's claim of this credit type, or None."""
+    claim = db.session.scalar(
+        select(CreditClaim).where(
+            CreditClaim.user_id == user.id,
+            CreditClaim.webinar_id == webinar.id,
+            CreditClaim.credit_type == credit_type,
+        )
+    )
+    if claim is None or not claim.certificates:
+        return None
+    return current_of(claim.certificates[0])
 
 
 def not_enough_time_message(minutes: int) -> str:

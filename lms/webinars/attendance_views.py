@@ -28,7 +28,7 @@ from lms.accounts.models import Role, User
 from lms.certificates import eligibility
 from lms.certificates.documents import CREDIT_LABELS
 from lms.certificates.forms import ClaimForm
-from lms.certificates.services import CertificateError
+from lms.certificates.services import AlreadyClaimed, CertificateError
 from lms.clock import now
 from lms.exports.writers import table_chunks, write_table_xlsx
 from lms.extensions import db
@@ -179,6 +179,9 @@ def claim(slug: str) -> str | Response:
         "attendance for you.",
         minutes=state.minutes,
     )
+    if form.is_submitted() and form.credit_type.data in state.claims:
+        # A second tab or a double click: the claim is made, so show its certificate.
+        return _already_claimed(webinar, form.credit_type.data)
     if form.validate_on_submit():
         request_ = eligibility.ClaimRequest(
             credit_type=form.credit_type.data,
@@ -195,6 +198,10 @@ def claim(slug: str) -> str | Response:
                 provider_name=current_app.config["PROVIDER_NAME"],
                 provider_address=current_app.config["PROVIDER_ADDRESS"] or None,
             )
+        except AlreadyClaimed:
+            # Another request made this claim a moment ago (its row is what refused ours).
+            db.session.rollback()
+            return _already_claimed(webinar, request_.credit_type)
         except CertificateError as error:
             db.session.rollback()
             form.amount.errors = [*form.amount.errors, str(error)]
@@ -211,6 +218,20 @@ def claim(slug: str) -> str | Response:
         not_enough=services.not_enough_time_message(state.minutes),
         contact=current_app.config["SUPPORT_EMAIL"],
     )
+
+
+def _already_claimed(webinar: Webinar, credit_type: str) -> Response:
+    certificate = services.claimed_certificate(webinar, current_user, credit_type)
+    if certificate is None:  # pragma: no cover - a claim is issued its certificate at once
+        abort(409)
+    flash(
+        _(
+            "You have already claimed this credit for this webinar. Here is your certificate; "
+            "a claim cannot be changed or made twice."
+        ),
+        "info",
+    )
+    return redirect(url_for("certificates.show", public_id=certificate.public_id))
 
 
 # Organisers ------------------------------------------------------------------------------

@@ -237,10 +237,13 @@ def test_a_claim_is_final_and_made_once(client, physician, clock):
     evaluate(client)
 
     first = claim(client, "0.5")
-    again = claim(client, "0.5")
+    again = claim(client, "1.0")
 
     assert first.status_code == 302
-    assert again.status_code == 200
+    # Claiming again shows the certificate already issued, unchanged, and says why.
+    assert again.headers["Location"] == first.headers["Location"]
+    shown = client.get(again.headers["Location"]).get_data(as_text=True)
+    assert "You have already claimed this credit for this webinar." in shown
     page = client.get("/webinars/building-trust/credit").get_data(as_text=True)
     assert len(re.findall(r"claimed [A-Z][a-z]+ \d", page)) == 1
 
