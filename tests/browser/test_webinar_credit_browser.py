@@ -17,6 +17,14 @@ from tests.browser.test_webinars_browser import START, TRUST
 from tests.browser.test_webinars_browser import samples as samples  # noqa: F401  (fixture)
 
 
+def accessible_at_every_width(page: Page) -> None:
+    """Check the page with axe and for sideways scrolling at desktop and phone widths."""
+    for width in (375, 320, 1280):  # ends back at the desktop width the journey uses
+        page.set_viewport_size({"width": width, "height": 800})
+        assert_accessible(page)
+        assert_no_sideways_scroll(page)
+
+
 def test_register_attend_with_the_code_evaluate_and_claim_one_ama_credit(
     page: Page,
     live_server: str,
@@ -40,30 +48,30 @@ def test_register_attend_with_the_code_evaluate_and_claim_one_ama_credit(
     clock.set(START + timedelta(minutes=45))
     page.goto(f"{live_server}/webinars/{TRUST}")
     page.get_by_label("Attendance code").fill(code.lower())
-    assert_accessible(page)
+    accessible_at_every_width(page)
     page.get_by_role("button", name="Record my attendance").click()
     expect(page.locator("main")).to_contain_text("your attendance is recorded")
     expect(page.locator("#recorded-time")).to_contain_text("60 minutes")
-    assert_accessible(page)
+    accessible_at_every_width(page)
 
     # After the session: the evaluation, then the claim.
     clock.set(START + timedelta(hours=3))
     page.reload()
     page.get_by_role("link", name="Complete the evaluation").click()
-    assert_accessible(page)
+    accessible_at_every_width(page)
     page.locator("fieldset").nth(0).get_by_label("Yes").check()
     page.locator("fieldset").nth(1).get_by_label("Yes").check()
     page.get_by_label("What, if anything, will you change").fill("Ask before examining.")
     page.get_by_role("button", name="Send my evaluation").click()
     expect(page.get_by_role("heading", name="Credit and certificate")).to_be_visible()
-    assert_accessible(page)
+    accessible_at_every_width(page)
 
     page.get_by_label("AMA PRA Category 1 Credit™", exact=True).check()
     page.get_by_label("Amount to claim").fill("1.0")
     page.get_by_label("I claim only the credit commensurate").check()
     page.get_by_role("button", name="Claim credit and get my certificate").click()
     expect(page.get_by_role("heading", name="Your certificate")).to_be_visible()
-    assert_accessible(page)
+    accessible_at_every_width(page)
 
     with page.expect_download() as download_info:
         page.get_by_role("link", name="Download the certificate (PDF)").click()
@@ -80,7 +88,7 @@ def test_register_attend_with_the_code_evaluate_and_claim_one_ama_credit(
     page.goto(verify_url.replace("http://localhost", live_server))
     expect(page.get_by_text("Status: Valid")).to_be_visible()
     expect(page.locator("main")).to_contain_text("Live activity")
-    assert_accessible(page)
+    accessible_at_every_width(page)
 
 
 @pytest.mark.parametrize("width", [1280, 375, 320])
