@@ -19,10 +19,15 @@ import pytest
 from sqlalchemy import event, select
 
 from lms.certificates.models import Certificate, CreditClaim
+from lms.chapters.models import Chapter
 from lms.courses.models import CoursePage, VersionMedia
 from lms.extensions import db
+from lms.newsletter.models import Issue
 from lms.organizations.models import Assignment, Membership, Organization
 from lms.quizzes.models import QuizAttempt
+from lms.resources.models import FamilyResource
+from lms.sso.models import IdentityProvider
+from lms.webinars.models import Webinar
 from tests.site_pages import build_site
 from tests.test_certificates import version_of
 from tests.test_quizzes import CME, FRONT_DESK
@@ -71,8 +76,17 @@ def route_values() -> dict[str, list[Any]]:
     assignment = db.session.scalar(select(Assignment))
     claim = db.session.scalar(select(CreditClaim))
     quiz = db.session.scalar(select(CoursePage).where(CoursePage.id == pages["quiz"].id))
+    webinar = db.session.scalar(select(Webinar.slug).order_by(Webinar.id))
+    resource = db.session.scalar(select(FamilyResource.slug).order_by(FamilyResource.id))
+
+    def some(model: Any) -> list[int]:
+        # A real row when the site has one; otherwise an id that answers 404, which still walks
+        # the route's code up to its lookup.
+        found = db.session.scalar(select(model.id).order_by(model.id))
+        return [found if found is not None else 999999]
+
     return {
-        "slug": [CME, FRONT_DESK],
+        "slug": [CME, FRONT_DESK, webinar or "no-such-webinar", resource or "calm-routines"],
         "page_slug": sorted(
             {pages["lesson"].slug, noted.slug, quiz.slug, pages["evaluation"].slug}
         ),
@@ -90,6 +104,11 @@ def route_values() -> dict[str, list[Any]]:
         "credit_id": [999999],
         "token": ["not-a-token"],
         "filename": ["css/site.css"],
+        "issue_id": some(Issue),
+        "provider_id": some(IdentityProvider),
+        "chapter_id": some(Chapter),
+        "language": ["en", "es"],
+        "fmt": ["csv", "xlsx"],
     }
 
 
