@@ -180,10 +180,23 @@ def completions_chart(report: reports.ChapterReport) -> Markup:
     )
 
 
+def attendance_chart(report: reports.ChapterReport) -> Markup:
+    """Return the chapter's webinar attendees by month; its table twin shows the same numbers."""
+    last = len(report.months) - 1
+    bars = [
+        Bar(row.label, row.attendees, emphasis=n == last) for n, row in enumerate(report.months)
+    ]
+    return column_chart(
+        bars,
+        title=_("Webinar attendees by month, %(chapter)s", chapter=report.chapter.name),
+        emphasis_note=str(CURRENT_MONTH_NOTE),
+    )
+
+
 @bp.get("/chapters/<int:chapter_id>/reports")
 @login_required
 def reports_page(chapter_id: int) -> str:
-    """Show the chapter's learners, completions and credit by month and by organization."""
+    """Show the chapter's learners, completions, credit and webinar attendees by month and org."""
     chapter = get_chapter_or_404(chapter_id)
     report = reports.chapter_report(chapter, today=dates.today())
     return render_template(
@@ -191,6 +204,7 @@ def reports_page(chapter_id: int) -> str:
         chapter=chapter,
         report=report,
         chart=completions_chart(report),
+        attendance_chart=attendance_chart(report),
         month_table=reports.month_table(report, str(CURRENT_MONTH_NOTE)),
         organization_table=reports.organization_table(report),
     )
