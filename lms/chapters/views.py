@@ -33,6 +33,7 @@ from lms.input_guard import page_arg
 from lms.organizations import services as organization_services
 from lms.organizations.models import ORGANIZATION_KINDS, Organization
 from lms.security import personal_data
+from lms.sso import services as sso_services
 
 bp = Blueprint("chapters", __name__)
 
@@ -103,6 +104,7 @@ def _show(chapter: Chapter, **forms: object) -> str:
         chapter=chapter,
         organizations=services.chapter_organizations(chapter),
         admins=services.chapter_admins(chapter),
+        providers=sso_services.chapter_providers(chapter),
         kinds=ORGANIZATION_KINDS,
         organization_form=forms.get("organization_form") or ChapterOrganizationForm(formdata=None),
         admin_form=forms.get("admin_form") or ChapterAdminForm(formdata=None),

@@ -22,6 +22,7 @@ from werkzeug.wrappers import Response
 from lms.accounts.access import role_required
 from lms.accounts.models import Role
 from lms.accounts.views import _sign_in as start_session
+from lms.chapters.models import Chapter
 from lms.database import utcnow
 from lms.extensions import db, limiter
 from lms.i18n import current_language
@@ -239,10 +240,20 @@ def _organizations() -> list[tuple[int, str]]:
     )
 
 
+def _chapters() -> list[tuple[int, str]]:
+    return list(db.session.execute(select(Chapter.id, Chapter.name).order_by(Chapter.name)))
+
+
 def _owner(form: ProviderForm) -> Organization | None:
     if not form.organization.data:
         return None
     return db.session.get(Organization, int(form.organization.data))
+
+
+def _chapter(form: ProviderForm) -> Chapter | None:
+    if not form.chapter.data:
+        return None
+    return db.session.get(Chapter, int(form.chapter.data))
 
 
 def _checked(form: ProviderForm) -> tuple[str, list[str]] | None:
@@ -271,6 +282,7 @@ def admin_index() -> str | Response:
     """List identity providers and add one."""
     form = ProviderForm()
     form.set_organizations(_organizations())
+    form.set_chapters(_chapters())
     if form.validate_on_submit():
         checked = _checked(form)
         if not form.client_secret.data:
@@ -284,6 +296,7 @@ def admin_index() -> str | Response:
                     client_secret=form.client_secret.data,
                     domains=checked[1],
                     organization=_owner(form),
+                    chapter=_chapter(form),
                     actor=current_user._get_current_object(),
                 )
             except (services.ProviderError, SecretStoreError) as error:
@@ -323,6 +336,7 @@ def admin_edit(provider_id: int) -> str | Response:
         data={
             "display_name": provider.display_name,
             "organization": str(provider.organization_id or ""),
+            "chapter": str(provider.chapter_id or ""),
             "issuer": provider.issuer,
             "client_id": provider.client_id,
             "domains": "\n".join(provider.domain_names),
@@ -330,6 +344,7 @@ def admin_edit(provider_id: int) -> str | Response:
         }
     )
     form.set_organizations(_organizations())
+    form.set_chapters(_chapters())
     if form.validate_on_submit():
         checked = _checked(form)
         if checked is not None:
@@ -342,6 +357,7 @@ def admin_edit(provider_id: int) -> str | Response:
                     client_secret=form.client_secret.data or None,
                     domains=checked[1],
                     organization=_owner(form),
+                    chapter=_chapter(form),
                     enabled=form.enabled.data,
                     actor=current_user._get_current_object(),
                 )
