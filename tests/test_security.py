@@ -98,6 +98,7 @@ ROUTES = [
     ("POST", "/organizations/{org_id}/import/apply", "manager"),
     ("GET", "/invitations/not-a-token", "anyone"),
     ("POST", "/invitations/not-a-token", "anyone"),
+    ("POST", "/invitations/not-a-token/single-sign-on", "anyone"),
     ("GET", "/chapter/{chapter_id}", "anyone"),
     ("GET", "/my-chapter", "chapter"),
     ("GET", "/chapters/{chapter_id}", "chapter"),

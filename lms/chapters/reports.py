@@ -6,7 +6,10 @@ Months are UTC calendar months, counted the way lms.admin.reports counts them:
 
 - learners in a month: distinct people who enrolled in a course that month;
 - a completion: one person finishing one course, in the month of their first completion;
-- credit: the amount claimed by type, for claims whose certificate is still valid.
+- credit: the amount claimed by type, for claims whose certificate is still valid;
+- webinar attendees in a month: distinct people with a recorded attendance of more than zero
+  minutes (a zero marked by hand means they did not attend) at a webinar starting that month.
+  By organization, distinct people who attended any webinar.
 
 `table_rows` gives each table as the rows of text it shows, which is also what the CSV export
 writes: what is on the screen is what is exported.
@@ -22,7 +25,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, extract, func, select
+from sqlalchemy import Select, and_, extract, func, select
 
 from lms.admin.reports import (
     _decimal,
@@ -40,16 +43,19 @@ from lms.chapters.models import Chapter
 from lms.extensions import db
 from lms.organizations.models import Membership, Organization
 from lms.progress.models import Enrolment
+from lms.webinars.attendance_models import WebinarAttendance
+from lms.webinars.models import Webinar
 
 
 @dataclass(frozen=True)
 class ChapterMonth:
-    """One month of a chapter: learners who enrolled, completions, credit by type."""
+    """One month of a chapter: learners who enrolled, completions, credit, webinar attendees."""
 
     month: str
     learners: int
     completions: int
     credits: dict[str, Decimal] = field(default_factory=dict)
+    attendees: int = 0
 
     @property
     def label(self) -> str:
@@ -59,7 +65,7 @@ class ChapterMonth:
 
 @dataclass(frozen=True)
 class ChapterOrganization:
-    """One organization of a chapter: its people, learners, completions and credit by type."""
+    """One organization of a chapter: people, learners, completions, credit, webinar attendees."""
 
     organization_id: int
     name: str
@@ -67,6 +73,7 @@ class ChapterOrganization:
     learners: int
     completions: int
     credits: dict[str, Decimal] = field(default_factory=dict)
+    attendees: int = 0
 
 
 @dataclass(frozen=True)
@@ -108,8 +115,13 @@ def _first_completions() -> Any:
     )
 
 
+def _attended() -> Any:
+    # A zero recorded by hand says the person did not attend.
+    return and_(WebinarAttendance.webinar_id == Webinar.id, WebinarAttendance.minutes > 0)
+
+
 def monthly(chapter: Chapter, *, today: date, months: int = 12) -> list[ChapterMonth]:
-    """Return the chapter's last `months` calendar months, oldest first, in three queries."""
+    """Return the chapter's last `months` calendar months, oldest first, in four queries."""
     keys = month_keys(today, months)
     since = month_start(keys[0])
     people = select(_members(chapter).subquery().c.user_id)
@@ -150,14 +162,31 @@ def monthly(chapter: Chapter, *, today: date, months: int = 12) -> list[ChapterM
         )
     ):
         credits[month_key(int(year), int(month))][kind] = _decimal(amount)
+    attendees = bucket_by_month(
+        db.session.execute(
+            by_month(
+                Webinar.starts_at,
+                func.count(func.distinct(WebinarAttendance.user_id)),
+                _attended(),
+                WebinarAttendance.user_id.in_(people),
+            )
+        ),
+        keys,
+    )
     return [
-        ChapterMonth(key, learners[key], completions[key], dict(credits.get(key, {})))
+        ChapterMonth(
+            key,
+            learners[key],
+            completions[key],
+            dict(credits.get(key, {})),
+            attendees=attendees[key],
+        )
         for key in keys
     ]
 
 
 def by_organization(chapter: Chapter) -> list[ChapterOrganization]:
-    """Return each of the chapter's organizations with its numbers, in four queries."""
+    """Return each of the chapter's organizations with its numbers, in six queries."""
     members = _members(chapter).subquery()
     organizations = db.session.execute(
         select(Organization.id, Organization.name)
@@ -192,6 +221,14 @@ def by_organization(chapter: Chapter) -> list[ChapterOrganization]:
         .group_by(members.c.organization_id, CreditClaim.credit_type)
     ):
         credits[organization_id][kind] = _decimal(amount)
+    attendees = dict(
+        db.session.execute(
+            select(members.c.organization_id, func.count(func.distinct(WebinarAttendance.user_id)))
+            .join(WebinarAttendance, WebinarAttendance.user_id == members.c.user_id)
+            .join(Webinar, _attended())
+            .group_by(members.c.organization_id)
+        ).all()
+    )
     return [
         ChapterOrganization(
             organization_id,
@@ -200,6 +237,7 @@ def by_organization(chapter: Chapter) -> list[ChapterOrganization]:
             learners.get(organization_id, 0),
             completions.get(organization_id, 0),
             dict(credits.get(organization_id, {})),
+            attendees=attendees.get(organization_id, 0),
         )
         for organization_id, name in organizations
     ]
@@ -215,7 +253,7 @@ def chapter_report(chapter: Chapter, *, today: date, months: int = 12) -> Chapte
 def month_table(report: ChapterReport, current_month_note: str) -> list[list[str]]:
     """Return the month-by-month table as rows of text, header first (screen and CSV alike)."""
     kinds = report.month_credit_types
-    header = [_("Month"), _("Learners who enrolled"), _("Completions")] + [
+    header = [_("Month"), _("Learners who enrolled"), _("Completions"), _("Webinar attendees")] + [
         _("%(credit)s issued", credit=str(CREDIT_LABELS.get(kind, kind))) for kind in kinds
     ]
     last = len(report.months) - 1
@@ -224,6 +262,7 @@ def month_table(report: ChapterReport, current_month_note: str) -> list[list[str
             f"{row.label} {current_month_note}" if n == last else row.label,
             str(row.learners),
             str(row.completions),
+            str(row.attendees),
             *(str(row.credits.get(kind, Decimal("0.00"))) for kind in kinds),
         ]
         for n, row in enumerate(report.months)
@@ -234,15 +273,20 @@ def month_table(report: ChapterReport, current_month_note: str) -> list[list[str
 def organization_table(report: ChapterReport) -> list[list[str]]:
     """Return the by-organization table as rows of text, header first (screen and CSV alike)."""
     kinds = report.organization_credit_types
-    header = [_("Organization"), _("People"), _("Learners"), _("Completions")] + [
-        _("%(credit)s issued", credit=str(CREDIT_LABELS.get(kind, kind))) for kind in kinds
-    ]
+    header = [
+        _("Organization"),
+        _("People"),
+        _("Learners"),
+        _("Completions"),
+        _("Webinar attendees"),
+    ] + [_("%(credit)s issued", credit=str(CREDIT_LABELS.get(kind, kind))) for kind in kinds]
     rows = [
         [
             row.name,
             str(row.people),
             str(row.learners),
             str(row.completions),
+            str(row.attendees),
             *(str(row.credits.get(kind, Decimal("0.00"))) for kind in kinds),
         ]
         for row in report.organizations

@@ -33,6 +33,7 @@ from lms.input_guard import page_arg
 from lms.organizations import services as organization_services
 from lms.organizations.models import ORGANIZATION_KINDS, Organization
 from lms.security import personal_data
+from lms.sso import services as sso_services
 
 bp = Blueprint("chapters", __name__)
 
@@ -103,6 +104,7 @@ def _show(chapter: Chapter, **forms: object) -> str:
         chapter=chapter,
         organizations=services.chapter_organizations(chapter),
         admins=services.chapter_admins(chapter),
+        providers=sso_services.chapter_providers(chapter),
         kinds=ORGANIZATION_KINDS,
         organization_form=forms.get("organization_form") or ChapterOrganizationForm(formdata=None),
         admin_form=forms.get("admin_form") or ChapterAdminForm(formdata=None),
@@ -180,10 +182,23 @@ def completions_chart(report: reports.ChapterReport) -> Markup:
     )
 
 
+def attendance_chart(report: reports.ChapterReport) -> Markup:
+    """Return the chapter's webinar attendees by month; its table twin shows the same numbers."""
+    last = len(report.months) - 1
+    bars = [
+        Bar(row.label, row.attendees, emphasis=n == last) for n, row in enumerate(report.months)
+    ]
+    return column_chart(
+        bars,
+        title=_("Webinar attendees by month, %(chapter)s", chapter=report.chapter.name),
+        emphasis_note=str(CURRENT_MONTH_NOTE),
+    )
+
+
 @bp.get("/chapters/<int:chapter_id>/reports")
 @login_required
 def reports_page(chapter_id: int) -> str:
-    """Show the chapter's learners, completions and credit by month and by organization."""
+    """Show the chapter's learners, completions, credit and webinar attendees by month and org."""
     chapter = get_chapter_or_404(chapter_id)
     report = reports.chapter_report(chapter, today=dates.today())
     return render_template(
@@ -191,6 +206,7 @@ def reports_page(chapter_id: int) -> str:
         chapter=chapter,
         report=report,
         chart=completions_chart(report),
+        attendance_chart=attendance_chart(report),
         month_table=reports.month_table(report, str(CURRENT_MONTH_NOTE)),
         organization_table=reports.organization_table(report),
     )

@@ -268,6 +268,23 @@ def accept(
     return user
 
 
+def accept_verified(
+    invitation_id: int, email: str, *, full_name: str, hash_method: str, now: datetime
+) -> Invitation | None:
+    """Accept an open invitation for the person an identity provider verified as `email`.
+
+    Returns None, changing nothing, when the invitation is no longer open or is for another
+    address: the provider's word about one address is no proof about another.
+    """
+    invitation = db.session.get(Invitation, invitation_id)
+    if invitation is None or invitation.state(now) != "pending":
+        return None
+    if invitation.email.casefold() != email.casefold():
+        return None
+    accept(invitation, full_name=full_name, password=None, hash_method=hash_method, now=now)
+    return invitation
+
+
 def invitations_of(organization: Organization) -> list[Invitation]:
     """Return the organization's invitations not yet accepted, newest first."""
     return list(

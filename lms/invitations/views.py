@@ -33,6 +33,7 @@ from lms.invitations.models import Invitation
 from lms.organizations import services as organization_services
 from lms.organizations.models import Organization
 from lms.organizations.views import get_managed_or_404, invite_form, render_dashboard
+from lms.sso import services as sso_services
 
 bp = Blueprint("invitations", __name__)
 
@@ -205,7 +206,8 @@ def apply_import(organization_id: int) -> str | Response | tuple[str, int]:
 def accept(token: str) -> str | Response | tuple[str, int]:
     """Accept an invitation: choose a password and join the organization with its courses.
 
-    Single sign-on plugs in here: a verified identity calls services.accept with no password.
+    When the invited address's domain signs in through an identity provider, the page offers it
+    first (sso.accept_invitation); the password stays as the person's other choice.
     """
     now = utcnow()
     try:
@@ -251,4 +253,6 @@ def accept(token: str) -> str | Response | tuple[str, int]:
         organization=invitation.organization,
         inviter=invitation.invited_by,
         expires_at=invitation.expires_at,
+        provider=sso_services.provider_for_email(invitation.email),
+        token=token[:200],
     )

@@ -47,6 +47,13 @@ class ProviderForm(FlaskForm):
         filters=[_strip],
     )
     organization = SelectField(_l("Organization"), validators=[Optional()])
+    chapter = SelectField(
+        _l("Chapter"),
+        validators=[Optional()],
+        description=_l(
+            "Or a chapter instead of an organization: its chapter admins can see the provider."
+        ),
+    )
     issuer = StringField(
         _l("Issuer"),
         validators=[
@@ -84,6 +91,12 @@ class ProviderForm(FlaskForm):
         ),
     )
     enabled = BooleanField(_l("People can sign in with this provider"), default=True)
+
+    def set_chapters(self, chapters: list[tuple[int, str]]) -> None:
+        """Offer these chapters (id, name) as the provider's owner."""
+        self.chapter.choices = [SelectChoice("", _l("No chapter"))] + [
+            SelectChoice(str(chapter_id), name) for chapter_id, name in chapters
+        ]
 
     def set_organizations(self, organizations: list[tuple[int, str]]) -> None:
         """Offer these organizations (id, name) as the provider's owner."""

@@ -9,10 +9,11 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.accounts.models import User
+from lms.chapters.models import Chapter
 from lms.database import UTCDateTime, utcnow
 from lms.extensions import db
 from lms.organizations.models import Organization
@@ -25,19 +26,25 @@ class Protocol(StrEnum):
 
 
 class IdentityProvider(db.Model):
-    """A health system's sign-in service, owned by an organization (later also by a chapter).
+    """A health system's sign-in service, owned by an organization or by a chapter (or neither).
 
-    The owner is nullable so another owner (a chapter) can be added as a sibling column.
+    One owner at most: a chapter's provider serves all its organizations.
     """
 
     __tablename__ = "identity_providers"
-    __table_args__ = (UniqueConstraint("protocol", "issuer", "client_id"),)
+    __table_args__ = (
+        UniqueConstraint("protocol", "issuer", "client_id"),
+        CheckConstraint("organization_id IS NULL OR chapter_id IS NULL", name="one_owner"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     protocol: Mapped[str] = mapped_column(String(16), default=Protocol.OIDC.value)
     display_name: Mapped[str] = mapped_column(String(200))
     organization_id: Mapped[int | None] = mapped_column(
         ForeignKey("organizations.id", ondelete="SET NULL"), index=True
+    )
+    chapter_id: Mapped[int | None] = mapped_column(
+        ForeignKey("chapters.id", ondelete="SET NULL"), index=True
     )
     issuer: Mapped[str] = mapped_column(String(500))
     client_id: Mapped[str] = mapped_column(String(255))
@@ -47,6 +54,7 @@ class IdentityProvider(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     organization: Mapped[Organization | None] = relationship()
+    chapter: Mapped[Chapter | None] = relationship()
     domains: Mapped[list[ProviderDomain]] = relationship(
         back_populates="provider", cascade="all, delete-orphan", order_by="ProviderDomain.domain"
     )

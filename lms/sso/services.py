@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from lms.accounts import services as account_services
 from lms.accounts.models import User
 from lms.audit.services import record_event
+from lms.chapters.models import Chapter
 from lms.database import utcnow
 from lms.extensions import db
 from lms.organizations.models import Organization
@@ -170,6 +171,22 @@ def _set_domains(provider: IdentityProvider, domains: Iterable[str]) -> None:
     provider.domains = [current.get(domain) or ProviderDomain(domain=domain) for domain in wanted]
 
 
+def _check_one_owner(organization: Organization | None, chapter: Chapter | None) -> None:
+    if organization is not None and chapter is not None:
+        raise ProviderError(_("Choose an organization or a chapter as the owner, not both."))
+
+
+def chapter_providers(chapter: Chapter) -> list[IdentityProvider]:
+    """Return the identity providers the chapter owns, by name."""
+    return list(
+        db.session.scalars(
+            select(IdentityProvider)
+            .where(IdentityProvider.chapter_id == chapter.id)
+            .order_by(IdentityProvider.display_name)
+        )
+    )
+
+
 def create_provider(
     *,
     display_name: str,
@@ -179,8 +196,13 @@ def create_provider(
     domains: list[str],
     organization: Organization | None,
     actor: User | None,
+    chapter: Chapter | None = None,
 ) -> IdentityProvider:
-    """Add an OpenID Connect provider; raise ProviderError if its domains or client are taken."""
+    """Add an OpenID Connect provider; raise ProviderError if its domains or client are taken.
+
+    Its owner is an organization or a chapter, not both.
+    """
+    _check_one_owner(organization, chapter)
     provider = IdentityProvider(
         protocol=Protocol.OIDC.value,
         display_name=display_name.strip(),
@@ -188,6 +210,7 @@ def create_provider(
         client_id=client_id.strip(),
         client_secret_encrypted=encrypt_secret(client_secret),
         organization=organization,
+        chapter=chapter,
         enabled=True,
     )
     _set_domains(provider, domains)
@@ -216,14 +239,17 @@ def update_provider(
     organization: Organization | None,
     enabled: bool,
     actor: User | None,
+    chapter: Chapter | None = None,
 ) -> None:
     """Change a provider's settings; an empty `client_secret` keeps the stored one."""
+    _check_one_owner(organization, chapter)
     provider.display_name = display_name.strip()
     provider.issuer = issuer
     provider.client_id = client_id.strip()
     if client_secret:
         provider.client_secret_encrypted = encrypt_secret(client_secret)
     provider.organization = organization
+    provider.chapter = chapter
     provider.enabled = enabled
     _set_domains(provider, domains)
     _flush_or_refuse()

@@ -22,8 +22,11 @@ from werkzeug.wrappers import Response
 from lms.accounts.access import role_required
 from lms.accounts.models import Role
 from lms.accounts.views import _sign_in as start_session
+from lms.chapters.models import Chapter
+from lms.database import utcnow
 from lms.extensions import db, limiter
 from lms.i18n import current_language
+from lms.invitations import services as invitation_services
 from lms.organizations.models import Organization
 from lms.sso import oidc, services
 from lms.sso.forms import CompleteProfileForm, OrganizationSignInForm, ProviderForm
@@ -33,6 +36,8 @@ from lms.sso.vault import SecretStoreError, store_available
 bp = Blueprint("sso", __name__)
 
 PENDING_KEY = "sso_pending"
+# The invitation a person chose to accept through their provider, until its callback.
+INVITATION_KEY = "sso_invitation"
 # How long a person verified by their provider has to fill in the profile step.
 PENDING_SECONDS = 30 * 60
 
@@ -88,6 +93,59 @@ def sign_in() -> str | Response | tuple[str, int] | tuple[str, int, dict[str, st
     return render_template("sso/sign_in.html", form=form)
 
 
+@bp.post("/invitations/<token>/single-sign-on")
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT_IP"])
+def accept_invitation(token: str) -> str | tuple[str, int] | tuple[str, int, dict[str, str]]:
+    """Accept an invitation by signing in through the provider of the invited address."""
+    try:
+        invitation = invitation_services.find_open_invitation(token[:200], now=utcnow())
+    except invitation_services.InvitationError as error:
+        return render_template("invitations/invalid.html", message=str(error)), 404
+    provider = services.provider_for_email(invitation.email)
+    if provider is None:
+        return _refused(
+            _("Single sign-on is not set up for this invitation. Choose a password instead.")
+        )
+    try:
+        authorize_url = oidc.start(provider, login_hint=invitation.email)
+    except oidc.ProtocolFailure as failure:
+        services.record_refusal(provider, failure.reason)
+        db.session.commit()
+        return _refused(
+            _(
+                "We could not reach your organization's sign-in service. "
+                "Please try again in a few minutes, or choose a password instead."
+            ),
+            502,
+        )
+    db.session.commit()  # the state, nonce and PKCE verifier kept for the callback
+    session[INVITATION_KEY] = {"id": invitation.id, "provider_id": provider.id}
+    page = render_template("sso/continue.html", provider=provider, authorize_url=authorize_url)
+    return page, 200, {"Cache-Control": "no-store"}
+
+
+def _accept_pending_invitation(provider: IdentityProvider, identity: services.Identity) -> str:
+    """Accept the invitation this sign-in started from, if the provider vouched for its address.
+
+    Returns the organization's name when it did, else "".
+    """
+    pending = session.pop(INVITATION_KEY, None)
+    if not isinstance(pending, dict) or pending.get("provider_id") != provider.id:
+        return ""
+    if not identity.email_verified or services.email_domain(identity.email) not in (
+        provider.domain_names
+    ):
+        return ""  # resolve_sign_in refuses these with its own message
+    invitation = invitation_services.accept_verified(
+        int(pending.get("id", 0)),
+        identity.email,
+        full_name=identity.name,
+        hash_method=current_app.config["PASSWORD_HASH_METHOD"],
+        now=utcnow(),
+    )
+    return invitation.organization.name if invitation is not None else ""
+
+
 @bp.get("/login/organization/callback")
 def callback() -> str | Response | tuple[str, int]:
     """Finish a sign-in: check the provider's answer, then sign in, link or ask for a profile."""
@@ -97,6 +155,7 @@ def callback() -> str | Response | tuple[str, int]:
     try:
         claims = oidc.finish(provider)
         identity = services.identity_from_claims(provider, claims)
+        joined = _accept_pending_invitation(provider, identity)
         result = services.resolve_sign_in(provider, identity)
     except oidc.ProtocolFailure as failure:
         services.record_refusal(provider, failure.reason)
@@ -124,6 +183,9 @@ def callback() -> str | Response | tuple[str, int]:
         return redirect(url_for("sso.complete_profile"))
     db.session.commit()
     start_session(result.user)
+    if joined:
+        flash(_("Welcome to %(organization)s.", organization=joined), "success")
+        return redirect(url_for("progress.my_learning"))
     flash(_("You are signed in through %(provider)s.", provider=provider.display_name), "success")
     return redirect(url_for("main.index"))
 
@@ -178,10 +240,20 @@ def _organizations() -> list[tuple[int, str]]:
     )
 
 
+def _chapters() -> list[tuple[int, str]]:
+    return list(db.session.execute(select(Chapter.id, Chapter.name).order_by(Chapter.name)))
+
+
 def _owner(form: ProviderForm) -> Organization | None:
     if not form.organization.data:
         return None
     return db.session.get(Organization, int(form.organization.data))
+
+
+def _chapter(form: ProviderForm) -> Chapter | None:
+    if not form.chapter.data:
+        return None
+    return db.session.get(Chapter, int(form.chapter.data))
 
 
 def _checked(form: ProviderForm) -> tuple[str, list[str]] | None:
@@ -210,6 +282,7 @@ def admin_index() -> str | Response:
     """List identity providers and add one."""
     form = ProviderForm()
     form.set_organizations(_organizations())
+    form.set_chapters(_chapters())
     if form.validate_on_submit():
         checked = _checked(form)
         if not form.client_secret.data:
@@ -223,6 +296,7 @@ def admin_index() -> str | Response:
                     client_secret=form.client_secret.data,
                     domains=checked[1],
                     organization=_owner(form),
+                    chapter=_chapter(form),
                     actor=current_user._get_current_object(),
                 )
             except (services.ProviderError, SecretStoreError) as error:
@@ -262,6 +336,7 @@ def admin_edit(provider_id: int) -> str | Response:
         data={
             "display_name": provider.display_name,
             "organization": str(provider.organization_id or ""),
+            "chapter": str(provider.chapter_id or ""),
             "issuer": provider.issuer,
             "client_id": provider.client_id,
             "domains": "\n".join(provider.domain_names),
@@ -269,6 +344,7 @@ def admin_edit(provider_id: int) -> str | Response:
         }
     )
     form.set_organizations(_organizations())
+    form.set_chapters(_chapters())
     if form.validate_on_submit():
         checked = _checked(form)
         if checked is not None:
@@ -281,6 +357,7 @@ def admin_edit(provider_id: int) -> str | Response:
                     client_secret=form.client_secret.data or None,
                     domains=checked[1],
                     organization=_owner(form),
+                    chapter=_chapter(form),
                     enabled=form.enabled.data,
                     actor=current_user._get_current_object(),
                 )

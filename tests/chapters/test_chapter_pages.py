@@ -7,16 +7,21 @@ import csv
 import html
 import io
 import re
+from datetime import timedelta
 
 from sqlalchemy import select
 
+from lms import clock, dates
+from lms.admin.reports import month_key, month_start
 from lms.chapters.models import Chapter, ChapterAdmin
 from lms.extensions import db
 from lms.organizations.models import Organization
+from lms.webinars.attendance_models import WebinarAttendance
 from tests.chapters.conftest import submit
 from tests.conftest import AuthActions, has_inline_script
 from tests.test_certificates import claim, complete
 from tests.test_quizzes import CME
+from tests.webinars.attendance_helpers import make_webinar
 
 
 def _client(app, user):
@@ -106,6 +111,35 @@ def test_the_chapter_report_counts_its_people_and_exports_what_is_on_screen(
     client = _client(app, people["south_manager"])
     complete(client, CME)
     claim(client, CME)
+    # Webinars: one last month, one this month. Bea attends both (twice recorded this month,
+    # by code and by the platform's report: still one attendee); Nico attends this month's;
+    # Sara attends too but is only in the South; a zero marked by hand is not attendance.
+    this_month = month_start(month_key(dates.today().year, dates.today().month))
+    last_month, this = (
+        make_webinar(slug=slug, starts_at=start, ends_at=start + timedelta(hours=1))
+        for slug, start in [
+            ("last-month", this_month - timedelta(days=3)),
+            ("this-month", this_month),
+        ]
+    )
+    for webinar, who, source, minutes in [
+        (last_month, "learner", "code", 60),
+        (last_month, "north_manager", "manual", 0),
+        (this, "learner", "code", 60),
+        (this, "learner", "import", 55),
+        (this, "north_manager", "import", 40),
+        (this, "south_manager", "code", 60),
+    ]:
+        db.session.add(
+            WebinarAttendance(
+                webinar_id=webinar.id,
+                user_id=people[who].id,
+                source=source,
+                minutes=minutes,
+                recorded_at=clock.now(),
+            )
+        )
+    db.session.commit()
 
     chapter_admin = _client(app, people["north_admin"])
     page = chapter_admin.get(f"/chapters/{two_chapters.north.id}/reports").text
@@ -116,11 +150,15 @@ def test_the_chapter_report_counts_its_people_and_exports_what_is_on_screen(
         "Month",
         "Learners who enrolled",
         "Completions",
+        "Webinar attendees",
         "AMA PRA Category 1 Credit™ issued",
     ]
-    assert months[-1][1:] == ["2", "2", "1.50"]  # this month
-    assert organizations[1:] == [["North Clinic", "2", "2", "2", "1.50"]]
+    assert months[-1][1:] == ["2", "2", "2", "1.50"]  # this month
+    assert months[-2][1:] == ["0", "0", "1", "0.00"]  # last month: Bea, not Nico's zero
+    assert organizations[0][4] == "Webinar attendees"
+    assert organizations[1:] == [["North Clinic", "2", "2", "2", "2", "1.50"]]
     assert "<svg" in page and "Completions by month, North Chapter" in page
+    assert "Webinar attendees by month, North Chapter" in page
 
     download = chapter_admin.get(f"/chapters/{two_chapters.north.id}/reports.csv")
     assert download.headers["Cache-Control"] == "no-store"

@@ -12,6 +12,8 @@ from lms.extensions import db
 from lms.organizations import services as organizations
 from lms.sso.models import IdentityProvider
 from lms.sso.vault import decrypt_secret
+from tests.chapters.conftest import two_chapters  # noqa: F401  (a fixture)
+from tests.chapters.test_invitations import _signed_in
 
 GOOD = {
     "display_name": "Example Health System",
@@ -192,3 +194,31 @@ def test_rotated_keys_still_open_old_secrets(app, admin_client):
 
 def test_an_unknown_provider_is_not_found(admin_client):
     assert admin_client.get("/admin/sign-in-providers/999999").status_code == 404
+
+
+def test_a_provider_owned_by_a_chapter_shows_on_that_chapters_page_only(
+    admin_client,
+    app,
+    two_chapters,  # noqa: F811
+):
+    page = admin_client.get("/admin/sign-in-providers").text
+    chapter_id = re.search(r'<option value="(\d+)">North Chapter</option>', page).group(1)
+    clinic_id = re.search(r'<option value="(\d+)">South Clinic</option>', page).group(1)
+
+    both = add(admin_client, organization=clinic_id, chapter=chapter_id)
+    assert "Choose an organization or a chapter as the owner, not both." in both.text
+    assert db.session.scalar(select(IdentityProvider)) is None
+
+    added = add(admin_client, chapter=chapter_id)
+    assert "Example Health System is added." in added.text
+    provider = db.session.scalar(select(IdentityProvider))
+    assert provider.chapter.name == "North Chapter" and provider.organization is None
+
+    people = two_chapters.people
+    north = _signed_in(app, people["north_admin"]).get(f"/chapters/{two_chapters.north.id}").text
+    assert "Example Health System: clinic.example-health.org, example-health.org (on)" in north
+    south = _signed_in(app, people["south_admin"]).get(f"/chapters/{two_chapters.south.id}").text
+    assert "Example Health System" not in south and "No sign-in providers" in south
+    # Read-only for chapter admins: the settings pages stay the site admin's.
+    edit = _signed_in(app, people["north_admin"]).get(f"/admin/sign-in-providers/{provider.id}")
+    assert edit.status_code == 403
