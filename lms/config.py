@@ -46,6 +46,9 @@ class Defaults:
     # The family resources library's Markdown files (docs/authoring.md), published with courses.
     RESOURCES_DIR = "resources"
     MAX_MEDIA_BYTES = 20 * 1024 * 1024
+    # Processes that compile changed courses at publish (0: one per core). Small publishes
+    # compile in-process whatever this says: starting workers would cost more.
+    PUBLISH_WORKERS = 0
     # The guide for course authors, shown on the Authoring page; it ships with the source.
     AUTHORING_GUIDE = str(Path(__file__).resolve().parent.parent / "docs" / "authoring.md")
 

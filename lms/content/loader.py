@@ -10,11 +10,14 @@ import dataclasses
 import difflib
 import hashlib
 import mimetypes
+import multiprocessing
+import os
 import posixpath
 import re
 import string
 import textwrap
 from collections.abc import Callable, Container, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -1921,6 +1924,41 @@ def load_course(
     return course, diagnostics
 
 
+# Below this much Markdown, starting worker processes costs more than compiling on one core.
+PARALLEL_MIN_BYTES = 512 * 1024
+
+
+def _source_bytes(folder: Path) -> int:
+    """Return how many bytes of Markdown a course folder holds (its compile cost)."""
+    return sum(path.stat().st_size for path in folder.rglob("*.md") if path.is_file())
+
+
+def _compile_all(
+    folders: Sequence[Path], workers: int, **options: Any
+) -> list[tuple[Course | None, list[Diagnostic]]]:
+    """Compile course folders, across `workers` processes when the work is worth it."""
+    sizes = {folder: _source_bytes(folder) for folder in folders} if workers > 1 else {}
+    if workers <= 1 or len(folders) < 2 or sum(sizes.values()) < PARALLEL_MIN_BYTES:
+        return [load_course(folder, **options) for folder in folders]
+    # Compiling is pure Python (Markdown, YAML, nh3): threads would share one core under the
+    # GIL, processes use them all. "forkserver" forks from a clean process that has imported
+    # the loader once, never from this one, which may hold database connections and threads.
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["lms.content.loader"])
+    # The biggest courses first, so that no worker is left with one large course at the end.
+    order = sorted(folders, key=lambda folder: -sizes[folder])
+    with ProcessPoolExecutor(max_workers=min(workers, len(folders)), mp_context=context) as pool:
+        futures = {folder: pool.submit(load_course, folder, **options) for folder in order}
+        return [futures[folder].result() for folder in folders]
+
+
+def cpu_workers() -> int:
+    """Return how many processes can compile at once here: one per usable core."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
 def check_courses(
     root: str | Path,
     *,
@@ -1929,11 +1967,13 @@ def check_courses(
     skip: Container[str] = (),
     provider_name: str | None = None,
     resources: Container[str] | None = None,
+    workers: int = 1,
 ) -> tuple[list[Course], list[Diagnostic]]:
     """Check and compile every course folder under root, skipping names starting . or _.
 
     Folders named in `skip` take part in the duplicate-slug check but are not compiled (the
-    publisher passes those whose content is already live).
+    publisher passes those whose content is already live). With `workers` above one, a large
+    set of courses compiles in that many processes; the result is the same either way.
     """
     root = Path(root)
     if not root.is_dir():
@@ -1941,6 +1981,7 @@ def check_courses(
     courses: list[Course] = []
     diagnostics: list[Diagnostic] = []
     seen: dict[str, str] = {}
+    to_compile: list[tuple[Path, str | None]] = []
     # Valid names first, so that of "intro" and "Intro" the invalid one is the duplicate.
     folders = sorted(root.iterdir(), key=lambda path: (not SLUG_RE.fullmatch(path.name), path.name))
     for folder in folders:
@@ -1960,21 +2001,28 @@ def check_courses(
         if name in skip and key not in seen:
             seen[key] = name
             continue
-        course, found = load_course(
-            folder,
-            root=root,
-            media_url=media_url,
-            page_url=page_url,
-            provider_name=provider_name,
-            resources=resources,
-        )
+        to_compile.append((folder, seen.get(key)))
+        seen.setdefault(key, name)
+    compiled = _compile_all(
+        [folder for folder, _ in to_compile],
+        workers,
+        root=root,
+        media_url=media_url,
+        page_url=page_url,
+        provider_name=provider_name,
+        resources=resources,
+    )
+    for (folder, duplicate_of), (course, found) in zip(to_compile, compiled, strict=True):
         diagnostics.extend(found)
-        if key in seen:
+        if duplicate_of is not None:
             diagnostics.append(
-                Diagnostic(f"{name}/{COURSE_FILE}", 1, f"duplicate slug '{key}' (also {seen[key]})")
+                Diagnostic(
+                    f"{folder.name}/{COURSE_FILE}",
+                    1,
+                    f"duplicate slug '{folder.name.casefold()}' (also {duplicate_of})",
+                )
             )
             continue
-        seen[key] = name
         if course is not None:
             courses.append(course)
     diagnostics.extend(check_prerequisites(root, seen.values()))

@@ -9,7 +9,7 @@ import click
 from flask import current_app
 from flask_babel import gettext as _
 
-from lms.content.loader import check_courses, compute_content_hash
+from lms.content.loader import check_courses, compute_content_hash, cpu_workers
 from lms.content.model import Diagnostic
 from lms.courses import services
 from lms.courses.views import bp
@@ -64,6 +64,7 @@ def check_command(directory: Path | None, resources_dir: Path | None) -> None:
         root,
         provider_name=current_app.config["PROVIDER_NAME"],
         resources=resources.known_slugs(library) if library is not None else None,
+        workers=_workers(),
     )
     diagnostics += found
     # The media limit is the site's setting; check it here too so check and publish agree.
@@ -100,6 +101,10 @@ WAIT_OPTION = click.option(
 )
 
 
+def _workers() -> int:
+    return int(current_app.config["PUBLISH_WORKERS"]) or cpu_workers()
+
+
 def _publish(
     root: Path, wait: float, library: Path | None = None
 ) -> tuple[services.PublishReport, resources.ResourcesReport | None]:
@@ -108,6 +113,7 @@ def _publish(
         max_media_bytes=int(current_app.config["MAX_MEDIA_BYTES"]),
         provider_name=current_app.config["PROVIDER_NAME"],
         resources=resources.known_slugs(library) if library is not None else None,
+        workers=_workers(),
     )
     # Compiling only read the database; end that transaction so that the writing one below
     # starts by taking the publishing lock, and reads version numbers no one else is writing.

@@ -86,11 +86,13 @@ def prepare_publish(
     max_media_bytes: int,
     provider_name: str | None = None,
     resources: Container[str] | None = None,
+    workers: int = 1,
 ) -> PublishPlan:
     """Check and compile every course folder under `root` whose content changed; write nothing.
 
     `provider_name` is the accredited provider that credit statements must name; `resources`
-    the family resources' slugs that lessons may link to (None: not checked).
+    the family resources' slugs that lessons may link to (None: not checked); `workers` how
+    many processes may compile at once.
     """
     # Hash first: compiling is the expensive part, and courses whose content is live need none.
     live = {
@@ -114,6 +116,7 @@ def prepare_publish(
         skip=unchanged,
         provider_name=provider_name,
         resources=resources,
+        workers=workers,
     )
     compiled_by_slug = {course.slug: course for course in compiled_courses}
     errors_by_folder: dict[str, list[Diagnostic]] = defaultdict(list)
@@ -162,10 +165,12 @@ def publish_prepared(plan: PublishPlan) -> PublishReport:
 
 
 def publish_courses(
-    root: Path, *, max_media_bytes: int, provider_name: str | None = None
+    root: Path, *, max_media_bytes: int, provider_name: str | None = None, workers: int = 1
 ) -> PublishReport:
     """Publish every course folder under `root` whose content changed; skip broken ones."""
-    plan = prepare_publish(root, max_media_bytes=max_media_bytes, provider_name=provider_name)
+    plan = prepare_publish(
+        root, max_media_bytes=max_media_bytes, provider_name=provider_name, workers=workers
+    )
     return publish_prepared(plan)
 
 

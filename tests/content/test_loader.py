@@ -1,6 +1,7 @@
 """Checking and compiling course folders, told as the mistakes an author can make."""
 
 import json
+import shutil
 import textwrap
 from datetime import date
 from decimal import Decimal
@@ -8,8 +9,12 @@ from pathlib import Path
 
 import pytest
 
+from lms.content import loader
 from lms.content.loader import check_courses, compute_content_hash, load_course
 from lms.content.model import Course, Diagnostic, Question
+from lms.courses import services
+
+SAMPLES = Path(__file__).resolve().parents[2] / "courses"
 
 COURSE_MD = """\
 ---
@@ -899,3 +904,22 @@ def test_a_media_file_name_that_is_not_utf8_is_an_error_not_a_crash(tmp_path):
     courses, diagnostics = check_courses(tmp_path)
     assert courses == []
     assert len(diagnostics) == 1
+
+
+def test_compiling_in_several_processes_gives_the_same_courses_and_problems(tmp_path, monkeypatch):
+    # A large publish compiles across processes; an author must see exactly what one process
+    # would have said, in the same order, duplicates and broken courses included.
+    root = tmp_path / "courses"
+    shutil.copytree(SAMPLES, root)
+    course(root, {}, slug="intro")
+    course(root, {}, slug="Intro")
+    course(root, {"01-what.md": "---\ntitle: [unclosed\n---\nBody"}, slug="broken")
+    one = check_courses(root, page_url=services.page_url, media_url=services.media_url)
+    monkeypatch.setattr(loader, "PARALLEL_MIN_BYTES", 0)
+    several = check_courses(
+        root, page_url=services.page_url, media_url=services.media_url, workers=2
+    )
+    assert several == one
+    assert {c.slug for c in one[0]} >= {"intro", "tic-pediatric-essentials"}
+    assert any("duplicate slug" in d.message for d in one[1])
+    assert any(d.path.startswith("broken/") for d in one[1])
