@@ -372,3 +372,18 @@ def test_refused_input_is_explained_in_the_readers_language(client):
     response = client.get("/courses", query_string={"q": "a\x00b", "lang": "es"})
     assert response.status_code == 400
     assert "Parte de la dirección web contiene un carácter NUL" in response.text
+
+
+def test_a_template_rendered_in_another_language_mid_request_is_in_that_language(app):
+    # An email to a Spanish-speaking learner is rendered while an English page is being
+    # served; templates look their translations up once per request and must notice.
+    from flask import render_template_string
+    from flask_babel import force_locale
+
+    with app.test_request_context("/", headers={"Accept-Language": "en-US"}):
+        assert render_template_string("{{ _('Sign in') }}") == "Sign in"
+        with force_locale("es_US"):
+            assert render_template_string("{{ _('Sign in') }}") == "Iniciar sesión"
+        assert render_template_string("{{ _('Sign in') }}") == "Sign in"
+        with force_locale("es_US"):
+            assert render_template_string("{% trans %}Sign in{% endtrans %}") == "Iniciar sesión"
