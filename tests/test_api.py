@@ -136,7 +136,7 @@ def test_errors_are_problem_details_everywhere_under_api(client, world):
     problem(client.delete("/api/v1/organizations", headers=bearer(raw)), 405)
     body = problem(client.get("/api/v1/organizations?limit=1000", headers=bearer(raw)), 422)
     assert "limit" in str(body["errors"])
-    problem(client.get("/api/v1/organizations?cursor=bogus", headers=bearer(raw)), 400)
+    problem(client.get("/api/v1/organizations?cursor=bogus", headers=bearer(raw)), 422)
 
 
 def test_tokens_see_what_their_owner_sees(client, world, make_user):

@@ -9,7 +9,12 @@ def init_app(app: Flask) -> None:
     """Keep sessions and CSRF out of /api and log each token's requests."""
     from lms.api.problems import ApiAwareSessionInterface
     from lms.api.views import bp, record_api_use
-    from lms.extensions import csrf
+    from lms.api.views import BEARER
+    from lms.extensions import csrf, rest_api
+
+    rest_api.spec.components.security_scheme(
+        BEARER, {"type": "http", "scheme": "bearer", "description": "An API token (lms_...)"}
+    )
 
     app.session_interface = ApiAwareSessionInterface()
     csrf.exempt(bp)  # bearer tokens are not sent by browsers on their own: no CSRF to forge

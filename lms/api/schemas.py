@@ -7,14 +7,19 @@ from datetime import UTC
 from marshmallow import Schema, fields, validate
 
 MAX_ID = 2**31 - 1  # the largest id the database's integer columns hold
+# Amounts and scores are exact decimals, sent as strings ("1.50") so no client rounds them.
+DECIMAL = {"type": "string", "format": "decimal", "pattern": r"^-?[0-9]+(\.[0-9]+)?$"}
 
 
 class ListArgs(Schema):
     """Cursor pagination and the filters every list takes."""
 
     cursor = fields.String(
-        validate=validate.Length(max=200),
-        metadata={"description": "The `next_cursor` of the previous page (opaque)."},
+        validate=validate.Regexp(r"^[0-9a-f]{16}$"),
+        metadata={
+            "description": "The `next_cursor` of the previous page (opaque).",
+            "pattern": "^[0-9a-f]{16}$",
+        },
     )
     limit = fields.Integer(
         load_default=50,
@@ -123,7 +128,7 @@ class CompletionOut(Schema):
     course_slug = fields.String(required=True, attribute="course.slug")
     version_number = fields.Integer(required=True, attribute="version.number")
     completed_at = fields.AwareDateTime(required=True)
-    quiz_score = fields.Decimal(required=True, allow_none=True, as_string=True)
+    quiz_score = fields.Decimal(required=True, allow_none=True, as_string=True, metadata=DECIMAL)
 
 
 class ClaimOut(Schema):
@@ -134,7 +139,7 @@ class ClaimOut(Schema):
     completion_id = fields.Integer(required=True, allow_none=True)
     webinar_id = fields.Integer(required=True, allow_none=True)
     credit_type = fields.String(required=True)
-    amount = fields.Decimal(required=True, as_string=True)
+    amount = fields.Decimal(required=True, as_string=True, metadata=DECIMAL)
     claimed_at = fields.AwareDateTime(required=True)
     attested = fields.Boolean(required=True)
 
@@ -150,7 +155,7 @@ class CertificateOut(Schema):
     course_slug = fields.String(required=True)
     course_title = fields.String(required=True)
     credit_type = fields.String(required=True)
-    amount = fields.Decimal(required=True, as_string=True)
+    amount = fields.Decimal(required=True, as_string=True, metadata=DECIMAL)
     status = fields.String(required=True)
     issued_at = fields.AwareDateTime(required=True)
     completion_date = fields.Date(required=True)
