@@ -15,7 +15,18 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     config.load(app, test_config)
 
-    from lms import api, database, dates, errors, extensions, i18n, input_guard, links, mail, security
+    from lms import (
+        api,
+        database,
+        dates,
+        errors,
+        extensions,
+        i18n,
+        input_guard,
+        links,
+        mail,
+        security,
+    )
 
     extensions.init_app(app)
     database.init_app(app)

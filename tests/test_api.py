@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import timedelta
 
 import pytest
@@ -9,8 +10,8 @@ from sqlalchemy import select, text
 
 from lms.api.models import ApiToken, ApiUse
 from lms.audit.models import AuditEvent
-from lms.database import utcnow
 from lms.certificates.models import Certificate
+from lms.database import utcnow
 from lms.extensions import db
 from lms.organizations.models import Assignment
 from tests.api_world import bearer, build_world, make_token
@@ -71,8 +72,7 @@ def test_tokens_are_stored_hashed(client, world):
     assert raw not in dump
     assert raw[4:] not in dump  # not even without its prefix
     assert (
-        db.session.scalar(select(ApiToken.token_hash))
-        == __import__("hashlib").sha256(raw.encode()).hexdigest()
+        db.session.scalar(select(ApiToken.token_hash)) == hashlib.sha256(raw.encode()).hexdigest()
     )
 
 

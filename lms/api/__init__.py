@@ -8,8 +8,7 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     """Keep sessions and CSRF out of /api and log each token's requests."""
     from lms.api.problems import ApiAwareSessionInterface
-    from lms.api.views import bp, record_api_use
-    from lms.api.views import BEARER
+    from lms.api.views import BEARER, bp, record_api_use
     from lms.extensions import csrf, rest_api
 
     rest_api.spec.components.security_scheme(

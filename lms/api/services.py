@@ -14,7 +14,6 @@ from sqlalchemy import false, or_, select, true, update
 from lms.accounts.models import User
 from lms.audit.services import record_event
 from lms.chapters.models import Chapter, ChapterAdmin
-from lms.database import utcnow
 from lms.extensions import db
 from lms.organizations.models import Membership, Organization
 
@@ -32,7 +31,7 @@ SCOPES = {
     "read:webinars": _l("Read webinars, registrations and attendance"),
 }
 MAX_LIFETIME = timedelta(days=366)
-TOKEN_PREFIX = "lms_"
+TOKEN_PREFIX = "lms_"  # noqa: S105  (a marker that makes leaked tokens easy to spot)
 # Recording the last use at most this often keeps a busy token from rewriting its row per request.
 LAST_USED_GRANULARITY = timedelta(minutes=1)
 

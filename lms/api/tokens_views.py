@@ -7,9 +7,9 @@ from datetime import UTC, datetime, time
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from wtforms import SelectChoice
 from sqlalchemy import select
 from werkzeug.wrappers import Response
+from wtforms import SelectChoice
 
 from lms.accounts.models import User
 from lms.chapters.models import Chapter
@@ -26,7 +26,7 @@ bp = Blueprint("api_tokens", __name__, url_prefix="/admin/api-tokens")
 
 
 def _require_token_admin() -> list[Chapter]:
-    """Return the chapters the person runs; 403 for anyone who is neither admin nor chapter admin."""
+    """Return the chapters the person runs; 403 unless they are an admin or a chapter admin."""
     chapters = administered_chapters(current_user)
     if not current_user.has_role("admin") and not chapters:
         abort(403)
