@@ -323,3 +323,39 @@ def test_chapter_admins_manage_only_their_chapters_tokens(client, auth, world, m
     assert "Chapter sync" in listing and ">test<" not in listing
     other = db.session.scalar(select(ApiToken).where(ApiToken.organization_id == world.a.id))
     assert client.get(f"/admin/api-tokens/{other.id}").status_code == 404
+
+
+def test_lists_cost_the_same_few_queries_however_many_rows(
+    client, auth, world, count_queries, make_user
+):
+    raw = make_token(
+        "read:organizations", "read:progress", "read:assignments", "read:completions",
+        user=world.admin,
+    )  # fmt: skip
+    paths = [
+        f"/api/v1/organizations/{world.a.id}/members",
+        "/api/v1/enrolments",
+        "/api/v1/assignments",
+        "/api/v1/completions",
+    ]
+
+    def costs() -> list[int]:
+        counts = []
+        for path in paths:
+            db.session.expunge_all()  # as in a fresh request: nothing already loaded
+            with count_queries() as statements:
+                assert client.get(path, headers=bearer(raw)).status_code == 200
+            counts.append(len(statements))
+        return counts
+
+    before = costs()
+    from lms.organizations import services as organizations
+
+    for n in range(3):
+        person = make_user(name=f"New Member {n}")
+        organizations.add_member(world.a, person, "member", actor=None)
+        db.session.commit()
+        auth.login_as(person)
+        client.post(f"/courses/{FRONT_DESK}/start")
+        auth.logout()
+    assert costs() == before
