@@ -220,6 +220,7 @@ def test_single_resources_have_etags(client, world):
     raw = make_token("read:organizations", organization=world.a)
     response = client.get(f"/api/v1/organizations/{world.a.id}", headers=bearer(raw))
     etag = response.headers["ETag"]
+    assert response.headers["Cache-Control"] == "private, no-cache"  # people's records
     again = client.get(
         f"/api/v1/organizations/{world.a.id}", headers={**bearer(raw), "If-None-Match": etag}
     )

@@ -63,6 +63,13 @@ def authenticate() -> None:
     g.api_reach = services.reach_of(token)
 
 
+@bp.after_request
+def keep_out_of_shared_caches(response: Response) -> Response:
+    """Let only the caller's own client keep API answers, and only after asking (ETags)."""
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response
+
+
 def token() -> ApiToken:
     """Return the token of the current API request."""
     return g.api_token
