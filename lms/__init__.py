@@ -15,7 +15,18 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     config.load(app, test_config)
 
-    from lms import database, dates, errors, extensions, i18n, input_guard, links, mail, security
+    from lms import (
+        api,
+        database,
+        dates,
+        errors,
+        extensions,
+        i18n,
+        input_guard,
+        links,
+        mail,
+        security,
+    )
 
     extensions.init_app(app)
     database.init_app(app)
@@ -32,6 +43,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from lms.accounts import cli as _accounts_cli  # noqa: F401  (`flask users`)
     from lms.accounts.views import bp as accounts_bp
     from lms.admin.views import bp as admin_bp
+    from lms.api.tokens_views import bp as api_tokens_bp
+    from lms.api.views import bp as api_bp
     from lms.authoring.views import bp as authoring_bp
     from lms.certificates import cli as _certificates_cli  # noqa: F401  (`flask certificates`)
     from lms.certificates import receivers as _certificate_receivers  # noqa: F401
@@ -80,6 +93,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(resources_bp)
     app.register_blueprint(newsletter_bp)
     app.register_blueprint(sso_bp)
+    app.register_blueprint(api_tokens_bp)
+    extensions.rest_api.register_blueprint(api_bp)  # /api/v1, in the OpenAPI document
+    api.init_app(app)
 
     # `flask db verify`: the records' invariants, next to Flask-Migrate's own `db` commands.
     from flask_migrate.cli import db as db_cli

@@ -67,6 +67,14 @@ class Defaults:
     LOGIN_RATE_LIMIT_ACCOUNT = "5 per minute;30 per hour"
     # Public certificate checks per address (an employer's system may check a whole staff list).
     VERIFY_RATE_LIMIT = "60 per minute;1000 per hour"
+    # Per API token (lms.api): enough for a nightly sync of a large organization, page by page.
+    API_RATE_LIMIT = "120 per minute;5000 per hour"
+    # The REST API's OpenAPI document (flask-smorest), served at /api/v1/openapi.json.
+    API_TITLE = "LMS API"
+    API_VERSION = "1.0"
+    OPENAPI_VERSION = "3.1.0"
+    OPENAPI_URL_PREFIX = "/api/v1"
+    OPENAPI_JSON_PATH = "openapi.json"
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask, current_app, g, render_template
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -9,6 +11,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from lms.api.problems import is_api_request, problem_response
 from lms.extensions import db, login_manager
 
 MESSAGES = {
@@ -74,8 +77,12 @@ def _forget_user() -> None:
     g._login_user = login_manager.anonymous_user()
 
 
-def _handle_http(error: HTTPException) -> tuple[str, int] | tuple[str, int, dict[str, str]]:
+def _handle_http(error: HTTPException) -> Any:
     code = error.code or 500
+    if is_api_request():
+        if code >= 500:
+            _end_failed_transaction()
+        return problem_response(error)
     if code < 500:
         return render_error(code)
     _end_failed_transaction()
@@ -92,7 +99,9 @@ def _handle_http(error: HTTPException) -> tuple[str, int] | tuple[str, int, dict
         return render_error(code)
 
 
-def _handle_csrf(error: CSRFError) -> tuple[str, int]:
+def _handle_csrf(error: CSRFError) -> Any:
+    if is_api_request():
+        return problem_response(error)
     return render_error(
         400,
         _("Your form expired or was sent from another page. Please reload the page and try again."),

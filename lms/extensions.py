@@ -18,6 +18,7 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 
+from lms.api.problems import ProblemApi
 from lms.database import Base
 from lms.i18n import select_locale
 from lms.jobs import JobQueue
@@ -29,6 +30,7 @@ csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 queue = JobQueue("lms")
 babel = Babel()
+rest_api = ProblemApi()  # the REST API's OpenAPI document (lms.api)
 
 
 def init_app(app: Flask) -> None:
@@ -37,6 +39,7 @@ def init_app(app: Flask) -> None:
     migrate.init_app(app, db, render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     limiter.init_app(app)
+    rest_api.init_app(app)
     queue.init_app(app)
     # The page's language: a `?lang=` link, the profile, the cookie, the browser (lms.i18n).
     babel.init_app(app, locale_selector=select_locale)

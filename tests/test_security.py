@@ -175,9 +175,43 @@ ROUTES = [
     ("POST", f"/webinars/{NO_WEBINAR}/organize/message", "author"),
     ("POST", f"/webinars/{NO_WEBINAR}/organize/cancel", "author"),
     ("POST", f"/webinars/{NO_WEBINAR}/organize/recording", "author"),
+    # API tokens: site admins (and chapter admins, for their chapter's tokens).
+    ("GET", "/admin/api-tokens/", "admin"),
+    ("GET", "/admin/api-tokens/new", "admin"),
+    ("POST", "/admin/api-tokens/new", "admin"),
+    ("GET", "/admin/api-tokens/999999", "admin"),
+    ("POST", "/admin/api-tokens/999999/revoke", "admin"),
+    # The REST API takes bearer tokens only: a session cookie, whoever's, gets 401.
+    ("GET", "/api/v1/openapi.json", "anyone"),
+    ("GET", "/api/v1/users", "api"),
+    ("GET", "/api/v1/users/999999", "api"),
+    ("GET", "/api/v1/organizations", "api"),
+    ("GET", "/api/v1/organizations/999999", "api"),
+    ("GET", "/api/v1/organizations/999999/members", "api"),
+    ("GET", "/api/v1/assignments", "api"),
+    ("POST", "/api/v1/assignments", "api"),
+    ("GET", "/api/v1/assignments/999999", "api"),
+    ("GET", "/api/v1/enrolments", "api"),
+    ("GET", "/api/v1/completions", "api"),
+    ("GET", "/api/v1/claims", "api"),
+    ("GET", "/api/v1/certificates", "api"),
+    ("GET", f"/api/v1/certificates/{NOBODY}", "api"),
+    ("GET", f"/api/v1/certificates/{NOBODY}/pdf", "api"),
+    ("GET", "/api/v1/webinars", "api"),
+    ("GET", "/api/v1/webinars/999999", "api"),
+    ("GET", "/api/v1/webinars/999999/registrations", "api"),
+    ("GET", "/api/v1/webinars/999999/attendance", "api"),
 ]
 RANK = {"anonymous": -1, "learner": 0, "author": 1, "admin": 2}
-NEEDS_RANK = {"anyone": -1, "learner": 0, "author": 1, "manager": 2, "chapter": 2, "admin": 2}
+NEEDS_RANK = {
+    "anyone": -1,
+    "learner": 0,
+    "author": 1,
+    "manager": 2,
+    "chapter": 2,
+    "admin": 2,
+    "api": 3,  # no role is enough: only a bearer token (tests/test_api.py)
+}
 
 
 def _rule_of(app, method: str, path: str) -> tuple[str, str]:
@@ -221,7 +255,11 @@ def test_route_by_role_matrix(client, auth, make_user, who, method, path, needs)
     response.close()  # a download (the XLSX export) holds a temporary file until closed
 
     assert response.status_code < 500, response.status_code
-    if RANK[who] >= NEEDS_RANK[needs]:
+    if needs == "api":
+        assert response.status_code == 401
+        assert response.content_type == "application/problem+json"
+        assert "Set-Cookie" not in response.headers
+    elif RANK[who] >= NEEDS_RANK[needs]:
         assert response.status_code != 403
         assert not location.startswith("/login"), location
     elif who == "anonymous":
