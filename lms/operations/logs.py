@@ -61,13 +61,11 @@ def current_request_id() -> str | None:
 
 
 class ContextFilter(logging.Filter):
-    """Add the request id to every record and redact personal data from its message."""
+    """Add the request (or job) id to every record."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        """Stamp and clean `record`; never drop it."""
+        """Stamp `record`; never drop it."""
         record.request_id = request_id_var.get() or "-"
-        message = record.getMessage()
-        record.msg, record.args = redact(message), None
         return True
 
 
@@ -82,9 +80,30 @@ class _Redacting:
 class JsonLogFormatter(_Redacting, JsonFormatter):
     """One JSON object a line: time, level, logger, message, request id (and any extras)."""
 
+    def process_log_record(self, log_data: dict[str, Any]) -> dict[str, Any]:
+        """Redact the message (the record itself is left alone for other handlers)."""
+        log_data["message"] = redact(str(log_data.get("message", "")))
+        return log_data
+
 
 class TextLogFormatter(_Redacting, logging.Formatter):
     """A readable line for development, with the request id."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802 (logging's name)
+        """Redact the line."""
+        return redact(super().formatMessage(record))
+
+
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Write to whatever `sys.stderr` is at the time (gunicorn and test runners replace it)."""
+
+    @property  # type: ignore[override]
+    def stream(self) -> IO[str]:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: IO[str]) -> None:
+        pass
 
 
 JSON_FIELDS = ["asctime", "levelname", "name", "message", "request_id"]
@@ -92,7 +111,7 @@ JSON_FIELDS = ["asctime", "levelname", "name", "message", "request_id"]
 
 def make_handler(log_format: str, stream: IO[str] | None = None) -> logging.Handler:
     """Return a handler writing `log_format` ("json" or "text") lines to `stream` (stderr)."""
-    handler = logging.StreamHandler(stream or sys.stderr)
+    handler = logging.StreamHandler(stream) if stream else _StderrHandler()
     if log_format == "json":
         handler.setFormatter(
             JsonLogFormatter(
