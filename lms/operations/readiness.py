@@ -133,8 +133,13 @@ class MigrationsBehind(RuntimeError):
 
 def refuse_if_behind(app: Flask) -> None:
     """Raise `MigrationsBehind` unless the database is at the code's migration head."""
+    from lms.extensions import db
+
     with app.app_context():
-        current = database_heads()
+        try:
+            current = database_heads()
+        finally:
+            db.engine.dispose()  # no connection opened before gunicorn's fork or left behind
     expected = code_heads(_migrations_directory(app))
     if current != expected:
         raise MigrationsBehind(

@@ -31,6 +31,22 @@ def production(url: str, tmp_path, **extra):
 
 
 @pytest.fixture()
+def made():
+    """Return `create_app`, disposing of each app's connections after the test."""
+    apps = []
+
+    def make(config):
+        app = create_app(config)
+        apps.append(app)
+        return app
+
+    yield make
+    for app in apps:
+        with app.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture()
 def behind(app):
     """Stamp the test database one migration back, as if the code were deployed before it."""
     [current] = db.session.execute(text("SELECT version_num FROM alembic_version")).scalars()
@@ -70,9 +86,9 @@ def test_not_ready_when_the_database_is_behind_the_code(client, behind):
         "directory",  # an SQLite "file" that is a folder: cannot be opened
     ],
 )
-def test_not_ready_when_the_database_is_down(tmp_path, url):
+def test_not_ready_when_the_database_is_down(tmp_path, url, made):
     url = f"sqlite:///{tmp_path}" if url == "directory" else url
-    app = create_app({**_base_config(url, tmp_path / "instance")})
+    app = made({**_base_config(url, tmp_path / "instance")})
     response = app.test_client().get("/readyz")
     assert response.status_code == 503
     assert response.json["checks"]["database"] == {"ok": False, "detail": "unreachable"}
@@ -81,20 +97,20 @@ def test_not_ready_when_the_database_is_down(tmp_path, url):
     assert app.test_client().get("/healthz").status_code == 200  # alive, just not ready
 
 
-def test_not_ready_when_redis_for_rate_limits_is_down(app_config, tmp_path):
-    app = create_app({**app_config, "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:9/0"})
+def test_not_ready_when_redis_for_rate_limits_is_down(app_config, tmp_path, made):
+    app = made({**app_config, "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:9/0"})
     response = app.test_client().get("/readyz")
     assert response.status_code == 503
     assert response.json["checks"]["redis"] == {"ok": False, "detail": "unreachable"}
 
 
-def test_ready_with_redis_for_rate_limits_and_the_queue(app_config, tmp_path):
+def test_ready_with_redis_for_rate_limits_and_the_queue(app_config, tmp_path, made):
     redis = pytest.importorskip("redis")
     try:
         redis.Redis(socket_connect_timeout=1).ping()
     except redis.ConnectionError:
         pytest.skip("no Redis on 127.0.0.1:6379")
-    app = create_app(
+    app = made(
         {
             **app_config,
             "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/13",
@@ -106,22 +122,24 @@ def test_ready_with_redis_for_rate_limits_and_the_queue(app_config, tmp_path):
     assert response.json["checks"]["redis"]["ok"] and response.json["checks"]["queue"]["ok"]
 
 
-def test_a_production_server_refuses_to_start_on_a_database_behind(database_url, tmp_path, behind):
+def test_a_production_server_refuses_to_start_on_a_database_behind(
+    database_url, tmp_path, behind, made
+):
     with pytest.raises(MigrationsBehind, match="flask db upgrade"):
-        create_app(production(database_url, tmp_path))
+        made(production(database_url, tmp_path))
     # Switched off on purpose, it starts (and /readyz still says not ready).
-    app = create_app(production(database_url, tmp_path, CHECK_MIGRATIONS=False))
+    app = made(production(database_url, tmp_path, CHECK_MIGRATIONS=False))
     assert app.test_client().get("/readyz").status_code == 503
 
 
-def test_a_production_server_starts_on_a_current_database(app, database_url, tmp_path):
-    app = create_app(production(database_url, tmp_path))
+def test_a_production_server_starts_on_a_current_database(app, database_url, tmp_path, made):
+    app = made(production(database_url, tmp_path))
     assert app.test_client().get("/readyz").status_code == 200
 
 
-def test_flask_db_upgrade_runs_against_an_old_database_in_production(tmp_path):
+def test_flask_db_upgrade_runs_against_an_old_database_in_production(tmp_path, made):
     url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
-    cli = FlaskGroup(create_app=lambda: create_app(production(url, tmp_path)))
+    cli = FlaskGroup(create_app=lambda: made(production(url, tmp_path)))
     result = CliRunner().invoke(cli, ["db", "upgrade"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
-    create_app(production(url, tmp_path))  # now current: the server starts
+    made(production(url, tmp_path))  # now current: the server starts

@@ -33,4 +33,5 @@ def test_fast_queries_are_not_logged(app_config, caplog):
     with app.app_context(), caplog.at_level(logging.WARNING, logger="lms.slow_queries"):
         db.session.execute(select(User)).all()
         db.session.remove()
+        db.engine.dispose()
     assert not [r for r in caplog.records if r.name == "lms.slow_queries"]
