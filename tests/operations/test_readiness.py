@@ -132,6 +132,17 @@ def test_a_production_server_refuses_to_start_on_a_database_behind(
     assert app.test_client().get("/readyz").status_code == 503
 
 
+def test_a_production_job_worker_refuses_to_start_on_a_database_behind(
+    database_url, tmp_path, behind, made
+):
+    app = made(production(database_url, tmp_path, CHECK_MIGRATIONS=False))
+    app.config["CHECK_MIGRATIONS"] = True
+    with app.app_context():  # the command runs in this app, not the `behind` fixture's
+        result = app.test_cli_runner().invoke(args=["jobs", "worker"])
+    assert isinstance(result.exception, MigrationsBehind)
+    assert "flask db upgrade" in str(result.exception)
+
+
 def test_a_production_server_starts_on_a_current_database(app, database_url, tmp_path, made):
     app = made(production(database_url, tmp_path))
     assert app.test_client().get("/readyz").status_code == 200
