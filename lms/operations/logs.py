@@ -35,10 +35,19 @@ _EMAIL = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
 # The value of every query parameter and of `token`-like path segments: reset, confirmation
 # and manage links carry their secret in the URL.
 _QUERY_VALUE = re.compile(r"([?&][^=\s&#]+=)[^&\s#\"']+")
-# Signed links (itsdangerous), random tokens and hashes: long runs of URL-safe characters with a
-# digit in them (names of jobs and modules have none; Huey's task UUIDs are left readable).
+# Signed links (itsdangerous), random tokens and hashes: long runs of URL-safe characters in
+# mixed case (base64), or longer ones with digits (hex). Job and module names (snake_case),
+# migration ids and Huey's task UUIDs stay readable.
 _UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(?![\w~=-])"
-_TOKEN = re.compile(rf"(?<![\w~=-])(?!{_UUID})(?=[\w~=-]*\d)[\w~=-]{{20,}}")
+_RUN = r"(?<![\w~=-])(?!{uuid})(?={look})[\w~=-]{{{least},}}"
+_TOKEN = re.compile(
+    "|".join(
+        [
+            _RUN.format(uuid=_UUID, look=r"[\w~=-]*[A-Z])(?=[\w~=-]*[a-z]", least=24),
+            _RUN.format(uuid=_UUID, look=r"[\w~=-]*\d", least=32),
+        ]
+    )
+)
 
 
 def redact(text: str) -> str:
