@@ -15,6 +15,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     config.load(app, test_config)
 
+    from lms.operations import logs
+
+    logs.init_app(app)  # first, so start-up warnings are logged as JSON lines too
+
     from lms import (
         database,
         dates,
@@ -37,7 +41,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     mail.init_app(app)
     errors.init_app(app)
     input_guard.init_app(app)  # before the blueprints: it bounds their `<int:...>` ids
-    # Request ids, JSON logs, metrics, slow queries; refuses to serve a database left behind.
+    # Metrics, slow queries; refuses to serve a database whose migrations are behind.
     operations.init_app(app)
 
     # Blueprints and their CLI groups are registered here and only here, so that importing a

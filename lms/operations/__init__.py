@@ -10,10 +10,9 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Give every request an id, log it as JSON, count it, time slow queries, check migrations."""
-    from lms.operations import logs, metrics, readiness, slow_queries
+    """Count and time requests, log slow queries, check migrations (logs: `logs.init_app`)."""
+    from lms.operations import metrics, readiness, slow_queries
 
-    logs.init_app(app)
     metrics.init_app(app)
     slow_queries.init_app(app)
     readiness.init_app(app)

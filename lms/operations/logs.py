@@ -20,6 +20,7 @@ from contextvars import ContextVar
 from typing import IO, Any
 
 from flask import Flask, Response, g, request
+from flask.logging import default_handler
 from pythonjsonlogger.json import JsonFormatter
 
 REQUEST_ID_HEADER = "X-Request-ID"
@@ -146,17 +147,38 @@ def configure(log_format: str, level: str = "INFO", stream: IO[str] | None = Non
             root.removeHandler(handler)
     root.addHandler(make_handler(log_format, stream))
     root.setLevel(level.upper())
+    # Flask gives the app's logger ("lms") a plain stderr handler of its own when it is first
+    # used: lines would be written twice, once without the JSON and the request id.
+    logging.getLogger("lms").removeHandler(default_handler)
     logging.getLogger("lms").setLevel(level.upper())
     # Werkzeug's development access line prints the raw path and query string; ours replaces it.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    logging.getLogger("weasyprint").setLevel(logging.WARNING)  # a line per CSS step otherwise
+
+
+def _job_started(task: Any) -> None:
+    from lms.extensions import queue
+
+    if not queue.immediate:  # immediate (tests): the job runs inside the request, keep its id
+        request_id_var.set(f"job-{task.id}")
+
+
+def _job_finished(task: Any, task_value: Any, exc: BaseException | None) -> None:
+    from lms.extensions import queue
+
+    if not queue.immediate:
+        request_id_var.set(None)
 
 
 def init_app(app: Flask) -> None:
-    """Give each request an id (header in, header out) and log one access line for it."""
+    """Log as LOG_FORMAT says; give each request an id (header in and out) and an access line."""
     if app.config["LOG_FORMAT"] and not app.testing:
         configure(app.config["LOG_FORMAT"], app.config["LOG_LEVEL"])
-    # Flask's own logger keeps its default handler only where no root handler exists.
-    app.logger.propagate = True
+    from lms.extensions import queue
+
+    # A job's lines carry "job-<task id>", so one run of a job can be followed in the log.
+    queue.pre_execute(name="lms_log_job_id")(_job_started)  # by name: registered once
+    queue.post_execute(name="lms_log_job_id")(_job_finished)
 
     @app.before_request
     def _start() -> None:
