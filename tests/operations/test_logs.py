@@ -153,3 +153,22 @@ def test_a_full_learner_path_logs_no_email_name_or_token(client, mailbox, publis
     for text in [*log_lines.raw.messages, *map(json.dumps, lines)]:
         for secret in forbidden:
             assert secret.lower() not in text.lower(), (secret, text[:300])
+
+
+@pytest.mark.parametrize("log_format", ["json", "text"])
+def test_both_formats_redact_the_message_and_the_traceback(log_format):
+    stream = io.StringIO()
+    logger = logging.getLogger("lms.test.formats")
+    handler = logs.make_handler(log_format, stream)
+    logger.addHandler(handler)
+    try:
+        try:
+            raise ValueError("no account for pat@example.org")
+        except ValueError:
+            logger.exception("lookup failed for %s", "pat@example.org")
+    finally:
+        logger.removeHandler(handler)
+    output = stream.getvalue()
+    assert "lookup failed for [email]" in output
+    assert "ValueError: no account for [email]" in output.replace("\\n", "\n")
+    assert "pat@example.org" not in output
