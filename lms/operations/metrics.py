@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from flask import Flask, Response, abort, current_app, g, request
-from huey.signals import SIGNAL_COMPLETE, SIGNAL_ERROR
+from huey.signals import SIGNAL_COMPLETE
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     REGISTRY,
@@ -145,9 +145,12 @@ def _job_done(signal: str, task: Any) -> None:
     JOBS_RUN.labels(task.name).inc()
 
 
-@queue.signal(SIGNAL_ERROR)
-def _job_failed(signal: str, task: Any, exc: BaseException | None = None) -> None:
-    JOB_FAILURES.labels(task.name).inc()
+# After every run, retried or not (Huey's error signal misses runs that ask for a retry, such
+# as an email whose mail server is down).
+@queue.post_execute(name="lms_metrics_job_failures")
+def _job_ran(task: Any, task_value: Any, exc: BaseException | None) -> None:
+    if exc is not None:
+        JOB_FAILURES.labels(task.name).inc()
 
 
 def init_app(app: Flask) -> None:

@@ -99,3 +99,27 @@ def test_emails_and_certificates_are_counted(client, physician, mailbox):  # noq
     assert sent >= 1
     assert sample(text, "lms_emails_sent_total") >= sample(before, "lms_emails_sent_total") + sent
     assert sample(text, "lms_jobs_completed_total", job="send_email_job") >= sent
+
+
+def test_a_mail_server_outage_counts_failed_emails_and_failed_jobs(app, client):
+    from tests.conftest import free_port
+
+    app.config["MAIL_PORT"] = free_port()  # nothing listens: every send fails, to be retried
+    before = scrape(client)
+    client.post("/reset", data={"email": "nobody.here@example.org"})
+    client.post(
+        "/signup",
+        data={
+            "email": "new.person@example.org",
+            "full_name": "New Person",
+            "profession": "physician",
+            "password": "a long enough phrase",
+        },
+    )
+    text = scrape(client)
+    assert sample(text, "lms_emails_failed_total", reason="retry") == 1 + sample(
+        before, "lms_emails_failed_total", reason="retry"
+    )
+    assert sample(text, "lms_job_failures_total", job="send_email_job") == 1 + sample(
+        before, "lms_job_failures_total", job="send_email_job"
+    )
