@@ -15,6 +15,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     config.load(app, test_config)
 
+    from lms.operations import logs
+
+    logs.init_app(app)  # first, so start-up warnings are logged as JSON lines too
+
     from lms import (
         api,
         database,
@@ -25,6 +29,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         input_guard,
         links,
         mail,
+        operations,
         security,
     )
 
@@ -37,6 +42,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     mail.init_app(app)
     errors.init_app(app)
     input_guard.init_app(app)  # before the blueprints: it bounds their `<int:...>` ids
+    # Metrics, slow queries; refuses to serve a database whose migrations are behind.
+    operations.init_app(app)
 
     # Blueprints and their CLI groups are registered here and only here, so that importing a
     # domain's services never pulls in the web layer of another domain.
@@ -47,10 +54,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from lms.api.views import bp as api_bp
     from lms.authoring.views import bp as authoring_bp
     from lms.certificates import cli as _certificates_cli  # noqa: F401  (`flask certificates`)
+    from lms.certificates import jobs as _certificates_jobs  # noqa: F401  (warn-closing, daily)
     from lms.certificates import receivers as _certificate_receivers  # noqa: F401
     from lms.certificates.views import bp as certificates_bp
     from lms.chapters.views import bp as chapters_bp
     from lms.cme import cli as _cme_cli  # noqa: F401  (`flask cme`)
+    from lms.cme import jobs as _cme_jobs  # noqa: F401  (reporting deadlines, daily)
     from lms.cme.views import bp as cme_bp
     from lms.courses import cli as _courses_cli  # noqa: F401  (`flask courses`)
     from lms.courses.views import bp as courses_bp
@@ -62,7 +71,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from lms.newsletter import cli as _newsletter_cli  # noqa: F401  (`flask newsletter`)
     from lms.newsletter import jobs as _newsletter_jobs  # noqa: F401  (periodic sends)
     from lms.newsletter.views import bp as newsletter_bp
+    from lms.operations import schedule as _schedule  # noqa: F401  (prunes its own records)
+    from lms.operations.views import bp as operations_bp
     from lms.organizations import cli as _organizations_cli  # `flask reminders`, `organizations`
+    from lms.organizations import jobs as _organizations_jobs  # noqa: F401  (reminders, daily)
     from lms.organizations.views import bp as organizations_bp
     from lms.progress.views import bp as progress_bp
     from lms.quizzes.views import bp as quizzes_bp
@@ -70,6 +82,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from lms.resources.views import bp as resources_bp
     from lms.sso.views import bp as sso_bp
     from lms.webinars import cli as _webinars_cli  # noqa: F401  (`flask webinars`)
+    from lms.webinars import jobs as _webinars_jobs  # noqa: F401  (reminders, every 5 minutes)
     from lms.webinars import newsletter as _webinars_news  # noqa: F401  (newsletter source)
     from lms.webinars.attendance_views import bp as webinar_attendance_bp
     from lms.webinars.views import bp as webinars_bp
@@ -93,6 +106,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(resources_bp)
     app.register_blueprint(newsletter_bp)
     app.register_blueprint(sso_bp)
+    app.register_blueprint(operations_bp)
     app.register_blueprint(api_tokens_bp)
     extensions.rest_api.register_blueprint(api_bp)  # /api/v1, in the OpenAPI document
     api.init_app(app)

@@ -108,6 +108,17 @@ class Defaults:
     QUEUE_URL = ""
     QUEUE_IMMEDIATE = False
 
+    # Operations (docs/operations.md). Logs: "json" (one object a line) or "text"; empty picks
+    # json in production, text elsewhere.
+    LOG_FORMAT = ""
+    LOG_LEVEL = "INFO"
+    # Statements slower than this are logged (without their parameters); 0 turns it off.
+    SLOW_QUERY_MS = 500
+    # Bearer token Prometheus sends to /metrics; empty: /metrics answers 404 to everyone.
+    METRICS_TOKEN = ""
+    # Refuse to serve in production when the database's migrations are behind the code.
+    CHECK_MIGRATIONS = True
+
     # The newsletter (docs/newsletter.md). Copies sent per minute, spaced evenly: keep it under
     # what the mail server or provider allows.
     NEWSLETTER_SEND_PER_MINUTE = 600
@@ -150,6 +161,8 @@ def load(app: Flask, test_config: dict[str, Any] | None = None) -> None:
     app.config["WEBINARS_DIR"] = str(Path(app.config["WEBINARS_DIR"]).resolve())
     app.config["RESOURCES_DIR"] = str(Path(app.config["RESOURCES_DIR"]).resolve())
     _set_trusted_hosts(app)
+    if not app.config["LOG_FORMAT"]:
+        app.config["LOG_FORMAT"] = "json" if env == "production" else "text"
 
 
 def _require_production_settings(app: Flask) -> None:

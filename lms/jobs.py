@@ -91,8 +91,13 @@ cli = AppGroup("jobs", help="Run and inspect background jobs.")
     help="Longest pause, in seconds, between looks at an idle queue.",
 )
 def worker_command(workers: int, max_delay: float) -> None:
-    """Run queued jobs (emails) until stopped with Ctrl+C or SIGTERM."""
+    """Run queued and scheduled jobs (emails, reminders) until stopped with Ctrl+C or SIGTERM."""
     from lms.extensions import queue
+    from lms.operations.readiness import refuse_if_behind
+
+    app = queue._app()
+    if app.config["ENV_NAME"] == "production" and app.config["CHECK_MIGRATIONS"]:
+        refuse_if_behind(app)  # a worker is a server too: it must not write to an old schema
 
     consumer = queue.create_consumer(
         workers=workers, worker_type="thread", periodic=True, max_delay=max_delay

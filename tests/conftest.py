@@ -6,6 +6,7 @@ emptied after each test. Set LMS_TEST_DATABASE_URL to run everything against Pos
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import secrets
@@ -43,6 +44,22 @@ settings.load_profile("lms")
 TEST_PASSWORD = "correct horse battery"
 CHEAP_HASH = "pbkdf2:sha256:1000"  # the real default (scrypt) costs ~70 ms per login
 ROOT = Path(__file__).resolve().parent.parent
+
+
+# --- logging --------------------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _production_logging_stays_in_its_test() -> Iterator[None]:
+    """Undo what a production app's start-up does to the process's logging (lms.operations)."""
+    root, app_logger = logging.getLogger(), logging.getLogger("lms")
+    levels = root.level, app_logger.level
+    yield
+    for handler in list(root.handlers):
+        if handler.get_name() == "lms":
+            root.removeHandler(handler)
+    root.setLevel(levels[0])
+    app_logger.setLevel(levels[1])
 
 
 # --- database -------------------------------------------------------------------------------

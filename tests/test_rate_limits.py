@@ -39,7 +39,10 @@ def production_app(monkeypatch, tmp_path, **env: str):
         monkeypatch.delenv(name, raising=False)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-    return create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db"})
+    # An empty database: no migration check (tests/operations/test_readiness.py covers it).
+    return create_app(
+        {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db", "CHECK_MIGRATIONS": False}
+    )
 
 
 @pytest.mark.parametrize(

@@ -11,6 +11,7 @@ from lms.security import CONTENT_SECURITY_POLICY
 # account; "author" and "admin" need that role; "manager" pages answer 404 to anyone who does
 # not manage the organization (admins manage all), so that others' names stay hidden;
 # "chapter" pages answer 404 to anyone who does not administer the chapter (admins: all).
+# "token" routes answer 404 to every session: only a configured bearer token opens them.
 # Ids that name nothing (999999, AAAA-...) check the gate, not the page: past the gate they 404.
 # test_every_route_is_in_the_matrix fails when a route is added without a line here.
 SLUG = "tic-pediatric-essentials"
@@ -21,6 +22,9 @@ ROUTES = [
     ("GET", "/support", "anyone"),
     ("GET", "/privacy", "anyone"),
     ("GET", "/healthz", "anyone"),
+    ("GET", "/readyz", "anyone"),
+    # Prometheus' bearer token, not a session: 404 to every signed-in role, admins included.
+    ("GET", "/metrics", "token"),
     ("GET", "/login", "anyone"),
     ("POST", "/login", "anyone"),
     ("POST", "/logout", "anyone"),
@@ -211,6 +215,7 @@ NEEDS_RANK = {
     "chapter": 2,
     "admin": 2,
     "api": 3,  # no role is enough: only a bearer token (tests/test_api.py)
+    "token": 3,  # /metrics: only LMS_METRICS_TOKEN, 404 for everyone else
 }
 
 
@@ -259,6 +264,8 @@ def test_route_by_role_matrix(client, auth, make_user, who, method, path, needs)
         assert response.status_code == 401
         assert response.content_type == "application/problem+json"
         assert "Set-Cookie" not in response.headers
+    elif needs == "token":
+        assert response.status_code == 404
     elif RANK[who] >= NEEDS_RANK[needs]:
         assert response.status_code != 403
         assert not location.startswith("/login"), location

@@ -23,6 +23,7 @@ from sqlalchemy import or_, select, update
 from lms.database import utcnow, writing
 from lms.extensions import db
 from lms.mail.models import OutboxEmail
+from lms.operations.metrics import EMAILS_FAILED, EMAILS_SENT
 
 LEASE = timedelta(minutes=5)  # longer than the SMTP timeout below, with room to spare
 SMTP_TIMEOUT = 30
@@ -188,15 +189,18 @@ def send_outbox_email(email_id: int, config: Mapping[str, Any]) -> bool:
         deliver(message, config)
     except smtplib.SMTPRecipientsRefused as error:
         _finish(email_id, failed_at=utcnow(), last_error=str(error)[:500], body="", attachment=None)
+        EMAILS_FAILED.labels("refused").inc()
         return False
     except (OSError, smtplib.SMTPException) as error:
         retry_at = utcnow() + retry_delay(email.attempts, float(config["MAIL_RETRY_SECONDS"]))
         reason = f"{type(error).__name__}: {error}"[:500]
         _finish(email_id, next_attempt_at=retry_at, last_error=reason)
+        EMAILS_FAILED.labels("retry").inc()
         raise SendFailed(reason, retry_at) from error
     # The body goes once it is sent: it may hold a one-time link (reset, confirmation) that the
     # database otherwise keeps only hashed; an attachment may hold a private join link.
     _finish(email_id, sent_at=utcnow(), last_error=None, body="", attachment=None)
+    EMAILS_SENT.inc()
     return True
 
 

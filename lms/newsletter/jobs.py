@@ -5,11 +5,11 @@ from __future__ import annotations
 import logging
 
 from flask import current_app
-from huey import crontab
 
 from lms.database import utcnow
 from lms.extensions import queue
 from lms.newsletter import services
+from lms.operations.schedule import HOURLY, crontab, scheduled
 
 logger = logging.getLogger(__name__)
 
@@ -35,19 +35,18 @@ def send_issue_job(issue_id: int) -> None:
         send_issue_job.schedule((issue_id,), delay=delay)
 
 
+# Not once per period: two workers resuming the same issue is harmless (the second finds it
+# busy), and a run that queued nothing must not stop another worker from trying.
 @queue.periodic_task(crontab(minute="*/5"))
 def resume_sending_job() -> None:
     """Pick up issues whose send stopped (a worker restart), every five minutes."""
     with queue.app_context():
-        for issue_id in services.issues_being_sent(utcnow()):
-            send_issue_job(issue_id)
+        issue_ids = services.issues_being_sent(utcnow())
+    for issue_id in issue_ids:
+        send_issue_job(issue_id)
 
 
-@queue.periodic_task(crontab(minute="15"))
+@scheduled("newsletter.course_notices", crontab(minute="15"), HOURLY)
 def course_notices_job() -> None:
     """Send the course notices learners asked for, hourly."""
-    with queue.app_context(), queue.link_context():
-        from lms.extensions import db
-
-        services.send_course_notices(utcnow())
-        db.session.commit()
+    services.send_course_notices(utcnow())

@@ -1,0 +1,22 @@
+"""The daily assignment reminders, run by the job worker once a day across all workers."""
+
+from __future__ import annotations
+
+from lms import dates
+from lms.operations.schedule import DAILY, crontab, scheduled
+from lms.organizations import services
+from lms.organizations.emails import send_reminder
+
+REMIND_WITHIN_DAYS = 7
+REMIND_EVERY_DAYS = 7
+
+
+@scheduled("reminders.send", crontab(hour="13", minute="0"), DAILY)
+def send_reminders_job() -> None:
+    """Queue reminders for assignments due within a week or overdue, once per period each."""
+    services.send_reminders(
+        today=dates.today(),
+        within_days=REMIND_WITHIN_DAYS,
+        period_days=REMIND_EVERY_DAYS,
+        send=send_reminder,
+    )
