@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from email.header import decode_header, make_header
 
 import pytest
@@ -514,3 +514,45 @@ def test_a_course_finished_before_its_due_date_is_not_called_past_due(client, au
     page = client.get("/").data.decode()
     assert f"Completed on {long_date(TODAY)}, before the due date" in page
     assert "Was due" not in page and "Overdue" not in page
+
+
+def assign_on(clinic, day: date) -> None:
+    services.assign_course(
+        course(), due_date=day + timedelta(days=2), actor=clinic["admin"],
+        organization=clinic["organization"], today=day,
+    )  # fmt: skip
+    db.session.commit()
+
+
+@pytest.mark.parametrize("offset", range(7))
+def test_the_daily_run_does_not_remind_again_people_a_manager_reminded_this_week(
+    client, auth, runner, clinic, clock, mailbox, offset
+):
+    # The manager's "remind now" counts days, the daily run counts weeks from a fixed day:
+    # on every day of the week, whoever reminds second sees the first one's reminders.
+    day = date(2026, 11, 23) + timedelta(days=offset)
+    clock.set(datetime(day.year, day.month, day.day, 15, tzinfo=UTC))
+    assign_on(clinic, day)
+    auth.login_as(clinic["manager"])
+    page = f"/organizations/{clinic['organization'].id}/reminders"
+    assert b"4 reminders will be emailed shortly." in client.post(page, follow_redirects=True).data
+    result = runner.invoke(args=["reminders", "send"])
+    assert "0 reminder(s) queued" in result.output, result.output
+
+    # The next day the manager may remind again; the weekly run still stays quiet.
+    clock.set(datetime(day.year, day.month, day.day, 15, tzinfo=UTC) + timedelta(days=1))
+    assert b"4 reminders will be emailed shortly." in client.post(page, follow_redirects=True).data
+    assert "0 reminder(s) queued" in runner.invoke(args=["reminders", "send"]).output
+
+
+def test_a_manager_reminding_after_the_daily_run_sends_nothing_new_that_day(
+    client, auth, runner, clinic, clock
+):
+    day = date(2026, 11, 25)  # not the first day of the daily run's week
+    clock.set(datetime(day.year, day.month, day.day, 9, tzinfo=UTC))
+    assign_on(clinic, day)
+    assert "4 reminder(s) queued" in runner.invoke(args=["reminders", "send"]).output
+    auth.login_as(clinic["manager"])
+    page = f"/organizations/{clinic['organization'].id}/reminders"
+    flashed = client.post(page, follow_redirects=True).data.decode()
+    assert "0 reminders will be emailed shortly. 4 people were already reminded today." in flashed

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, time
 
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
@@ -432,6 +432,24 @@ def due_reminders(
     return reminders
 
 
+def _reminded_since(
+    reminders: list[Reminder], since: datetime, period: date
+) -> set[tuple[int, int]]:
+    """Return the (assignment, person) pairs reminded since `since` or for a later period."""
+    if not reminders:
+        return set()
+    assignment_ids = {reminder.assignment.id for reminder in reminders}
+    rows = db.session.execute(
+        select(ReminderLog.assignment_id, ReminderLog.user_id).where(
+            ReminderLog.assignment_id.in_(assignment_ids),
+            # A "due again" reminder's period is its cycle's lapse day, not a run's period.
+            ReminderLog.kind != "due-again",
+            or_(ReminderLog.sent_at >= since, ReminderLog.period_start >= period),
+        )
+    )
+    return {(assignment_id, user_id) for assignment_id, user_id in rows}
+
+
 def send_reminders(
     *,
     today: date,
@@ -448,7 +466,15 @@ def send_reminders(
     """
     start = period_start(today, period_days)
     sent = skipped = 0
-    for reminder in due_reminders(today=today, within_days=within_days, organization=organization):
+    reminders = due_reminders(today=today, within_days=within_days, organization=organization)
+    # A manager's "remind now" (a one-day period) and the daily run (a seven-day one) count
+    # their periods from different days: whoever reminds second must see the first's reminder,
+    # or the weekly run would email again the people a manager reminded that same week.
+    already = _reminded_since(reminders, datetime.combine(start, time.min, tzinfo=UTC), start)
+    for reminder in reminders:
+        if reminder.period is None and (reminder.assignment.id, reminder.user.id) in already:
+            skipped += 1
+            continue
         log = ReminderLog(
             assignment_id=reminder.assignment.id,
             user_id=reminder.user.id,
