@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "0030_ops"
-down_revision = "0023_chapter_providers"
+down_revision = "0024_api_tokens"
 branch_labels = None
 depends_on = None
 
