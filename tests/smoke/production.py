@@ -562,6 +562,8 @@ def main(argv: list[str] | None = None) -> int:
         "--redis-db", type=int, default=9, help="Redis database number to use (it is emptied)."
     )
     args = parser.parse_args(argv)
+    # A CI timeout's SIGTERM unwinds like a failure: processes stopped, database dropped.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit("FAILED: stopped by SIGTERM"))
     missing = unreachable_services(f"redis://127.0.0.1:6379/{args.redis_db}")
     if missing:
         print("SKIPPED: the production smoke test needs " + "; ".join(missing))
