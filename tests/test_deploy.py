@@ -11,8 +11,11 @@ import ast
 import configparser
 import re
 import shlex
+import shutil
+import subprocess
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from flask import Flask
 from gunicorn.config import KNOWN_SETTINGS
@@ -22,6 +25,7 @@ from lms import create_app
 from lms.config import Defaults
 from lms.courses.views import IMMUTABLE
 from lms.jobs import cli as jobs_cli
+from tests.smoke.production import make_certificate
 
 ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = ROOT / "deploy"
@@ -166,3 +170,27 @@ def test_systemd_units_start_what_exists():
 def test_the_worker_stops_gracefully():
     # Huey finishes running jobs on SIGINT, and abandons them on SIGTERM.
     assert unit("lms-worker.service")["Service"]["KillSignal"] == "SIGINT"
+
+
+def test_nginx_accepts_the_configuration(tmp_path):
+    nginx = shutil.which("nginx") or (
+        "/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None
+    )
+    if nginx is None:
+        pytest.skip("nginx is not installed (.ci/run installs it)")
+    cert, key = make_certificate(tmp_path)
+    (tmp_path / "cache").mkdir()
+    conf = (
+        NGINX.replace("/etc/letsencrypt/live/learn.example.org/fullchain.pem", str(cert))
+        .replace("/etc/letsencrypt/live/learn.example.org/privkey.pem", str(key))
+        .replace("/var/cache/nginx/lms-media", str(tmp_path / "cache"))
+    )
+    (tmp_path / "lms.conf").write_text(conf)
+    (tmp_path / "nginx.conf").write_text(
+        f"pid {tmp_path}/nginx.pid;\nerror_log {tmp_path}/error.log;\nevents {{}}\n"
+        f"http {{\n include /etc/nginx/mime.types;\n include {tmp_path}/lms.conf;\n}}\n"
+    )
+    result = subprocess.run(  # noqa: S603 (nginx's own syntax check)
+        [nginx, "-t", "-q", "-c", str(tmp_path / "nginx.conf")], capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
