@@ -82,6 +82,42 @@ def make_learners(env: dict[str, str], count: int) -> list[str]:
     return emails
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """Return the CPU time (user + system) the processes `pids` have used, reaped children too."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        total += sum(int(value) for value in fields[11:15])  # utime stime cutime cstime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def group_pids(pgid: int) -> list[int]:
+    """Return the processes of one process group (gunicorn's master and its workers)."""
+    pids = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[2]) == pgid:
+                pids.append(int(stat.parent.name))
+        except (FileNotFoundError, ProcessLookupError, ValueError):
+            continue
+    return pids
+
+
+def database_pids(database_url: str) -> list[int]:
+    """Return the PostgreSQL server processes serving connections to this run's database."""
+    import psycopg
+
+    with psycopg.connect(database_url) as connection:
+        rows = connection.execute(
+            "SELECT pid FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        ).fetchall()
+    return [pid for (pid,) in rows]
+
+
 def read_stats(path: Path, seconds: float) -> list[dict[str, Any]]:
     """Return Locust's per-step figures from its `_stats.csv` file."""
     rows = []
@@ -149,6 +185,8 @@ def run_once(args: argparse.Namespace, processes_count: int, work: Path) -> list
         processes.start("worker", str(BIN / "flask"), "jobs", "worker", "--workers", "2")
         wait_until_serving(origin, str(cert), processes)
         prefix = work / f"p{processes_count}"
+        app_pids = group_pids(processes.running["app"].pid)
+        app_before = cpu_seconds(app_pids)
         locust = subprocess.run(  # noqa: S603 (our own executable, fixed arguments)
             [
                 args.locust, "-f", str(LOCUSTFILE), "--headless", "--only-summary",
@@ -164,7 +202,16 @@ def run_once(args: argparse.Namespace, processes_count: int, work: Path) -> list
             processes.print_logs()
             sys.exit(f"locust failed:\n{locust.stdout}\n{locust.stderr}")
         processes.check_alive()
-        return read_stats(Path(f"{prefix}_stats.csv"), args.duration)
+        # CPU used, not wall time, is what holds on a busy machine: it says how many requests
+        # a core can serve, and how much of the work falls on the database.
+        app_cpu = cpu_seconds(group_pids(processes.running["app"].pid)) - app_before
+        database_cpu = cpu_seconds(database_pids(database_url))
+        rows = read_stats(Path(f"{prefix}_stats.csv"), args.duration)
+        total = next(row for row in rows if row["step"] == "all steps")
+        total["app_cpu_ms"] = 1000 * app_cpu / max(total["requests"], 1)
+        total["database_cpu_ms"] = 1000 * database_cpu / max(total["requests"], 1)
+        total["paths"] = sum(row["requests"] for row in rows if row["step"] == "claim credit")
+        return rows
 
 
 def markdown(results: dict[int, list[dict[str, Any]]]) -> str:
@@ -180,6 +227,19 @@ def markdown(results: dict[int, list[dict[str, Any]]]) -> str:
                 f"| {count} | {step} | {row['requests']} | {row['per_second']:.1f} | "
                 f"{row['p50']} | {row['p99']} | {row['failures']} |"
             )
+    lines += [
+        "",
+        "| processes | requests per second | p50 ms | p99 ms | failures | credit claimed "
+        "| app CPU ms per request | database CPU ms per request |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for count, rows in results.items():
+        total = next(row for row in rows if row["step"] == "all steps")
+        lines.append(
+            f"| {count} | {total['per_second']:.1f} | {total['p50']} | {total['p99']} | "
+            f"{total['failures']} | {total['paths']} | {total['app_cpu_ms']:.0f} | "
+            f"{total['database_cpu_ms']:.0f} |"
+        )
     return "\n".join(lines)
 
 
