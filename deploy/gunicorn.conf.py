@@ -27,12 +27,12 @@ keepalive = 5  # behind nginx, which reuses upstream connections (keepalive in i
 max_requests = 2000
 max_requests_jitter = 200
 
-# Logs to stdout/stderr: systemd's journal keeps them (journalctl -u lms-app@8000).
-accesslog = "-"
+# Errors to stderr: systemd's journal keeps them (journalctl -u lms-app). No access log here:
+# nginx keeps one with one-time tokens taken out of the paths (deploy/nginx/lms.conf), and
+# gunicorn's would print them (/confirm/<token>).
+accesslog = None
 errorlog = "-"
-# The client address as nginx forwarded it; no query strings (they may carry tokens).
-access_log_format = '%({x-forwarded-for}i)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms'
 
 # gunicorn 27's control socket has one default path per user: several instances on one host
-# (lms-app@8000, lms-app@8001) would fight over it. Reload with `systemctl reload` (HUP) instead.
+# (two sites, or a test starting two) would fight over it. Reload with `systemctl reload` (HUP).
 control_socket_disable = True

@@ -194,3 +194,22 @@ def test_nginx_accepts_the_configuration(tmp_path):
         [nginx, "-t", "-q", "-c", str(tmp_path / "nginx.conf")], capture_output=True, text=True
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_the_access_log_shows_no_one_time_token(tmp_path):
+    app = bare_app(tmp_path)
+    (pattern, replacement) = re.search(r'"(~\^[^"]+)" "([^"]+)";', NGINX).groups()  # type: ignore[union-attr]
+    # nginx's PCRE `(?<name>` is Python's `(?P<name>`; `${name}` is `\g<name>`.
+    redact = re.compile(pattern[1:].replace("(?<", "(?P<"))
+    python_replacement = re.sub(r"\$\{(\w+)\}", r"\\g<\1>", replacement)
+    secret = "Zm9yZ2VkLXRva2Vu"
+    token_rules = [r.rule for r in app.url_map.iter_rules() if "token" in r.arguments]
+    assert len(token_rules) >= 5
+    for rule in token_rules:
+        path = re.sub(r"<[^>]+>", secret, rule)
+        logged = redact.sub(python_replacement, path)
+        assert secret not in logged, f"nginx would log the token of {rule}"
+    assert redact.sub(python_replacement, "/courses/x/learn/y") == "/courses/x/learn/y"
+    # Both servers log through it, and it reads $uri, which has no query string.
+    assert directives("access_log") == ["/var/log/nginx/lms.access.log lms_private"] * 2
+    assert "map $uri $lms_logged_path" in NGINX
