@@ -102,6 +102,7 @@ def fresh_database() -> Iterator[str]:
     finally:
         with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
             admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        step(f"dropped the database {name}")
 
 
 @contextmanager
@@ -234,8 +235,14 @@ class Processes:
 
     def stop_all(self) -> None:
         """Stop every process still running: SIGTERM, then SIGKILL after 15 s."""
+        for process in self.running.values():
+            try:
+                os.killpg(process.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
         for name in list(self.running):
             self.kill(name, signal.SIGTERM)
+        step("stopped the app and worker processes")
 
     def print_logs(self, lines: int = 40) -> None:
         """Print the end of each process's log (after a failure)."""
@@ -394,7 +401,11 @@ def learner_path(
     confirm_path = link_in(confirmation)
     learner.get(confirm_path)
     learner.post(confirm_path, {})
-    learner.get("/")  # the signed-in session's CSRF token
+    home = learner.get("/")  # the signed-in session's CSRF token
+    # The production settings are in force: HSTS, and cookies only ever sent over HTTPS.
+    check("max-age" in home.headers.get("Strict-Transport-Security", ""), "no HSTS header")
+    cookies = list(learner.session.cookies)
+    check(cookies and all(cookie.secure for cookie in cookies), "a cookie is not Secure")
     step("confirmed the email address by the emailed link; signed in")
 
     plan = plan_for()
