@@ -308,7 +308,8 @@ class Learner:
             response.status_code == expect,
             f"GET {origin}{path} answered {response.status_code}, not {expect}",
         )
-        match = CSRF.search(response.text) if "html" in response.headers["Content-Type"] else None
+        html = "html" in response.headers.get("Content-Type", "")
+        match = CSRF.search(response.text) if html else None
         if match:
             self.token = match.group(1) or match.group(2)
         return response
