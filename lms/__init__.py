@@ -15,7 +15,19 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     config.load(app, test_config)
 
-    from lms import database, dates, errors, extensions, i18n, input_guard, links, mail, security
+    from lms import (
+        database,
+        dates,
+        errors,
+        extensions,
+        i18n,
+        input_guard,
+        links,
+        mail,
+        security,
+        webhooks,
+        xapi,
+    )
 
     extensions.init_app(app)
     database.init_app(app)
@@ -25,6 +37,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     i18n.init_app(app)
     mail.init_app(app)
     errors.init_app(app)
+    webhooks.init_app(app)  # deliveries and xAPI statements leave through outboxes, like mail
+    xapi.init_app(app)
     input_guard.init_app(app)  # before the blueprints: it bounds their `<int:...>` ids
 
     # Blueprints and their CLI groups are registered here and only here, so that importing a
@@ -56,10 +70,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from lms.resources import newsletter as _resources_news  # noqa: F401  (newsletter source)
     from lms.resources.views import bp as resources_bp
     from lms.sso.views import bp as sso_bp
+    from lms.webhooks import cli as _webhooks_cli  # noqa: F401  (`flask webhooks`)
+    from lms.webhooks import receivers as _webhook_receivers  # noqa: F401  (events -> outbox)
+    from lms.webhooks.views import bp as webhooks_bp
     from lms.webinars import cli as _webinars_cli  # noqa: F401  (`flask webinars`)
     from lms.webinars import newsletter as _webinars_news  # noqa: F401  (newsletter source)
     from lms.webinars.attendance_views import bp as webinar_attendance_bp
     from lms.webinars.views import bp as webinars_bp
+    from lms.xapi import receivers as _xapi_receivers  # noqa: F401  (learning -> statements)
 
     app.register_blueprint(main_bp)
     app.register_blueprint(accounts_bp)
@@ -80,6 +98,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(resources_bp)
     app.register_blueprint(newsletter_bp)
     app.register_blueprint(sso_bp)
+    app.register_blueprint(webhooks_bp)
 
     # `flask db verify`: the records' invariants, next to Flask-Migrate's own `db` commands.
     from flask_migrate.cli import db as db_cli
