@@ -134,6 +134,7 @@ def replay(endpoint_id: int, delivery_id: int) -> Response:
         abort(404)
     services.replay(delivery, actor=current_user._get_current_object())
     db.session.commit()
-    deliver_job(delivery.id)
+    # By id from the URL: reading the committed row would open a transaction the job waits on.
+    deliver_job(delivery_id)
     flash(_("The delivery is queued to be sent again."), "success")
     return redirect(url_for("webhooks.detail", endpoint_id=endpoint_id))
