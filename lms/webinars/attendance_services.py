@@ -132,7 +132,8 @@ def _record(
             if existing is None:  # pragma: no cover - the conflicting row was rolled back
                 raise
         else:
-            attendance_recorded.send(webinar, user=user)
+            if minutes > 0:  # a record of 0 minutes says they did not attend
+                attendance_recorded.send(webinar, user=user, minutes=minutes)
             return record, True
     if existing.minutes == minutes and existing.note == note and existing.import_digest == digest:
         return existing, False
@@ -142,6 +143,8 @@ def _record(
     existing.recorded_by_id = actor.id if actor else None
     existing.recorded_at = now
     db.session.flush()
+    if minutes > 0:
+        attendance_recorded.send(webinar, user=user, minutes=minutes)
     return existing, True
 
 

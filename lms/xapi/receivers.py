@@ -35,8 +35,8 @@ def _completion(completion: Completion, **_: object) -> None:
 
 
 @attendance_recorded.connect
-def _attendance(webinar: Webinar, *, user: User, **_: object) -> None:
-    services.record_attendance(webinar, user, utcnow())
+def _attendance(webinar: Webinar, *, user: User, minutes: int, **_: object) -> None:
+    services.record_attendance(webinar, user, minutes, utcnow())
 
 
 @certificate_issued.connect

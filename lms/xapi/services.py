@@ -189,8 +189,8 @@ def record_completion(completion: Completion) -> None:
     )
 
 
-def record_attendance(webinar: Webinar, user: User, at: datetime) -> None:
-    """Record that a registrant attended a live webinar (once, whatever the evidence)."""
+def record_attendance(webinar: Webinar, user: User, minutes: int, at: datetime) -> None:
+    """Record that a registrant attended a live webinar (once: the first evidence of it)."""
     where = site()
     record(
         f"attended:webinar:{webinar.id}:user:{user.id}",
@@ -202,6 +202,7 @@ def record_attendance(webinar: Webinar, user: User, at: datetime) -> None:
                 st.webinar_iri(where, webinar.slug), "meeting", webinar.title, webinar.language
             ),
             at,
+            result={"duration": f"PT{minutes}M"},
             context=st.context(where, language=webinar.language),
         ),
     )
