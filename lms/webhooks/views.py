@@ -27,31 +27,40 @@ def index() -> str | tuple[str, int]:
     """List webhook endpoints and register one; the new secret is shown once, here."""
     form = EndpointForm()
     status = 200
-    if form.validate_on_submit():
-        try:
-            url = services.check_url(
-                form.url.data, allow_loopback_http=current_app.config["WEBHOOKS_ALLOW_LOOPBACK"]
-            )
-            events = services.check_events(form.events.data)
-            endpoint, secret = services.create_endpoint(
-                url, form.description.data or "", events, actor=current_user._get_current_object()
-            )
-        except services.WebhookError as error:
-            db.session.rollback()
-            form.url.errors.append(str(error))
-        except SecretStoreError:
-            db.session.rollback()
-            flash(
-                _(
-                    "Signing secrets cannot be stored: the encryption key is missing or wrong. "
-                    "Set SSO_ENCRYPTION_KEYS (see the operations guide)."
-                ),
-                "error",
-            )
-        else:
-            db.session.commit()
-            return render_template("webhooks/created.html", endpoint=endpoint, secret=secret)
     if form.is_submitted():
+        valid = form.validate()
+        url = None
+        if not form.url.errors:  # every problem at once: the address and the events
+            try:
+                url = services.check_url(
+                    form.url.data,
+                    allow_loopback_http=current_app.config["WEBHOOKS_ALLOW_LOOPBACK"],
+                )
+            except services.WebhookError as error:
+                form.url.errors.append(str(error))
+        if valid and url is not None:
+            try:
+                endpoint, secret = services.create_endpoint(
+                    url,
+                    form.description.data or "",
+                    services.check_events(form.events.data),
+                    actor=current_user._get_current_object(),
+                )
+            except services.WebhookError as error:
+                db.session.rollback()
+                form.events.errors.append(str(error))
+            except SecretStoreError:
+                db.session.rollback()
+                flash(
+                    _(
+                        "Signing secrets cannot be stored: the encryption key is missing or "
+                        "wrong. Set SSO_ENCRYPTION_KEYS (see the operations guide)."
+                    ),
+                    "error",
+                )
+            else:
+                db.session.commit()
+                return render_template("webhooks/created.html", endpoint=endpoint, secret=secret)
         status = 400  # the form is shown again with what to fix
     endpoints = db.session.scalars(select(WebhookEndpoint).order_by(WebhookEndpoint.id)).all()
     return render_template(
