@@ -325,3 +325,27 @@ def test_loopback_http_needs_the_test_setting(app, client, auth, admin, receiver
     auth.login_as(admin)
     response = client.post("/admin/webhooks", data={"url": receiver.url, "events": ALL_EVENTS})
     assert response.status_code == 400 and "https://" in unescape(response.data.decode())
+
+
+def test_an_overdue_assignment_is_sent_once_per_reminder_period(
+    client, auth, admin, make_user, receiver, runner, publish
+):
+    from lms.courses.models import Course
+    from lms.dates import today
+    from lms.organizations.models import Assignment
+
+    publish()
+    auth.login_as(admin)
+    register(client, receiver.url, events=["assignment.overdue"])
+    learner = make_user(name="Sam Staff", profession="clinic-staff")
+    course = db.session.scalar(select(Course).where(Course.slug == CME))
+    due = today() - timedelta(days=5)
+    db.session.add(Assignment(course_id=course.id, user_id=learner.id, due_date=due))
+    db.session.commit()
+    runner.invoke(args=["reminders", "send"])
+    runner.invoke(args=["reminders", "send"])  # the same period: no second reminder, no event
+    [got] = receiver.of_type("assignment.overdue")
+    data = json.loads(got.body)["data"]
+    assert data["assignment"]["due_date"] == due.isoformat()
+    assert data["assignment"]["course_slug"] == CME
+    assert data["learner"]["email"] == learner.email
