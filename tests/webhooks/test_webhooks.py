@@ -349,3 +349,38 @@ def test_an_overdue_assignment_is_sent_once_per_reminder_period(
     assert data["assignment"]["due_date"] == due.isoformat()
     assert data["assignment"]["course_slug"] == CME
     assert data["learner"]["email"] == learner.email
+
+
+def test_two_workers_trying_one_delivery_at_once_send_it_once(app, client, auth, admin, receiver):
+    import threading
+
+    from lms.extensions import queue
+    from lms.webhooks import services
+
+    auth.login_as(admin)
+    register(client, receiver.url)
+    queue.immediate = False  # its job only waits in the queue: the two "workers" below send it
+    try:
+        record_webhook_event("completion.recorded", "completion.recorded.7", {"x": 1})
+        db.session.commit()
+    finally:
+        queue.immediate = True
+    assert receiver.received == []
+    delivery_id = db.session.scalar(select(WebhookDelivery.id))
+    receiver.delay = 0.5  # the first try is still under way when the second starts
+    barrier = threading.Barrier(2)
+
+    def worker() -> None:
+        with app.app_context():
+            barrier.wait()
+            services.deliver(delivery_id, app.config)
+            db.session.remove()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert len(receiver.received) == 1
+    db.session.rollback()  # read what the workers committed
+    assert db.session.scalar(select(func.count()).select_from(WebhookAttempt)) == 1
