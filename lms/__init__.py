@@ -31,6 +31,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         mail,
         operations,
         security,
+        webhooks,
+        xapi,
     )
 
     extensions.init_app(app)
@@ -41,6 +43,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     i18n.init_app(app)
     mail.init_app(app)
     errors.init_app(app)
+    webhooks.init_app(app)  # deliveries and xAPI statements leave through outboxes, like mail
+    xapi.init_app(app)
     input_guard.init_app(app)  # before the blueprints: it bounds their `<int:...>` ids
     # Metrics, slow queries; refuses to serve a database whose migrations are behind.
     operations.init_app(app)
@@ -81,11 +85,15 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from lms.resources import newsletter as _resources_news  # noqa: F401  (newsletter source)
     from lms.resources.views import bp as resources_bp
     from lms.sso.views import bp as sso_bp
+    from lms.webhooks import cli as _webhooks_cli  # noqa: F401  (`flask webhooks`)
+    from lms.webhooks import receivers as _webhook_receivers  # noqa: F401  (events -> outbox)
+    from lms.webhooks.views import bp as webhooks_bp
     from lms.webinars import cli as _webinars_cli  # noqa: F401  (`flask webinars`)
     from lms.webinars import jobs as _webinars_jobs  # noqa: F401  (reminders, every 5 minutes)
     from lms.webinars import newsletter as _webinars_news  # noqa: F401  (newsletter source)
     from lms.webinars.attendance_views import bp as webinar_attendance_bp
     from lms.webinars.views import bp as webinars_bp
+    from lms.xapi import receivers as _xapi_receivers  # noqa: F401  (learning -> statements)
 
     app.register_blueprint(main_bp)
     app.register_blueprint(accounts_bp)
@@ -107,6 +115,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(newsletter_bp)
     app.register_blueprint(sso_bp)
     app.register_blueprint(operations_bp)
+    app.register_blueprint(webhooks_bp)
     app.register_blueprint(api_tokens_bp)
     extensions.rest_api.register_blueprint(api_bp)  # /api/v1, in the OpenAPI document
     api.init_app(app)

@@ -102,6 +102,28 @@ class Defaults:
     SSO_HTTP_TIMEOUT_SECONDS = 10  # each call to a provider (discovery, keys, token)
     SSO_CLOCK_LEEWAY_SECONDS = 60  # clock difference allowed when checking ID-token times
 
+    # Webhooks (docs/api.md): each try waits at most this long for the receiver; a failed try
+    # is retried after WEBHOOK_RETRY_SECONDS, doubling, until WEBHOOK_MAX_ATTEMPTS tries.
+    WEBHOOK_TIMEOUT_SECONDS = 10
+    WEBHOOK_RETRY_SECONDS = 30
+    WEBHOOK_MAX_ATTEMPTS = 8
+    # Plain http:// endpoints on this machine (127.0.0.1, localhost): for tests only.
+    WEBHOOKS_ALLOW_LOOPBACK = False
+
+    # xAPI (docs/api.md): the learning record store's statements API base, e.g.
+    # https://lrs.example.org/xAPI/ and its Basic credentials; empty: no statements are made.
+    XAPI_ENDPOINT = ""
+    XAPI_USERNAME = ""
+    XAPI_PASSWORD = ""
+    # The IRI activity ids start with (courses, pages, webinars); empty: BASE_URL. Keep it
+    # fixed once statements were sent: the store knows activities by it.
+    XAPI_BASE_IRI = ""
+    # Makes the opaque learner ids in statements; empty: derived from SECRET_KEY. Set it in
+    # production so that rotating SECRET_KEY keeps each learner's id.
+    XAPI_ACTOR_KEY = ""
+    XAPI_TIMEOUT_SECONDS = 10
+    XAPI_RETRY_SECONDS = 30  # first wait after a failed send; it doubles, up to an hour
+
     # Background jobs (emails): empty keeps them in instance/jobs.sqlite3; redis://host:port/db
     # in production. Either way `flask jobs worker` runs them. Immediate: run in the caller
     # (tests only: a request would wait for the mail server again).

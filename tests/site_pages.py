@@ -16,6 +16,7 @@ from lms.extensions import db
 from lms.organizations import services as organizations
 from lms.organizations.models import Organization
 from lms.quizzes.models import QuizAttempt
+from lms.webhooks.services import create_endpoint
 from lms.webinars.services import publish_webinars
 from tests.test_certificates import claim, complete, version_of
 from tests.test_quizzes import CME, FRONT_DESK, quiz_page
@@ -74,6 +75,10 @@ def build_site(client, auth, make_user, publish) -> Site:
         version_of(CME).course, due_date=date.today() + timedelta(days=30), actor=admin,
         user=learner, today=date.today(),
     )  # fmt: skip
+    # After the learning above, so nothing is owed to it (and nothing is sent anywhere).
+    endpoint, _secret = create_endpoint(
+        "https://hr.example.org/hooks/lms", "HR records", ["certificate.issued"], actor=admin
+    )
     db.session.commit()
 
     certificate = db.session.scalar(select(Certificate))
@@ -134,6 +139,8 @@ def build_site(client, auth, make_user, publish) -> Site:
                 "/admin/exports/pars",
                 "/admin/reporting",
                 "/admin/sign-in-providers",
+                "/admin/webhooks",
+                f"/admin/webhooks/{endpoint.id}",
             ],
             "author": [
                 "/authoring",

@@ -27,6 +27,7 @@ from lms.organizations.models import Assignment, Membership, Organization
 from lms.quizzes.models import QuizAttempt
 from lms.resources.models import FamilyResource
 from lms.sso.models import IdentityProvider
+from lms.webhooks.models import WebhookEndpoint
 from lms.webinars.models import Webinar
 from tests.site_pages import build_site
 from tests.test_certificates import version_of
@@ -111,6 +112,7 @@ def route_values() -> dict[str, list[Any]]:
         "issue_id": some(Issue),
         "provider_id": some(IdentityProvider),
         "chapter_id": some(Chapter),
+        "endpoint_id": some(WebhookEndpoint),
         "language": ["en", "es"],
         "fmt": ["csv", "xlsx"],
         "user_id": [999999],

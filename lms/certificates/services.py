@@ -21,6 +21,12 @@ from lms.accounts.models import User
 from lms.audit.services import record_event
 from lms.certificates import eligibility
 from lms.certificates.models import Certificate, Completion, CreditClaim
+from lms.certificates.signals import (
+    certificate_issued,
+    certificate_reissued,
+    certificate_revoked,
+    completion_recorded,
+)
 from lms.certificates.validity import valid_until_for
 from lms.cme.services import ReportingError, give_consent, record_moc_day
 from lms.courses.editions import edition_for
@@ -137,6 +143,7 @@ def record_completion(enrolment: Enrolment) -> Completion | None:
     except IntegrityError:
         # Recorded by a simultaneous request (two tabs finishing at once).
         return find_completion(enrolment.user_id, enrolment.version_id)
+    completion_recorded.send(completion)
     return completion
 
 
@@ -306,6 +313,7 @@ def issue_certificate(
     )
     db.session.add(certificate)
     db.session.flush()
+    certificate_issued.send(certificate)
     return certificate
 
 
@@ -341,6 +349,7 @@ def _issue_webinar_certificate(
     )
     db.session.add(certificate)
     db.session.flush()
+    certificate_issued.send(certificate)
     return certificate
 
 
@@ -396,6 +405,7 @@ def reissue(certificate: Certificate, *, actor: User | None, reason: str) -> Cer
         new_name=replacement.holder_name,
     )
     db.session.flush()
+    certificate_reissued.send(certificate, replacement=replacement)
     return replacement
 
 
@@ -478,6 +488,7 @@ def revoke(
         shown_to_learner=show_reason,
     )
     db.session.flush()
+    certificate_revoked.send(certificate)
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from lms.extensions import db
 from lms.i18n import sort_key_for_name
 from lms.organizations.models import Assignment, Membership, Organization, ReminderLog
 from lms.organizations.recurrence import due_again_on, retraining_status
+from lms.organizations.signals import assignment_overdue
 from lms.organizations.status import Status, assignment_status, needs_reminder, period_start
 from lms.progress.models import Enrolment
 from lms.progress.services import Progress, progress_for_enrolments
@@ -489,5 +490,7 @@ def send_reminders(
         except IntegrityError:
             skipped += 1  # already reminded in this period
             continue
+        if reminder.kind == "overdue":
+            assignment_overdue.send(reminder.assignment, user=reminder.user, log=log)
         sent += 1
     return sent, skipped

@@ -15,7 +15,7 @@ from lms.courses.models import Course, CoursePage, CourseVersion
 from lms.database import utcnow
 from lms.extensions import db
 from lms.progress.models import Enrolment, PageProgress
-from lms.progress.signals import page_completed
+from lms.progress.signals import page_completed, page_recorded
 
 # Time reports above this are cut: a tab left open overnight is not study time.
 MAX_SECONDS_PER_REPORT = 30 * 60
@@ -180,9 +180,12 @@ def complete_page(enrolment: Enrolment, page: CoursePage, seconds: int = 0) -> N
     lock_enrolment(enrolment)
     add_time(enrolment, page, seconds)
     row = _ensure_progress(enrolment, page)
-    if row.completed_at is None:
+    first = row.completed_at is None
+    if first:
         row.completed_at = utcnow()
     db.session.flush()
+    if first:
+        page_recorded.send(enrolment, page=page)
     _note_if_finished(enrolment)
 
 
@@ -191,10 +194,13 @@ def complete_assessment(enrolment: Enrolment, page: CoursePage) -> None:
     _check_page(enrolment, page)
     lock_enrolment(enrolment)
     row = _ensure_progress(enrolment, page)
-    if row.completed_at is None:
+    first = row.completed_at is None
+    if first:
         row.completed_at = utcnow()
     note_place(enrolment, page)
     db.session.flush()
+    if first:
+        page_recorded.send(enrolment, page=page)
     _note_if_finished(enrolment)
 
 

@@ -23,6 +23,7 @@ from lms.progress.models import Enrolment
 from lms.progress.services import complete_assessment, note_place
 from lms.quizzes import grading
 from lms.quizzes.models import AttemptAnswer, EvaluationResponse, QuizAttempt
+from lms.quizzes.signals import attempt_submitted
 
 MAX_TEXT_ANSWER = 5000
 
@@ -238,6 +239,7 @@ def submit_attempt(
         )
     db.session.flush()
     db.session.refresh(attempt)
+    attempt_submitted.send(attempt)
     # A pre-test measures the starting point: taking it is what completes it, not passing it.
     if passed or attempt.page.settings.get("role") == "pretest":
         complete_assessment(attempt.enrolment, attempt.page)

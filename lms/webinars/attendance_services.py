@@ -38,6 +38,7 @@ from lms.webinars import credit
 from lms.webinars.attendance import ReportError, parse_report
 from lms.webinars.attendance_models import AttendanceSource, WebinarAttendance, WebinarEvaluation
 from lms.webinars.models import RegistrationStatus, Webinar, WebinarRegistration, WebinarStatus
+from lms.webinars.signals import attendance_recorded
 from lms.webinars.times import format_span, local_day, zone
 
 MAX_SUBJECT = 200
@@ -131,6 +132,8 @@ def _record(
             if existing is None:  # pragma: no cover - the conflicting row was rolled back
                 raise
         else:
+            if minutes > 0:  # a record of 0 minutes says they did not attend
+                attendance_recorded.send(webinar, user=user, minutes=minutes)
             return record, True
     if existing.minutes == minutes and existing.note == note and existing.import_digest == digest:
         return existing, False
@@ -140,6 +143,8 @@ def _record(
     existing.recorded_by_id = actor.id if actor else None
     existing.recorded_at = now
     db.session.flush()
+    if minutes > 0:
+        attendance_recorded.send(webinar, user=user, minutes=minutes)
     return existing, True
 
 
