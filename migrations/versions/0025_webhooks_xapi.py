@@ -13,7 +13,7 @@ import lms.database
 
 # revision identifiers, used by Alembic.
 revision = '0025_webhooks_xapi'
-down_revision = '0023_chapter_providers'
+down_revision = '0030_ops'
 branch_labels = None
 depends_on = None
 
