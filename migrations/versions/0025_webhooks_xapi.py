@@ -1,7 +1,7 @@
 """Webhook endpoints, deliveries and attempts; xAPI statements waiting for the store
 
 Revision ID: 0025_webhooks_xapi
-Revises: 0023_chapter_providers
+Revises: 0030_ops
 Create Date: 2026-11-30 23:15:06.187245
 
 """

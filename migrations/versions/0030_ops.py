@@ -1,7 +1,7 @@
 """Scheduled runs: one row per scheduled job and period, so racing workers run it once
 
 Revision ID: 0030_ops
-Revises: 0023_chapter_providers
+Revises: 0024_api_tokens
 Create Date: 2026-11-30 23:30:00
 
 """
