@@ -21,6 +21,7 @@ from lms.accounts.models import User
 from lms.audit.services import record_event
 from lms.certificates import eligibility
 from lms.certificates.models import Certificate, Completion, CreditClaim
+from lms.certificates.signals import course_completed
 from lms.certificates.validity import valid_until_for
 from lms.cme.services import ReportingError, give_consent, record_moc_day
 from lms.courses.editions import edition_for
@@ -137,6 +138,7 @@ def record_completion(enrolment: Enrolment) -> Completion | None:
     except IntegrityError:
         # Recorded by a simultaneous request (two tabs finishing at once).
         return find_completion(enrolment.user_id, enrolment.version_id)
+    course_completed.send(completion)
     return completion
 
 
