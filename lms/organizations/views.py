@@ -123,7 +123,10 @@ def _assignment_form(organization: Organization, members: list[Membership]) -> A
     form.course.choices = (
         [SelectChoice("", _("Choose a course"))]
         + [
-            SelectChoice(str(c.id), _course_label(c.current_version.title, required))
+            SelectChoice(
+                str(c.id),
+                _course_label(c.current_version.title, required.get(c.current_version_id, [])),
+            )
             for c in courses
         ]
         # A path is assigned like a course: its status is the path's own (lms.paths).
