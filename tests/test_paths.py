@@ -81,7 +81,7 @@ def test_course_page_lists_prerequisites_and_refuses_to_start_until_they_are_don
 
     complete(client, FRONT_DESK)
     page = client.get(f"/courses/{CME}").get_data(as_text=True)
-    assert "Trauma-Informed Care at the Front Desk ✓ Done" in text_of(page)
+    assert "Trauma-Informed Care at the Front Desk ✓ Completed" in text_of(page)
     assert f'action="/courses/{CME}/start"' in page
     assert client.post(f"/courses/{CME}/start").status_code == 302
     assert db.session.scalar(select(func.count(Enrolment.id))) == 2
