@@ -142,11 +142,13 @@ def detail(slug: str) -> str:
     if enrolment is not None:
         course_progress = progress.measure_progress(pages, progress.completed_page_ids(enrolment))
     language = current_language().code
+    current = course.current_version
+    # What the current version requires (the page reads its compiled data anyway).
     required = prerequisites.prerequisites_for(
-        prerequisites.required_slugs([course.current_version_id]),
+        {current.id: list(current.compiled.get("requires", []))},
         user_id=current_user.id if current_user.is_authenticated else None,
         language=language,
-    )[course.current_version_id]
+    )[current.id]
     shown = editions.version_shown(version, language)
     if shown is not version:
         pages = [editions.page_in(page, shown.words, version.language) for page in pages]
