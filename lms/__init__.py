@@ -80,6 +80,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from lms.organizations import cli as _organizations_cli  # `flask reminders`, `organizations`
     from lms.organizations import jobs as _organizations_jobs  # noqa: F401  (reminders, daily)
     from lms.organizations.views import bp as organizations_bp
+    from lms.paths import cli as _paths_cli  # noqa: F401  (`flask paths`)
+    from lms.paths import receivers as _path_receivers  # noqa: F401
+    from lms.paths.views import bp as paths_bp
     from lms.progress.views import bp as progress_bp
     from lms.quizzes.views import bp as quizzes_bp
     from lms.resources import newsletter as _resources_news  # noqa: F401  (newsletter source)
@@ -103,6 +106,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(certificates_bp)
     app.register_blueprint(exports_bp)
     app.register_blueprint(organizations_bp)
+    app.register_blueprint(paths_bp)
     app.register_blueprint(chapters_bp)
     app.register_blueprint(invitations_bp)
     app.register_blueprint(admin_bp)

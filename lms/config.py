@@ -43,6 +43,8 @@ class Defaults:
     TRUSTED_PROXIES = 0
     COURSES_DIR = "courses"
     WEBINARS_DIR = "webinars"
+    # Learning paths (docs/authoring.md): ordered sets of the courses above.
+    PATHS_DIR = "paths"
     # The family resources library's Markdown files (docs/authoring.md), published with courses.
     RESOURCES_DIR = "resources"
     MAX_MEDIA_BYTES = 20 * 1024 * 1024
@@ -181,6 +183,7 @@ def load(app: Flask, test_config: dict[str, Any] | None = None) -> None:
     )
     app.config["COURSES_DIR"] = str(Path(app.config["COURSES_DIR"]).resolve())
     app.config["WEBINARS_DIR"] = str(Path(app.config["WEBINARS_DIR"]).resolve())
+    app.config["PATHS_DIR"] = str(Path(app.config["PATHS_DIR"]).resolve())
     app.config["RESOURCES_DIR"] = str(Path(app.config["RESOURCES_DIR"]).resolve())
     _set_trusted_hosts(app)
     if not app.config["LOG_FORMAT"]:

@@ -93,6 +93,7 @@ def _base_config(url: str, instance: Path) -> dict[str, Any]:
         "SERVER_NAME": None,
         "COURSES_DIR": str(ROOT / "courses"),
         "WEBINARS_DIR": str(ROOT / "webinars"),
+        "PATHS_DIR": str(ROOT / "paths"),
         "RESOURCES_DIR": str(ROOT / "resources"),
         # Jobs (emails) run at once, in the test's process; tests of the real queues turn it off.
         "QUEUE_IMMEDIATE": True,

@@ -15,6 +15,8 @@ from lms.clock import now
 from lms.extensions import db
 from lms.organizations import services as organizations
 from lms.organizations.models import Organization
+from lms.paths.loader import check_paths
+from lms.paths.services import publish_paths
 from lms.quizzes.models import QuizAttempt
 from lms.webhooks.services import create_endpoint
 from lms.webinars.services import publish_webinars
@@ -43,6 +45,10 @@ def build_site(client, auth, make_user, publish) -> Site:
         Path(current_app.config["WEBINARS_DIR"]),
         provider_name=current_app.config["PROVIDER_NAME"],
         now=now(),
+    )
+    publish_paths(
+        check_paths(current_app.config["PATHS_DIR"], current_app.config["COURSES_DIR"])[0],
+        provider_name=current_app.config["PROVIDER_NAME"],
     )
     db.session.commit()
     learner = make_user(name="Sofía Ramírez", profession="physician")

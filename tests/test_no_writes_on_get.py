@@ -91,7 +91,13 @@ def route_values() -> dict[str, list[Any]]:
         return [found if found is not None else 999999]
 
     return {
-        "slug": [CME, FRONT_DESK, webinar or "no-such-webinar", resource or "calm-routines"],
+        "slug": [
+            CME,
+            FRONT_DESK,
+            webinar or "no-such-webinar",
+            resource or "calm-routines",
+            "trauma-informed-clinic",  # the sample learning path
+        ],
         "page_slug": sorted(
             {pages["lesson"].slug, noted.slug, quiz.slug, pages["evaluation"].slug}
         ),

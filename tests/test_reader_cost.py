@@ -116,9 +116,9 @@ def test_a_small_outline_cache_still_serves_every_course(app, reader, publish):
 @pytest.mark.parametrize(
     ("path", "most"),
     [
-        ("/courses", 4),
+        ("/courses", 6),  # and what each course requires, and the learning paths
         (f"/courses/{CME}", 9),
-        ("/my-learning", 6),
+        ("/my-learning", 8),  # and the paths assigned: memberships, path assignments
         ("/transcript", 4),  # the user, course completions, webinar claims, outside credit
         (f"/courses/{CME}/learn/post-test", 4),
     ],

@@ -51,6 +51,8 @@ ROUTES = [
     ("GET", "/webinars/no-such-webinar", "anyone"),
     ("POST", "/webinars/no-such-webinar/register", "learner"),
     ("POST", "/webinars/no-such-webinar/cancel", "learner"),
+    ("GET", "/paths/no-such-path", "anyone"),
+    ("GET", "/paths/no-such-path/certificate.pdf", "learner"),
     ("GET", "/resources", "anyone"),
     ("GET", "/resources/calm-routines", "anyone"),
     ("GET", "/resources/calm-routines/es", "anyone"),

@@ -10,7 +10,7 @@ from blinker import Namespace
 
 _signals = Namespace()
 
-# Sent with the new Completion.
+# Sent with the new Completion, once (lms.paths records path completions on it).
 completion_recorded = _signals.signal("completion-recorded")
 # Sent with the new Certificate (also for a replacement, after `certificate_reissued`).
 certificate_issued = _signals.signal("certificate-issued")

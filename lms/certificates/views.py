@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from decimal import Decimal
 
 from flask import (
     Blueprint,
@@ -46,6 +47,8 @@ from lms.extensions import db, limiter
 from lms.i18n import Language, current_language
 from lms.input_guard import page_arg
 from lms.links import external_url
+from lms.paths.models import PathCompletion
+from lms.paths.services import find_path_certificate
 from lms.progress.views import load_reading
 from lms.security import personal_data
 
@@ -291,6 +294,26 @@ def _public_record(certificate: Certificate) -> dict[str, object]:
     }
 
 
+def _path_record(completion: PathCompletion) -> dict[str, object]:
+    # A path certificate records participation in every course of a path; it never expires.
+    with force_locale("en_US"):
+        credit = credit_line("participation", completion.hours or Decimal(0))
+    return {
+        "certificate_id": completion.certificate_id,
+        "status": "valid",
+        "kind": "learning-path",
+        "holder_name": completion.holder_name,
+        "path_title": completion.certificate_title or completion.path_title,
+        "courses": list(completion.course_slugs),
+        "completion_date": completion.completed_at.date().isoformat(),
+        "credit_type": "participation",
+        "credit": credit,
+        "amount": str(completion.hours),
+        "provider": completion.provider_name,
+        "expired": False,
+    }
+
+
 def _english_credit_line(certificate: Certificate) -> str:
     # The JSON record is read by employers' systems: it says the same in every page language.
     with force_locale("en_US"):
@@ -303,6 +326,13 @@ def verify(public_id: str) -> str | Response:
     """Show anyone whether a certificate is genuine, with no other personal data."""
     if public_id.endswith(".json"):
         return verify_json(public_id.removesuffix(".json"))
+    path_completion = find_path_certificate(public_id)
+    if path_completion is not None:
+        return render_template(
+            "paths/verify.html",
+            completion=path_completion,
+            record=_path_record(path_completion),
+        )
     certificate = get_certificate_or_404(public_id)
     return render_template(
         "certificates/verify.html", certificate=certificate, record=_public_record(certificate)
@@ -312,6 +342,11 @@ def verify(public_id: str) -> str | Response:
 def verify_json(public_id: str) -> Response:
     """Return the public verification record as JSON, for employers' systems."""
     certificate = services.find_certificate(public_id)
+    path_completion = find_path_certificate(public_id) if certificate is None else None
+    if path_completion is not None:
+        response = jsonify(_path_record(path_completion))
+        response.headers["Cache-Control"] = "no-cache"
+        return response
     if certificate is None:
         response = jsonify({"error": "not found"})
         response.status_code = 404

@@ -52,7 +52,7 @@ from lms.content.model import (
     Relationship,
     Severity,
 )
-from lms.content.prerequisites import check_prerequisites
+from lms.content.prerequisites import check_prerequisites, read_requires
 
 MediaUrl = Callable[[str, str, str], str]
 """``media_url(course_slug, relpath, sha256)`` gives the URL for a file under media/."""
@@ -1897,6 +1897,8 @@ def load_course(
         release_date=values["release_date"],
         expiration_date=values["expiration_date"],
         valid_for_months=values["valid_for_months"],
+        # Checked across courses (unknown slugs, cycles) by check_prerequisites, not here.
+        requires=tuple(slug for slug, _line in read_requires(course_dir / COURSE_FILE) or ()),
         objectives=values["objectives"],
         credits=values["credits"],
         accreditation=values["accreditation"],

@@ -488,6 +488,7 @@ class Course:
     release_date: date | None = None
     expiration_date: date | None = None
     valid_for_months: int | None = None  # how long a completion stays current; None: for good
+    requires: tuple[str, ...] = ()  # slugs of courses to complete first (any version)
     objectives: tuple[str, ...] = ()
     credits: tuple[Credit, ...] = ()
     accreditation: str | None = None
@@ -531,6 +532,7 @@ class Course:
             "release_date": _iso(self.release_date),
             "expiration_date": _iso(self.expiration_date),
             "valid_for_months": self.valid_for_months,
+            "requires": list(self.requires),
             "objectives": list(self.objectives),
             "credits": [credit.to_dict() for credit in self.credits],
             "accreditation": self.accreditation,
@@ -574,6 +576,7 @@ class Course:
             release_date=_from_iso(data.get("release_date")),
             expiration_date=_from_iso(data.get("expiration_date")),
             valid_for_months=data.get("valid_for_months"),
+            requires=tuple(data.get("requires", ())),
             objectives=tuple(data["objectives"]),
             credits=tuple(Credit.from_dict(item) for item in data["credits"]),
             accreditation=data.get("accreditation"),

@@ -10,11 +10,12 @@ from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response
 
 from lms import dates
-from lms.courses import catalog, editions, listing
+from lms.courses import catalog, editions, listing, prerequisites
 from lms.courses.forms import CatalogSearchForm, StartForm
 from lms.courses.models import Course, CoursePage, CourseVersion, MediaBlob
 from lms.extensions import db
 from lms.i18n import current_language
+from lms.paths import services as path_services
 from lms.progress import services as progress
 
 bp = Blueprint("courses", __name__, cli_group="courses")
@@ -97,9 +98,15 @@ def index() -> str:
     if any(cards[v.id] is not v for v in shown):
         # Alphabetical by the titles the reader sees, not by those of the primary editions.
         shown.sort(key=lambda v: cards[v.id].title.casefold())
+    shown_ids = [v.id for v in shown]
+    required = prerequisites.prerequisites_for(
+        prerequisites.required_slugs(shown_ids), user_id=None, language=interface
+    )
     return render_template(
         "courses/index.html",
         form=form,
+        requires=required,
+        paths=[(p, p.words(interface)) for p in path_services.published_paths()],
         versions=[cards[v.id] for v in shown],
         credits=listing.credits_by_version(v.id for v in shown),
         language_names={
@@ -134,7 +141,15 @@ def detail(slug: str) -> str:
     course_progress = None
     if enrolment is not None:
         course_progress = progress.measure_progress(pages, progress.completed_page_ids(enrolment))
-    shown = editions.version_shown(version, current_language().code)
+    language = current_language().code
+    current = course.current_version
+    # What the current version requires (the page reads its compiled data anyway).
+    required = prerequisites.prerequisites_for(
+        {current.id: list(current.compiled.get("requires", []))},
+        user_id=current_user.id if current_user.is_authenticated else None,
+        language=language,
+    )[current.id]
+    shown = editions.version_shown(version, language)
     if shown is not version:
         pages = [editions.page_in(page, shown.words, version.language) for page in pages]
     return render_template(
@@ -147,6 +162,8 @@ def detail(slug: str) -> str:
         newer=enrolment is not None and enrolment.version_id != course.current_version_id,
         state=catalog.availability(version.release_date, version.expiration_date, dates.today()),
         form=StartForm(),
+        prerequisites=required,
+        unmet=prerequisites.unmet(required),
     )
 
 
@@ -162,6 +179,14 @@ def start(slug: str) -> Response:
     if course.withdrawn_at is not None or (state != "open" and not current_user.has_role("author")):
         flash(_("This course is not open for new learners."), "error")
         return redirect(url_for("courses.detail", slug=slug))
+    required = prerequisites.prerequisites_for(
+        prerequisites.required_slugs([version.id]),
+        user_id=current_user.id,
+        language=current_language().code,
+    )[version.id]
+    if prerequisites.unmet(required) and progress.find_enrolment(current_user, course) is None:
+        flash(_("Complete the courses this one requires before you start it."), "error")
+        return redirect(url_for("courses.detail", slug=slug), code=303)
     progress.enrol(current_user, course, version)
     db.session.commit()
     return redirect(url_for("progress.resume", slug=slug))

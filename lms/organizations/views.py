@@ -14,6 +14,7 @@ from lms import dates
 from lms.accounts.access import USER_FLAGS, role_required, user_flag
 from lms.accounts.models import Role, User
 from lms.accounts.services import find_user_by_email
+from lms.courses import prerequisites
 from lms.courses.models import Course
 from lms.database import utcnow
 from lms.extensions import db
@@ -26,6 +27,8 @@ from lms.organizations.forms import AssignmentForm, ConfirmForm, MemberForm, Org
 from lms.organizations.models import ORGANIZATION_KINDS, Assignment, Membership, Organization
 from lms.organizations.recurrence import REPEATS, repeat_label
 from lms.organizations.status import STATUS_ORDER, status_label
+from lms.paths import services as path_services
+from lms.paths.models import LearningPath
 
 bp = Blueprint("organizations", __name__, cli_group="reminders")
 
@@ -112,15 +115,61 @@ def _assignment_form(organization: Organization, members: list[Membership]) -> A
         .where(Course.current_version_id.is_not(None), Course.withdrawn_at.is_(None))
         .order_by(Course.slug)
     ).all()
-    form.course.choices = [SelectChoice("", _("Choose a course"))] + [
-        SelectChoice(str(c.id), c.current_version.title) for c in courses
-    ]
+    required = prerequisites.prerequisites_for(
+        prerequisites.required_slugs(c.current_version_id for c in courses),
+        user_id=None,
+        language=current_language().code,
+    )
+    form.course.choices = (
+        [SelectChoice("", _("Choose a course"))]
+        + [
+            SelectChoice(
+                str(c.id),
+                _course_label(c.current_version.title, required.get(c.current_version_id, [])),
+            )
+            for c in courses
+        ]
+        # A path is assigned like a course: its status is the path's own (lms.paths).
+        + [
+            SelectChoice(f"path-{p.id}", _("Learning path: %(title)s", title=p.title))
+            for p in path_services.published_paths()
+        ]
+    )
     form.assignee.choices = [
         SelectChoice(
             "organization", _("Everyone in %(organization)s", organization=organization.name)
         )
     ] + [SelectChoice(f"user-{m.user_id}", m.user.full_name) for m in members]
     return form
+
+
+def _course_label(title: str, required: list) -> str:
+    if not required:
+        return title
+    names = ", ".join(item.title for item in required)
+    return _("%(title)s (requires %(courses)s)", title=title, courses=names)
+
+
+def _unmet_warning(course: Course, people: list[User]) -> str | None:
+    """Return a warning when some of the people have not completed what the course requires."""
+    slugs = prerequisites.required_slugs([course.current_version_id])
+    if not slugs[course.current_version_id]:
+        return None
+    missing = 0
+    for person in people:
+        found = prerequisites.prerequisites_for(
+            slugs, user_id=person.id, language=current_language().code
+        )[course.current_version_id]
+        missing += bool(prerequisites.unmet(found))
+    if not missing:
+        return None
+    return ngettext(
+        "%(num)d person assigned has not yet completed the courses this one requires;"
+        " they cannot start it until they do.",
+        "%(num)d people assigned have not yet completed the courses this one requires;"
+        " they cannot start it until they do.",
+        missing,
+    )
 
 
 def invite_form(organization: Organization, *, submitted: bool = False) -> InviteForm:
@@ -144,6 +193,9 @@ def render_dashboard(organization: Organization, **forms: object) -> str:
         [m.user for m in members], today=dates.today(), owner=organization
     )
     assignments = services.owned_assignments(organization)
+    path_statuses = path_services.path_statuses_for(
+        [m.user for m in members], today=dates.today(), owner=organization
+    )
     counts = {status: 0 for status in STATUS_ORDER}
     for rows in statuses.values():
         for row in rows:
@@ -153,6 +205,7 @@ def render_dashboard(organization: Organization, **forms: object) -> str:
         organization=organization,
         members=members,
         statuses=statuses,
+        path_statuses=path_statuses,
         assignments=assignments,
         counts=counts,
         member_form=forms.get("member_form") or MemberForm(),
@@ -274,6 +327,8 @@ def assign(organization_id: int) -> str | Response:
     organization = get_managed_or_404(organization_id)
     members = services.organization_members(organization)
     form = _assignment_form(organization, members)
+    if form.validate_on_submit() and form.course.data.startswith("path-"):
+        return _assign_path(organization, form, members)
     if form.validate_on_submit():
         course = db.session.get(Course, int(form.course.data))
         user = None
@@ -303,8 +358,46 @@ def assign(organization_id: int) -> str | Response:
                 ),
                 "success",
             )
+            # Assigning is not blocked: the manager may mean the prerequisites to come first.
+            warning = _unmet_warning(course, [user] if user else [m.user for m in members])
+            if warning:
+                flash(warning, "warning")
             return redirect(url_for("organizations.show", organization_id=organization.id))
     return render_dashboard(organization, assignment_form=form)
+
+
+def _assign_path(
+    organization: Organization, form: AssignmentForm, members: list[Membership]
+) -> str | Response:
+    path = db.session.get(LearningPath, int(form.course.data.removeprefix("path-")))
+    user = None
+    if form.assignee.data.startswith("user-"):
+        user = db.session.get(User, int(form.assignee.data.removeprefix("user-")))
+    if path is None:
+        abort(400)
+    try:
+        path_services.assign_path(
+            path,
+            due_date=form.due_date.data,
+            actor=current_user,
+            organization=None if user else organization,
+            user=user,
+            owner=organization,
+            today=dates.today(),
+        )
+    except path_services.PathError as error:
+        form.due_date.errors = [*form.due_date.errors, str(error)]
+        return render_dashboard(organization, assignment_form=form)
+    db.session.commit()
+    flash(
+        _(
+            "%(title)s is assigned, due %(date)s.",
+            title=path.title,
+            date=dates.long_date(form.due_date.data),
+        ),
+        "success",
+    )
+    return redirect(url_for("organizations.show", organization_id=organization.id))
 
 
 @bp.route(

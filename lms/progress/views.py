@@ -274,6 +274,7 @@ def my_learning() -> str:
         )
     )
     from lms.organizations.services import statuses_for
+    from lms.paths import services as path_services
 
     # Each course's title in the reader's language when it has that edition.
     language = current_language().code
@@ -293,4 +294,10 @@ def my_learning() -> str:
         enrolments=shown,
         progress=services.progress_for_enrolments(enrolments),
         assigned=statuses_for([current_user], today=dates.today())[current_user.id],
+        assigned_paths=[
+            (row, path_services.path_steps(row.path, user_id=current_user.id, language=language))
+            for row in path_services.path_statuses_for([current_user], today=dates.today())[
+                current_user.id
+            ]
+        ],
     )

@@ -1,0 +1,1 @@
+"""Learning paths: ordered sets of courses with a completion (and certificate) of their own."""
