@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, IntegerField, RadioField, StringField, TextAreaField
+from wtforms import (
+    EmailField,
+    IntegerField,
+    RadioField,
+    SelectChoice,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 
@@ -39,8 +46,8 @@ class GrantForm(FlaskForm):
     action = RadioField(
         _l("What to do"),
         choices=[
-            ("grant", _l("Grant extra attempts")),
-            ("reset", _l("Reset the open attempt")),
+            SelectChoice("grant", _l("Grant extra attempts")),
+            SelectChoice("reset", _l("Reset the open attempt")),
         ],
         default="grant",
         validators=[DataRequired(_l("Choose what to do."))],
@@ -67,7 +74,10 @@ class DecisionForm(FlaskForm):
 
     decision = RadioField(
         _l("Decision"),
-        choices=[("grant", _l("Grant one extra attempt")), ("decline", _l("Decline"))],
+        choices=[
+            SelectChoice("grant", _l("Grant one extra attempt")),
+            SelectChoice("decline", _l("Decline")),
+        ],
         validators=[DataRequired(_l("Choose grant or decline."))],
     )
     reason = TextAreaField(

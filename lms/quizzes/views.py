@@ -458,7 +458,7 @@ def request_attempt(slug: str, page_slug: str) -> Response | tuple[str, int]:
     if not form.validate_on_submit():
         if form.csrf_token.errors:
             abort(400)
-        return _refuse(" ".join(e for errors in form.errors.values() for e in errors))
+        return _refuse(" ".join(str(e) for errors in form.errors.values() for e in errors))
     try:
         second_chances.request_attempt(reading.enrolment, page, form.message.data or "")
     except services.QuizError as error:
@@ -554,7 +554,7 @@ def decide(request_id: int) -> Response | tuple[str, int]:
     if not form.validate_on_submit():
         if form.csrf_token.errors:
             abort(400)
-        flash(" ".join(e for errors in form.errors.values() for e in errors), "error")
+        flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
         return redirect(url_for("quizzes.second_chance_queue"))
     try:
         locked = second_chances.lock_request(request_id)
