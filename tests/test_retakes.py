@@ -21,8 +21,8 @@ from lms.quizzes.models import AttemptRequest, QuizAttempt
 from tests.served import run_together
 from tests.test_certificates import complete, evaluate, pass_quiz, read_lessons, version_of
 from tests.test_concurrency import fresh
-from tests.test_quizzes import CME, FRONT_DESK, quiz_page, wrong_answers
 from tests.test_organizations import subject
+from tests.test_quizzes import CME, FRONT_DESK, quiz_page, wrong_answers
 from tests.test_retraining import words
 
 COURSES = Path(__file__).resolve().parents[1] / "courses"
@@ -310,13 +310,13 @@ def test_extra_attempts_are_granted_audited_and_told_by_email_and_on_the_page(
     names = sentences.names_for([event])
     assert "Ari Author gave Lee Learner" in sentences.describe(event, names).sentence
     [message] = mailbox.to(learner.email)
-    assert "Tienes otro intento" in subject(message)  # in the learner's language
+    assert "Tiene otro intento" in subject(message)  # in the learner's language
     assert "Power cut mid-quiz" in message.get_payload(decode=True).decode()
     auth.logout()
 
     auth.login_as(learner)
     page = words(client.get(f"/courses/{CME}/learn/{quiz.slug}").data.decode())
-    assert "El equipo del curso te dio 2 intentos más: Power cut mid-quiz" in page
+    assert "El equipo del curso le dio 2 intentos más: Power cut mid-quiz" in page
     start = client.post(f"/courses/{CME}/quiz/{quiz.slug}/start")
     assert "/attempts/" in start.headers["Location"]  # a fourth attempt
 
