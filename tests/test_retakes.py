@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from lms import clock
+from lms.admin.reports import funnels
 from lms.audit import sentences
 from lms.audit.models import AuditEvent
 from lms.certificates.models import Completion
@@ -125,6 +126,9 @@ def test_a_retake_leaves_two_completions_on_the_transcript(client, auth, make_us
     transcript = words(client.get("/transcript").data.decode())
     assert transcript.count("Trauma-Informed Care at the Front Desk") >= 2
     assert find_violations() == []
+    # The admin's funnel counts the learner once, however often they took the course.
+    funnel = funnels([first.course_id])[first.course_id]
+    assert (funnel.enrolled, funnel.started, funnel.evaluated) == (1, 1, 1)
 
 
 def test_start_again_before_completing_is_refused_kindly(client, auth, make_user, publish):
