@@ -31,6 +31,22 @@ def find_violations() -> list[str]:
         *_missing_completions(),
         *_duplicate_completions(),
         *_attempt_numbers(),
+        *_open_enrolments(),
+    ]
+
+
+def _open_enrolments() -> list[str]:
+    # A learner takes a course again by ending one enrolment and opening another: never two.
+    rows = db.session.execute(
+        select(Enrolment.user_id, Enrolment.course_id, func.count())
+        .where(Enrolment.ended_at.is_(None))
+        .group_by(Enrolment.user_id, Enrolment.course_id)
+        .having(func.count() > 1)
+        .order_by(Enrolment.user_id, Enrolment.course_id)
+    ).all()
+    return [
+        f"user {user_id}: {count} open enrolments in course {course_id}"
+        for user_id, course_id, count in rows
     ]
 
 
@@ -78,14 +94,7 @@ def _claims_without_certificate() -> list[str]:
 def _missing_completions() -> list[str]:
     enrolments = db.session.scalars(
         select(Enrolment)
-        .where(
-            ~select(Completion.id)
-            .where(
-                Completion.user_id == Enrolment.user_id,
-                Completion.version_id == Enrolment.version_id,
-            )
-            .exists()
-        )
+        .where(~select(Completion.id).where(Completion.enrolment_id == Enrolment.id).exists())
         .order_by(Enrolment.id)
     ).all()
     return [
@@ -97,29 +106,31 @@ def _missing_completions() -> list[str]:
 
 
 def _duplicate_completions() -> list[str]:
+    # One completion per enrolment: a retake is a new enrolment with a completion of its own.
     duplicates = db.session.execute(
-        select(Completion.user_id, Completion.version_id, func.count())
-        .group_by(Completion.user_id, Completion.version_id)
+        select(Completion.enrolment_id, func.count())
+        .group_by(Completion.enrolment_id)
         .having(func.count() > 1)
-        .order_by(Completion.user_id, Completion.version_id)
+        .order_by(Completion.enrolment_id)
     ).all()
-    return [
-        f"user {user_id}: {count} completions of course version {version_id}"
-        for user_id, version_id, count in duplicates
-    ]
+    return [f"enrolment {enrolment_id}: {count} completions" for enrolment_id, count in duplicates]
 
 
 def _attempt_numbers() -> list[str]:
     rows = db.session.execute(
         select(
-            QuizAttempt.user_id, QuizAttempt.page_id, QuizAttempt.number, QuizAttempt.submitted_at
+            QuizAttempt.user_id,
+            QuizAttempt.page_id,
+            QuizAttempt.number,
+            QuizAttempt.submitted_at,
+            QuizAttempt.reset_at,
         ).order_by(QuizAttempt.user_id, QuizAttempt.page_id, QuizAttempt.number)
     ).all()
     numbers: dict[tuple[int, int], list[int]] = defaultdict(list)
     open_attempts: dict[tuple[int, int], int] = defaultdict(int)
-    for user_id, page_id, number, submitted_at in rows:
+    for user_id, page_id, number, submitted_at, reset_at in rows:
         numbers[(user_id, page_id)].append(number)
-        open_attempts[(user_id, page_id)] += submitted_at is None
+        open_attempts[(user_id, page_id)] += submitted_at is None and reset_at is None
     problems: list[str] = []
     for (user_id, page_id), seen in numbers.items():
         if seen != list(range(1, len(seen) + 1)):

@@ -153,8 +153,8 @@ def test_gaps_in_attempt_numbers_and_two_open_attempts_are_reported(certificate)
 
 
 def test_duplicate_completions_cannot_even_be_planted(certificate):
-    # One completion per learner per course version is also a unique constraint; the check
-    # stays for databases restored from elsewhere.
+    # One completion per enrolment is also a unique constraint; the check stays for
+    # databases restored from elsewhere.
     completion = certificate.claim.completion
     db.session.add(
         Completion(

@@ -201,42 +201,15 @@ def test_an_annual_assignment_is_completed_lapses_a_year_later_and_is_reminded_o
     runner.invoke(args=["reminders", "send"])
     assert "lapsed on" in subject(mailbox.to(staff.email)[-1])
 
-    # Completed again (here on a second version of the course): current for another year,
-    # and both completions stay on the record.
-    _complete_again(staff, db.session.scalar(select(Completion)))
+    # Taken again (a retake: a new enrolment): current for another year, and both
+    # completions stay on the record.
+    auth.login_as(staff)
+    assert client.post(f"/courses/{FRONT_DESK}/start-again").status_code == 302
+    complete(client, FRONT_DESK)
+    auth.logout()
+    assert len(db.session.scalars(select(Completion)).all()) == 2
     row = board()
     assert "Current" in row and f"Due again on {long_date(date(2028, 1, 21))}" in row
-
-
-def _complete_again(staff, first: Completion) -> None:
-    """Record a second completion on a newly published version (what a retake records)."""
-    from lms.courses.models import CourseVersion
-
-    old = db.session.get(CourseVersion, first.version_id)
-    newer = CourseVersion(
-        course_id=old.course_id,
-        number=old.number + 1,
-        content_hash="0" * 64,
-        title=old.title,
-        summary=old.summary,
-        audience=old.audience,
-        language=old.language,
-        passing_score=old.passing_score,
-        valid_for_months=old.valid_for_months,
-        compiled={},
-    )
-    db.session.add(newer)
-    db.session.flush()
-    db.session.add(
-        Completion(
-            user_id=staff.id,
-            course_id=first.course_id,
-            version_id=newer.id,
-            enrolment_id=first.enrolment_id,
-            completed_at=clock.now(),
-        )
-    )
-    db.session.commit()
 
 
 @pytest.mark.parametrize("repeats", ["weekly", "12", "-1", "yearly-on-date\x00", "9" * 40])

@@ -7,7 +7,8 @@ stored in UTC, so months are UTC calendar months.
 What is counted:
 
 - a learner is a person enrolled in at least one course;
-- an enrolment is one learner in one course (there is at most one);
+- an enrolment is one learner taking one course once: a retake, or a move to a newer version,
+  is another enrolment (funnels follow each learner's first one, so they count learners);
 - a completion is one learner finishing one course, counted once, in the month of their first
   completion, even if they later complete a newer version of it;
 - credit is the amount claimed, summed by credit type, for claims whose certificate is valid:
@@ -25,7 +26,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, and_, case, exists, extract, func, or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import aliased, joinedload
 from sqlalchemy.sql.elements import ColumnElement
 
 from lms.accounts.models import User
@@ -351,8 +352,16 @@ def funnels(course_ids: Iterable[int]) -> dict[int, Funnel]:
     )
 
     def learners(condition: ColumnElement[bool]) -> Any:
-        # One enrolment per learner and course, so counting enrolments counts learners.
+        # Only each learner's first enrolment in the course is counted, so counting enrolments
+        # counts learners even when some took the course again.
         return func.count(case((condition, 1)))
+
+    earlier = aliased(Enrolment)
+    first_time = ~exists().where(
+        earlier.user_id == Enrolment.user_id,
+        earlier.course_id == Enrolment.course_id,
+        earlier.id < Enrolment.id,
+    )
 
     rows = db.session.execute(
         select(
@@ -364,7 +373,7 @@ def funnels(course_ids: Iterable[int]) -> dict[int, Funnel]:
             learners(evaluated),
             learners(certified),
         )
-        .where(Enrolment.course_id.in_(ids))
+        .where(Enrolment.course_id.in_(ids), first_time)
         .group_by(Enrolment.course_id)
     )
     found = {row[0]: Funnel(*row[1:]) for row in rows}

@@ -390,7 +390,52 @@ def _sso_provider_saved(who: str, e: AuditEvent, d: dict[str, Any], n: Names) ->
     return _("%(who)s changed the sign-in provider %(provider)s (%(domains)s).", **words)
 
 
+def _attempts_granted(who: str, e: AuditEvent, d: dict[str, Any], n: Names) -> str:
+    number, shown = _count(d.get("extra"))
+    return ngettext(
+        "%(who)s gave %(person)s %(count)s more attempt at the quiz %(quiz)s in %(course)s: "
+        "reason %(reason)s.",
+        "%(who)s gave %(person)s %(count)s more attempts at the quiz %(quiz)s in %(course)s: "
+        "reason %(reason)s.",
+        number,
+        who=who,
+        person=n.person(d.get("email"), e.target_id),
+        count=shown,
+        quiz=_quoted(d.get("quiz")),
+        course=n.course(d.get("course")),
+        reason=_quoted(d.get("reason")),
+    )
+
+
+def _attempt_reset(who: str, e: AuditEvent, d: dict[str, Any], n: Names) -> str:
+    return _(
+        "%(who)s reset open attempt %(number)s of %(person)s at the quiz %(quiz)s in %(course)s: "
+        "reason %(reason)s.",
+        who=who,
+        number=d.get("attempt"),
+        person=n.person(d.get("email"), e.target_id),
+        quiz=_quoted(d.get("quiz")),
+        course=n.course(d.get("course")),
+        reason=_quoted(d.get("reason")),
+    )
+
+
+def _request_declined(who: str, e: AuditEvent, d: dict[str, Any], n: Names) -> str:
+    return _(
+        "%(who)s declined the request of %(person)s for another try at the quiz %(quiz)s in "
+        "%(course)s: reason %(reason)s.",
+        who=who,
+        person=n.person(d.get("email"), e.target_id),
+        quiz=_quoted(d.get("quiz")),
+        course=n.course(d.get("course")),
+        reason=_quoted(d.get("reason")),
+    )
+
+
 FORMATTERS: dict[str, Formatter] = {
+    "quiz.attempts_granted": _attempts_granted,
+    "quiz.attempt_reset": _attempt_reset,
+    "quiz.request_declined": _request_declined,
     "sso.signed_in": _sso_signed_in,
     "sso.account_linked": _sso_linked,
     "sso.account_created": _sso_created,

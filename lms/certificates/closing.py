@@ -30,7 +30,7 @@ def enrolments_to_warn(*, today: date, within_days: int) -> list[Enrolment]:
     )
     enrolments = db.session.scalars(
         select(Enrolment)
-        .where(Enrolment.version_id.in_(closing), ~claimed.exists())
+        .where(Enrolment.version_id.in_(closing), Enrolment.ended_at.is_(None), ~claimed.exists())
         .order_by(Enrolment.id)
     )
     # Only versions that offer credit at all have a window worth warning about.

@@ -26,10 +26,13 @@ from lms.webinars.models import Webinar
 
 
 class Completion(db.Model):
-    """A learner finished a course version; recorded once, never changed."""
+    """A learner finished a course version; recorded once per enrolment, never changed.
+
+    A retake is a new enrolment, so it leaves a second completion beside the first.
+    """
 
     __tablename__ = "completions"
-    __table_args__ = (UniqueConstraint("user_id", "version_id"),)
+    __table_args__ = (UniqueConstraint("enrolment_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)

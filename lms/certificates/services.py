@@ -71,7 +71,7 @@ def course_state(enrolment: Enrolment) -> eligibility.CourseState:
     passed = set(
         db.session.scalars(
             select(QuizAttempt.page_id).where(
-                QuizAttempt.user_id == enrolment.user_id,
+                QuizAttempt.enrolment_id == enrolment.id,
                 QuizAttempt.page_id.in_([p.id for p in graded]),
                 QuizAttempt.passed.is_(True),
             )
@@ -81,7 +81,7 @@ def course_state(enrolment: Enrolment) -> eligibility.CourseState:
     submitted = bool(evaluations) and (
         db.session.scalar(
             select(EvaluationResponse.id).where(
-                EvaluationResponse.user_id == enrolment.user_id,
+                EvaluationResponse.enrolment_id == enrolment.id,
                 EvaluationResponse.page_id.in_([p.id for p in evaluations]),
             )
         )
@@ -98,11 +98,9 @@ def course_state(enrolment: Enrolment) -> eligibility.CourseState:
     )
 
 
-def find_completion(user_id: int, version_id: int) -> Completion | None:
-    """Return the learner's completion of a course version, or None."""
-    return db.session.scalar(
-        select(Completion).where(Completion.user_id == user_id, Completion.version_id == version_id)
-    )
+def find_completion(enrolment_id: int) -> Completion | None:
+    """Return the completion recorded for an enrolment (one per enrolment), or None."""
+    return db.session.scalar(select(Completion).where(Completion.enrolment_id == enrolment_id))
 
 
 def _post_test_score(enrolment: Enrolment) -> Decimal | None:
@@ -114,7 +112,7 @@ def _post_test_score(enrolment: Enrolment) -> Decimal | None:
     graded = [p.id for p in quizzes if p.settings.get("role") != "pretest"]
     scores = db.session.scalars(
         select(QuizAttempt.score).where(
-            QuizAttempt.user_id == enrolment.user_id,
+            QuizAttempt.enrolment_id == enrolment.id,
             QuizAttempt.page_id.in_(graded),
             QuizAttempt.score.is_not(None),
         )
@@ -124,7 +122,7 @@ def _post_test_score(enrolment: Enrolment) -> Decimal | None:
 
 def record_completion(enrolment: Enrolment) -> Completion | None:
     """Record that the learner completed their course version, once; None if not complete."""
-    existing = find_completion(enrolment.user_id, enrolment.version_id)
+    existing = find_completion(enrolment.id)
     if existing is not None:
         return existing
     if eligibility.completion_problems(course_state(enrolment)):
@@ -142,7 +140,7 @@ def record_completion(enrolment: Enrolment) -> Completion | None:
             db.session.add(completion)
     except IntegrityError:
         # Recorded by a simultaneous request (two tabs finishing at once).
-        return find_completion(enrolment.user_id, enrolment.version_id)
+        return find_completion(enrolment.id)
     completion_recorded.send(completion)
     return completion
 

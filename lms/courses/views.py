@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -10,12 +12,13 @@ from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response
 
 from lms import dates
-from lms.courses import catalog, editions, listing, prerequisites
+from lms.courses import catalog, changes, editions, listing, prerequisites
 from lms.courses.forms import CatalogSearchForm, StartForm
 from lms.courses.models import Course, CoursePage, CourseVersion, MediaBlob
 from lms.extensions import db
 from lms.i18n import current_language
 from lms.paths import services as path_services
+from lms.progress import retakes
 from lms.progress import services as progress
 
 bp = Blueprint("courses", __name__, cli_group="courses")
@@ -139,8 +142,19 @@ def detail(slug: str) -> str:
         )
     )
     course_progress = None
+    completed = offer = None
     if enrolment is not None:
         course_progress = progress.measure_progress(pages, progress.completed_page_ids(enrolment))
+        completed = retakes.is_completed(enrolment)
+        current = course.current_version
+        if (
+            current is not None
+            and current.id != enrolment.version_id
+            and not completed
+            and enrolment.kept_over_version_id != current.id
+        ):
+            # Part-way through an older version: offer the new one, saying what changed.
+            offer = changes.describe(changes.changes_between(enrolment.version_id, current.id))
     language = current_language().code
     current = course.current_version
     # What the current version requires (the page reads its compiled data anyway).
@@ -160,6 +174,9 @@ def detail(slug: str) -> str:
         enrolment=enrolment,
         progress=course_progress,
         newer=enrolment is not None and enrolment.version_id != course.current_version_id,
+        completed=completed,
+        offer=offer,
+        current_number=course.current_version.number if course.current_version else None,
         state=catalog.availability(version.release_date, version.expiration_date, dates.today()),
         form=StartForm(),
         prerequisites=required,
@@ -227,3 +244,53 @@ def _ascii(filename: str) -> str:
     return "".join(
         c if c.isascii() and c.isprintable() and c not in '"\\' else "_" for c in filename
     )
+
+
+def _reopen(slug: str, verb: Callable[..., object]) -> Response:
+    course = get_course_or_404(slug)
+    if not StartForm().validate_on_submit():
+        abort(400)
+    version = course.current_version
+    state = catalog.availability(version.release_date, version.expiration_date, dates.today())
+    if course.withdrawn_at is not None or (state != "open" and not current_user.has_role("author")):
+        flash(_("This course is not open for new learners."), "error")
+        return redirect(url_for("courses.detail", slug=slug))
+    try:
+        verb(current_user, course, version)
+    except progress.ProgressError as error:
+        db.session.rollback()
+        flash(str(error), "info")
+        return redirect(url_for("courses.detail", slug=slug))
+    db.session.commit()
+    return redirect(url_for("progress.resume", slug=slug))
+
+
+@bp.post("/courses/<slug>/start-again")
+@login_required
+def start_again(slug: str) -> Response:
+    """Take a completed course again on its current version; earlier records stay."""
+    return _reopen(slug, retakes.start_again)
+
+
+@bp.post("/courses/<slug>/move-to-new-version")
+@login_required
+def move_to_new_version(slug: str) -> Response:
+    """Leave an older version part-way and start the current one; earlier records stay."""
+    return _reopen(slug, retakes.move_to_version)
+
+
+@bp.post("/courses/<slug>/keep-version")
+@login_required
+def keep_version(slug: str) -> Response:
+    """Keep taking the version started rather than moving to the newer one."""
+    course = get_course_or_404(slug)
+    if not StartForm().validate_on_submit():
+        abort(400)
+    enrolment = progress.find_enrolment(current_user, course)
+    if enrolment is None or course.current_version is None:
+        flash(_("Start the course first: its overview shows what it involves."), "info")
+        return redirect(url_for("courses.detail", slug=slug))
+    retakes.keep_version(enrolment, course.current_version)
+    db.session.commit()
+    flash(_("You are keeping the version you started."), "success")
+    return redirect(url_for("courses.detail", slug=slug))

@@ -255,7 +255,12 @@ def _enrolments(user_ids: list[int]) -> dict[tuple[int, int], Enrolment]:
         return {}
     return {
         (e.user_id, e.course_id): e
-        for e in db.session.scalars(select(Enrolment).where(Enrolment.user_id.in_(user_ids)))
+        # Oldest first, so a learner's open (newest) enrolment is the one kept per course.
+        for e in db.session.scalars(
+            select(Enrolment)
+            .where(Enrolment.user_id.in_(user_ids))
+            .order_by(Enrolment.enrolled_at, Enrolment.id)
+        )
     }
 
 

@@ -55,9 +55,13 @@ def measure_progress(pages: list[CoursePage], completed_page_ids: set[int]) -> P
 
 
 def find_enrolment(user: User, course: Course) -> Enrolment | None:
-    """Return the user's enrolment in a course, or None."""
+    """Return the user's open enrolment in a course (earlier ones have ended), or None."""
     return db.session.scalar(
-        select(Enrolment).where(Enrolment.user_id == user.id, Enrolment.course_id == course.id)
+        select(Enrolment).where(
+            Enrolment.user_id == user.id,
+            Enrolment.course_id == course.id,
+            Enrolment.ended_at.is_(None),
+        )
     )
 
 
@@ -273,7 +277,11 @@ def courses_in_progress(
     query = (
         select(Enrolment)
         .options(joinedload(Enrolment.version), joinedload(Enrolment.course))
-        .where(Enrolment.user_id == user.id, Enrolment.pages_completed_at.is_(None))
+        .where(
+            Enrolment.user_id == user.id,
+            Enrolment.pages_completed_at.is_(None),
+            Enrolment.ended_at.is_(None),
+        )
         .order_by(Enrolment.last_visited_at.desc().nulls_last(), Enrolment.enrolled_at.desc())
         .limit(limit)
     )

@@ -88,7 +88,11 @@ _ENROLMENT = (
     select(Enrolment)
     .join(Course, Course.id == Enrolment.course_id)
     .options(joinedload(Enrolment.version), joinedload(Enrolment.course))
-    .where(Course.slug == bindparam("slug"), Enrolment.user_id == bindparam("user_id"))
+    .where(
+        Course.slug == bindparam("slug"),
+        Enrolment.user_id == bindparam("user_id"),
+        Enrolment.ended_at.is_(None),
+    )
 )
 _ENROLMENT_AND_BODY = _ENROLMENT.add_columns(CoursePage.html).outerjoin(
     CoursePage,
@@ -269,7 +273,7 @@ def my_learning() -> str:
         db.session.scalars(
             select(Enrolment)
             .options(joinedload(Enrolment.version), joinedload(Enrolment.course))
-            .where(Enrolment.user_id == current_user.id)
+            .where(Enrolment.user_id == current_user.id, Enrolment.ended_at.is_(None))
             .order_by(Enrolment.last_visited_at.desc().nulls_last(), Enrolment.enrolled_at.desc())
         )
     )

@@ -12,7 +12,7 @@ from typing import Any
 from babel.numbers import format_decimal
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
-from sqlalchemy import null, select, update
+from sqlalchemy import func, null, select, update
 from sqlalchemy.exc import IntegrityError
 
 from lms.content.model import Question
@@ -22,7 +22,7 @@ from lms.extensions import db
 from lms.progress.models import Enrolment
 from lms.progress.services import complete_assessment, note_place
 from lms.quizzes import grading
-from lms.quizzes.models import AttemptAnswer, EvaluationResponse, QuizAttempt
+from lms.quizzes.models import AttemptAnswer, AttemptGrant, EvaluationResponse, QuizAttempt
 from lms.quizzes.signals import attempt_submitted
 
 MAX_TEXT_ANSWER = 5000
@@ -57,22 +57,51 @@ def rules_for(page: CoursePage, course_passing_score: int) -> QuizRules:
     )
 
 
-def attempts_for(user_id: int, page_id: int) -> list[QuizAttempt]:
-    """Return a learner's attempts at a quiz page, oldest first."""
+def attempts_for(enrolment_id: int, page_id: int) -> list[QuizAttempt]:
+    """Return a learner's attempts at a quiz page in one enrolment, oldest first.
+
+    A retake is a new enrolment and starts with a full set of attempts; the earlier ones stay
+    on the record with their enrolment.
+    """
     return list(
         db.session.scalars(
             select(QuizAttempt)
-            .where(QuizAttempt.user_id == user_id, QuizAttempt.page_id == page_id)
+            .where(QuizAttempt.enrolment_id == enrolment_id, QuizAttempt.page_id == page_id)
             .order_by(QuizAttempt.number)
         )
     )
 
 
-def attempts_left(rules: QuizRules, attempts: list[QuizAttempt]) -> int | None:
-    """Return how many attempts may still be started, or None when unlimited."""
+def extra_attempts(enrolment_id: int, page_id: int) -> int:
+    """Return how many extra attempts staff granted this enrolment at a quiz page."""
+    total = db.session.scalar(
+        select(func.sum(AttemptGrant.extra)).where(
+            AttemptGrant.enrolment_id == enrolment_id, AttemptGrant.page_id == page_id
+        )
+    )
+    return int(total or 0)
+
+
+def attempts_left(rules: QuizRules, attempts: list[QuizAttempt], extra: int = 0) -> int | None:
+    """Return how many attempts may still be started, or None when unlimited.
+
+    Attempts reset by staff do not count; `extra` attempts granted by staff add to the limit.
+    """
     if rules.max_attempts is None:
         return None
-    return max(0, rules.max_attempts - len(attempts))
+    used = sum(a.reset_at is None for a in attempts)
+    return max(0, rules.max_attempts + extra - used)
+
+
+def _next_number(user_id: int, page_id: int) -> int:
+    # Numbers run on across enrolments (a retake's first attempt is the learner's third at the
+    # page), so every attempt at a page version keeps a number of its own.
+    last = db.session.scalar(
+        select(func.max(QuizAttempt.number)).where(
+            QuizAttempt.user_id == user_id, QuizAttempt.page_id == page_id
+        )
+    )
+    return int(last or 0) + 1
 
 
 def start_attempt(
@@ -90,13 +119,13 @@ def start_attempt(
     if page.kind != "quiz" or page.version_id != enrolment.version_id:
         raise QuizError(_("This page is not a quiz of your course."))
     note_place(enrolment, page)
-    attempts = attempts_for(enrolment.user_id, page.id)
-    open_attempt = next((a for a in attempts if not a.is_submitted), None)
+    attempts = attempts_for(enrolment.id, page.id)
+    open_attempt = next((a for a in attempts if a.is_open), None)
     if open_attempt is not None:
         return open_attempt
     if any(a.passed for a in attempts):
         raise QuizError(_("You have already passed this quiz."))
-    if attempts_left(rules, attempts) == 0:
+    if attempts_left(rules, attempts, extra_attempts(enrolment.id, page.id)) == 0:
         raise QuizError(
             ngettext(
                 "You have used your %(num)d attempt at this quiz. "
@@ -118,7 +147,7 @@ def start_attempt(
         user_id=enrolment.user_id,
         enrolment_id=enrolment.id,
         page_id=page.id,
-        number=len(attempts) + 1,
+        number=_next_number(enrolment.user_id, page.id),
         started_at=utcnow(),
         question_order=order,
         option_order=options,
@@ -129,9 +158,7 @@ def start_attempt(
             db.session.add(attempt)
     except IntegrityError:
         # Another tab started the same attempt at the same moment: use that one.
-        existing = next(
-            (a for a in attempts_for(enrolment.user_id, page.id) if not a.is_submitted), None
-        )
+        existing = next((a for a in attempts_for(enrolment.id, page.id) if a.is_open), None)
         if existing is None:
             raise
         return existing
@@ -168,7 +195,11 @@ def save_draft(
     # Guarded like submitting: a draft that arrives after the submission changes nothing.
     saved = db.session.execute(
         update(QuizAttempt)
-        .where(QuizAttempt.id == attempt.id, QuizAttempt.submitted_at.is_(None))
+        .where(
+            QuizAttempt.id == attempt.id,
+            QuizAttempt.submitted_at.is_(None),
+            QuizAttempt.reset_at.is_(None),
+        )
         .values(draft_answers=clean, draft_saved_at=saved_at)
         .execution_options(synchronize_session=False)
     )
@@ -213,7 +244,11 @@ def submit_attempt(
     # The guarded UPDATE is the lock: of many simultaneous submissions only one matches.
     claimed = db.session.execute(
         update(QuizAttempt)
-        .where(QuizAttempt.id == attempt.id, QuizAttempt.submitted_at.is_(None))
+        .where(
+            QuizAttempt.id == attempt.id,
+            QuizAttempt.submitted_at.is_(None),
+            QuizAttempt.reset_at.is_(None),
+        )
         .values(
             submitted_at=utcnow(),
             score=Decimal(str(grade.score)),
@@ -246,11 +281,11 @@ def submit_attempt(
     return grade
 
 
-def evaluation_for(user_id: int, page_id: int) -> EvaluationResponse | None:
-    """Return the learner's evaluation of this page's course version, or None."""
+def evaluation_for(enrolment_id: int, page_id: int) -> EvaluationResponse | None:
+    """Return the learner's evaluation of this page in one enrolment, or None."""
     return db.session.scalar(
         select(EvaluationResponse).where(
-            EvaluationResponse.user_id == user_id, EvaluationResponse.page_id == page_id
+            EvaluationResponse.enrolment_id == enrolment_id, EvaluationResponse.page_id == page_id
         )
     )
 
@@ -292,7 +327,7 @@ def submit_evaluation(
         )
     if not any(clean.values()):
         raise QuizError(_("Please answer at least one question before submitting the evaluation."))
-    if evaluation_for(enrolment.user_id, page.id) is not None:
+    if evaluation_for(enrolment.id, page.id) is not None:
         raise AlreadySubmitted(_("You have already submitted this evaluation. Thank you!"))
     response = EvaluationResponse(
         user_id=enrolment.user_id,

@@ -15,7 +15,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
 from lms.accounts.access import role_required
-from lms.accounts.models import Role
+from lms.accounts.models import Role, User
 from lms.charts import Bar, horizontal_bar_chart
 from lms.content.model import Question
 from lms.courses import editions
@@ -23,10 +23,11 @@ from lms.courses.models import Course, CoursePage, CourseVersion
 from lms.courses.views import get_course_or_404
 from lms.extensions import db
 from lms.i18n import current_language
+from lms.progress.models import Enrolment
 from lms.progress.views import PAGE_RENDERERS, Reading, find_page, load_reading, page_html
-from lms.quizzes import analysis, grading, reports, services
-from lms.quizzes.forms import AnswerForm
-from lms.quizzes.models import QuizAttempt
+from lms.quizzes import analysis, grading, reports, second_chances, services
+from lms.quizzes.forms import AnswerForm, AttemptRequestForm, DecisionForm, GrantForm
+from lms.quizzes.models import AttemptRequest, QuizAttempt
 
 bp = Blueprint("quizzes", __name__)
 
@@ -78,7 +79,8 @@ def _extra_answers(questions: list[Question], form: MultiDict[str, str]) -> bool
 def render_quiz_overview(reading: Reading, page: CoursePage, context: dict[str, Any]) -> str:
     """Show a quiz's rules, the learner's attempts so far, and a way to start or continue."""
     rules = _rules(reading, page)
-    attempts = services.attempts_for(current_user.id, page.id)
+    attempts = services.attempts_for(reading.enrolment.id, page.id)
+    extra = services.extra_attempts(reading.enrolment.id, page.id)
     lessons = [p for p in reading.pages if p.kind == "lesson"]
     # A pre-test is meant to come first; any other quiz tests what the lessons teach.
     unread = [] if rules.role == "pretest" else [p for p in lessons if p.id not in reading.done]
@@ -89,9 +91,11 @@ def render_quiz_overview(reading: Reading, page: CoursePage, context: dict[str, 
         html=page_html(page, reading),
         rules=rules,
         attempts=attempts,
-        open_attempt=next((a for a in attempts if not a.is_submitted), None),
+        open_attempt=next((a for a in attempts if a.is_open), None),
         passed=any(a.passed for a in attempts),
-        left=services.attempts_left(rules, attempts),
+        left=services.attempts_left(rules, attempts, extra),
+        chances=second_chances.for_learner(reading.enrolment, page),
+        request_form=AttemptRequestForm(),
         question_count=len([q for q in page.questions if q.kind in grading.GRADERS]),
         form=AnswerForm(),
         **context,
@@ -104,7 +108,7 @@ def render_evaluation(reading: Reading, page: CoursePage, context: dict[str, Any
         "quizzes/evaluation.html",
         html=page_html(page, reading),
         questions=page.questions,
-        response=services.evaluation_for(current_user.id, page.id),
+        response=services.evaluation_for(reading.enrolment.id, page.id),
         answers={},
         form=AnswerForm(),
         **context,
@@ -158,6 +162,9 @@ def attempt(slug: str, page_slug: str, attempt_id: int) -> str | Response | tupl
         return reading
     page = find_page(reading, page_slug, "quiz")
     attempt = _load_attempt(reading, page, attempt_id)
+    if attempt.reset_at is not None:
+        flash(_("This attempt was reset by the course team and no longer counts."), "info")
+        return redirect(url_for("progress.page", slug=slug, page_slug=page_slug))
     rules = _rules(reading, page)
     questions = services.ordered_questions(attempt, page.questions)
     form = AnswerForm()
@@ -287,8 +294,10 @@ def _render_result(
         value = answer.response
         responses[qid] = tuple(value) if isinstance(value, list) else value
     grade = grading.grade_attempt(questions, responses)
-    attempts = services.attempts_for(attempt.user_id, attempt.page_id)
-    left = services.attempts_left(rules, attempts)
+    attempts = services.attempts_for(attempt.enrolment_id, attempt.page_id)
+    left = services.attempts_left(
+        rules, attempts, services.extra_attempts(attempt.enrolment_id, attempt.page_id)
+    )
     # Show which answers were right once the learner passed or has no attempts left.
     reveal = bool(attempt.passed) or left == 0
     gain = None
@@ -305,6 +314,8 @@ def _render_result(
         reveal=reveal,
         gain=gain,
         pretest=pair[0] if pair else None,
+        request_form=AttemptRequestForm(),
+        chances=second_chances.for_learner(context["reading"].enrolment, context["page"]),
         can_retry=not attempt.passed and left != 0 and not any(a.passed for a in attempts),
         lessons=[p for p in context["reading"].pages if p.kind == "lesson"],
         **context,
@@ -430,3 +441,132 @@ def page_results(slug: str, page_id: int) -> str:
         unknown_language=bool(asked) and language is None,
         language_name=lambda tag: editions.language_name(tag, current_language().code),
     )
+
+
+# --- another try: learners ask, staff grant, reset or decline -------------------------------
+
+
+@bp.post("/courses/<slug>/quiz/<page_slug>/request-attempt")
+@login_required
+def request_attempt(slug: str, page_slug: str) -> Response | tuple[str, int]:
+    """Ask the course team for another try at a quiz (a second ask finds the first)."""
+    reading = load_reading(slug)
+    if isinstance(reading, Response):
+        return reading
+    page = find_page(reading, page_slug, "quiz")
+    form = AttemptRequestForm()
+    if not form.validate_on_submit():
+        if form.csrf_token.errors:
+            abort(400)
+        return _refuse(" ".join(str(e) for errors in form.errors.values() for e in errors))
+    try:
+        second_chances.request_attempt(reading.enrolment, page, form.message.data or "")
+    except services.QuizError as error:
+        db.session.rollback()
+        return _refuse(str(error))
+    db.session.commit()
+    flash(
+        _("Your request was sent. You will get an email when the course team answers it."),
+        "success",
+    )
+    return redirect(url_for("progress.page", slug=slug, page_slug=page_slug))
+
+
+def _grant_page(form: GrantForm, status: int = 200) -> tuple[str, int]:
+    requests = second_chances.open_requests()
+    return render_template(
+        "quizzes/second_chances.html",
+        form=form,
+        requests=requests,
+        decision_forms={r.id: DecisionForm(prefix=f"r{r.id}") for r in requests},
+    ), status
+
+
+@bp.get("/quiz-attempts")
+@role_required(Role.AUTHOR)
+def second_chance_queue() -> tuple[str, int]:
+    """List learners' requests for another try, with a form to grant or reset attempts."""
+    return _grant_page(GrantForm())
+
+
+@bp.post("/quiz-attempts")
+@role_required(Role.AUTHOR)
+def grant() -> Response | tuple[str, int]:
+    """Grant a learner extra attempts at a quiz, or reset their open attempt, with a reason."""
+    form = GrantForm()
+    if not form.validate_on_submit():
+        if form.csrf_token.errors:
+            abort(400)
+        return _grant_page(form, 422)
+    user = db.session.scalar(select(User).where(User.email == form.email.data.strip().lower()))
+    course = db.session.scalar(select(Course).where(Course.slug == form.course.data.strip()))
+    enrolment = None
+    if user is not None and course is not None:
+        enrolment = db.session.scalar(
+            select(Enrolment).where(
+                Enrolment.user_id == user.id,
+                Enrolment.course_id == course.id,
+                Enrolment.ended_at.is_(None),
+            )
+        )
+    if enrolment is None:
+        form.email.errors = [_("No learner with that email is taking that course.")]
+        return _grant_page(form, 422)
+    page = db.session.scalar(
+        select(CoursePage).where(
+            CoursePage.version_id == enrolment.version_id,
+            CoursePage.slug == form.quiz.data.strip(),
+            CoursePage.kind == "quiz",
+        )
+    )
+    if page is None:
+        form.quiz.errors = [_("That course version has no quiz with that name.")]
+        return _grant_page(form, 422)
+    try:
+        if form.action.data == "reset":
+            attempt = second_chances.open_attempt_of(enrolment, page)
+            if attempt is None:
+                raise services.QuizError(_("The learner has no open attempt at that quiz."))
+            second_chances.reset_attempt(attempt, form.reason.data, actor=current_user)
+            message = _("The open attempt was reset and the learner was told why.")
+        else:
+            second_chances.grant_attempts(
+                enrolment, page, form.extra.data or 1, form.reason.data, actor=current_user
+            )
+            message = _("The extra attempts were granted and the learner was told why.")
+    except services.QuizError as error:
+        db.session.rollback()
+        form.reason.errors = [str(error)]
+        return _grant_page(form, 422)
+    db.session.commit()
+    flash(message, "success")
+    return redirect(url_for("quizzes.second_chance_queue"))
+
+
+@bp.post("/quiz-attempts/requests/<int:request_id>")
+@role_required(Role.AUTHOR)
+def decide(request_id: int) -> Response | tuple[str, int]:
+    """Grant one extra attempt for a learner's request, or decline it, with a reason."""
+    found = db.session.get(AttemptRequest, request_id)
+    if found is None:
+        abort(404)
+    form = DecisionForm(prefix=f"r{request_id}")
+    if not form.validate_on_submit():
+        if form.csrf_token.errors:
+            abort(400)
+        flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
+        return redirect(url_for("quizzes.second_chance_queue"))
+    try:
+        locked = second_chances.lock_request(request_id)
+        if locked is None:
+            abort(404)
+        second_chances.decide_request(
+            locked, form.decision.data == "grant", form.reason.data, actor=current_user
+        )
+    except services.QuizError as error:
+        db.session.rollback()
+        flash(str(error), "info")
+        return redirect(url_for("quizzes.second_chance_queue"))
+    db.session.commit()
+    flash(_("The request was answered and the learner was told."), "success")
+    return redirect(url_for("quizzes.second_chance_queue"))

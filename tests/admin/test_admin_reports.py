@@ -169,13 +169,21 @@ def test_a_learner_completing_a_newer_version_is_counted_once(app, activity, pub
     publish_copy(app, publish, tmp_path / "courses", retitle)
     first = db.session.scalar(select(Completion).where(Completion.course_id == course_id(CME)))
     later = first.completed_at + timedelta(days=40)
-    # The same learner completes the new version too, in a later month.
+    # The same learner moves to the new version (a new enrolment) and completes it too, in a
+    # later month.
+    newer = db.session.get(Course, first.course_id).current_version_id
+    first.enrolment.ended_at = later - timedelta(days=1)
+    retake = Enrolment(
+        user_id=first.user_id, course_id=first.course_id, version_id=newer, enrolled_at=later
+    )
+    db.session.add(retake)
+    db.session.flush()
     db.session.add(
         Completion(
             user_id=first.user_id,
             course_id=first.course_id,
-            version_id=db.session.get(Course, first.course_id).current_version_id,
-            enrolment_id=first.enrolment_id,
+            version_id=newer,
+            enrolment_id=retake.id,
             completed_at=later,
         )
     )

@@ -1,0 +1,82 @@
+"""Taking a course again: a retake after completing, or moving to a newer version part-way.
+
+Either way the earlier enrolment is ended, never changed otherwise or deleted: its pages,
+attempts, completion, claims and certificates stay on the learner's record.
+"""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from lms.accounts.models import User
+from lms.certificates.models import Completion
+from lms.courses.models import Course, CourseVersion
+from lms.database import utcnow
+from lms.extensions import db
+from lms.progress.models import Enrolment
+from lms.progress.services import ProgressError, enrol
+
+RETAKE = "retake"
+NEW_VERSION = "new-version"
+
+
+def lock_open_enrolment(user: User, course: Course) -> Enrolment | None:
+    """Return the learner's open enrolment in a course, locked until commit, or None.
+
+    Two "start again" requests at once: the second waits here for the first to commit, then
+    finds the enrolment it ended no longer open (and the partial unique index refuses a
+    second open one), so the learner ends up with exactly one open enrolment.
+    """
+    return db.session.scalars(
+        select(Enrolment)
+        .where(
+            Enrolment.user_id == user.id,
+            Enrolment.course_id == course.id,
+            Enrolment.ended_at.is_(None),
+        )
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).first()
+
+
+def is_completed(enrolment: Enrolment) -> bool:
+    """Return whether the enrolment has its completion recorded."""
+    found = db.session.scalar(select(Completion.id).where(Completion.enrolment_id == enrolment.id))
+    return found is not None
+
+
+def _start_over(
+    user: User, course: Course, version: CourseVersion, current: Enrolment, why: str
+) -> Enrolment:
+    current.ended_at = utcnow()
+    current.end_reason = why
+    db.session.flush()
+    return enrol(user, course, version)
+
+
+def start_again(user: User, course: Course, version: CourseVersion) -> Enrolment:
+    """End the learner's completed enrolment and enrol them afresh on `version`."""
+    current = lock_open_enrolment(user, course)
+    if current is None:
+        return enrol(user, course, version)
+    if not is_completed(current):
+        raise ProgressError(_("You are already taking this course: continue where you left off."))
+    return _start_over(user, course, version, current, RETAKE)
+
+
+def move_to_version(user: User, course: Course, version: CourseVersion) -> Enrolment:
+    """Move a learner part-way through an older version onto `version`, keeping the old record."""
+    current = lock_open_enrolment(user, course)
+    if current is None:
+        return enrol(user, course, version)
+    if current.version_id == version.id:
+        return current
+    if is_completed(current):
+        return _start_over(user, course, version, current, RETAKE)
+    return _start_over(user, course, version, current, NEW_VERSION)
+
+
+def keep_version(enrolment: Enrolment, newer: CourseVersion) -> None:
+    """Record that the learner keeps their version rather than moving to `newer`."""
+    enrolment.kept_over_version_id = newer.id
