@@ -51,6 +51,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from lms.newsletter.views import bp as newsletter_bp
     from lms.organizations import cli as _organizations_cli  # `flask reminders`, `organizations`
     from lms.organizations.views import bp as organizations_bp
+    from lms.privacy.views import bp as privacy_bp
     from lms.progress.views import bp as progress_bp
     from lms.quizzes.views import bp as quizzes_bp
     from lms.resources import newsletter as _resources_news  # noqa: F401  (newsletter source)
@@ -80,6 +81,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(resources_bp)
     app.register_blueprint(newsletter_bp)
     app.register_blueprint(sso_bp)
+    app.register_blueprint(privacy_bp)
 
     # `flask db verify`: the records' invariants, next to Flask-Migrate's own `db` commands.
     from flask_migrate.cli import db as db_cli
