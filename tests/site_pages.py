@@ -110,6 +110,7 @@ def build_site(client, auth, make_user, publish) -> Site:
                 "/my-learning",
                 "/account",
                 "/account/password",
+                "/account/delete",
                 "/transcript",
                 "/transcript/external/new",
                 f"/certificates/{certificate.public_id}",
@@ -123,6 +124,7 @@ def build_site(client, auth, make_user, publish) -> Site:
             "admin": [
                 "/admin/",
                 "/admin/users",
+                f"/admin/users/{learner.id}/delete",
                 "/admin/reports",
                 f"/admin/reports?course={CME}",
                 "/admin/audit",

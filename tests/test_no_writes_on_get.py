@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from sqlalchemy import event, select
 
+from lms.accounts.models import User
 from lms.certificates.models import Certificate, CreditClaim
 from lms.chapters.models import Chapter
 from lms.courses.models import CoursePage, VersionMedia
@@ -107,6 +108,10 @@ def route_values() -> dict[str, list[Any]]:
         "issue_id": some(Issue),
         "provider_id": some(IdentityProvider),
         "chapter_id": some(Chapter),
+        # A learner: the admin's page for deleting an account on the person's request.
+        "user_id": [
+            db.session.scalar(select(User.id).where(User.role == "learner").order_by(User.id))
+        ],
         "language": ["en", "es"],
         "fmt": ["csv", "xlsx"],
     }

@@ -37,7 +37,8 @@ from lms.sso.models import UserIdentity
 from lms.webinars.attendance_models import WebinarAttendance
 from lms.webinars.models import WebinarRegistration
 from tests.conftest import TEST_PASSWORD
-from tests.test_certificates import AMA, claim, pdf_text, pass_quiz, read_lessons, version_of
+from tests.served import run_together
+from tests.test_certificates import AMA, claim, pass_quiz, pdf_text, read_lessons, version_of
 from tests.test_quizzes import CME, FRONT_DESK, quiz_page
 from tests.webinars.attendance_helpers import ENDS, make_webinar, register
 
@@ -111,6 +112,14 @@ def lived_in(client, auth, make_user, publish):
     )
     db.session.commit()
     return {"dana": dana, "other": other, "clinic": clinic, "webinar": webinar}
+
+
+@pytest.fixture()
+def dana(make_user, auth):
+    """Dana, signed in, with an account and nothing else: for what needs no records."""
+    user = make_user("dana@example.org", name="Dana Doctor", profession="physician")
+    auth.login_as(user)
+    return user
 
 
 def download(client):
@@ -224,16 +233,18 @@ def test_the_download_holds_every_record_field_by_field(client, lived_in):
             assert hers not in data, f"{hers!r} in {name}"
 
 
-def test_the_page_only_offers_the_download_and_a_get_of_it_is_refused(client, lived_in):
+def test_the_page_only_offers_the_download_and_a_get_of_it_is_refused(client, dana):
     assert client.get("/account/data.zip").status_code == 405
     # Without the CSRF token, nothing is built.
     assert client.post("/account/data.zip", csrf=False).status_code == 400
 
 
-def test_naming_another_person_changes_nothing(client, lived_in):
-    other = lived_in["other"]
+def test_naming_another_person_changes_nothing(client, make_user, dana):
+    other = make_user("olive@example.org")
     response = client.post(f"/account/data.zip?user_id={other.id}", data={"user_id": other.id})
-    assert json.loads(read_zip(response)["profile.json"])["id"] == lived_in["dana"].id
+    files = read_zip(response)
+    assert json.loads(files["profile.json"])["id"] == dana.id
+    assert not any(b"olive@example.org" in data for data in files.values())
     # The admin page for deleting someone is not a learner's to open.
     assert client.get(f"/admin/users/{other.id}/delete").status_code == 403
 
@@ -295,8 +306,7 @@ def test_the_delete_page_says_what_goes_and_what_stays(client, lived_in):
     assert 'name="confirmation"' not in page
 
 
-def test_a_wrong_password_deletes_nothing(client, lived_in):
-    dana = lived_in["dana"]
+def test_a_wrong_password_deletes_nothing(client, dana):
     delete_form(client)
     response = client.post("/account/delete", data={"password": "not my password"})
     assert response.status_code == 400
@@ -384,8 +394,8 @@ def test_deleting_keeps_the_certificate_verifiable_and_removes_the_rest(
     client.post(
         "/signup",
         data={
-            "email": "dana@example.org", "full_name": "Dana Again", "password": "a new long passphrase 9",
-            "confirm": "a new long passphrase 9", "profession": "physician",
+            "email": "dana@example.org", "full_name": "Dana Again", "profession": "physician",
+            "password": "a new long passphrase 9", "confirm": "a new long passphrase 9",
         },
     )  # fmt: skip
     again = db.session.scalar(select(User).where(User.email == "dana@example.org"))
@@ -396,16 +406,16 @@ def test_deleting_keeps_the_certificate_verifiable_and_removes_the_rest(
 
 
 def test_an_account_that_signs_in_through_its_organization_confirms_by_typing_its_email(
-    client, lived_in
+    client, dana
 ):
-    dana = lived_in["dana"]
+    clinic = organizations.create_organization("Example Valley Clinic", "clinic", actor=None)
     provider = sso_services.create_provider(
         display_name="North Health System",
         issuer="https://login.north.example.net",
         client_id="lms",
         client_secret="not-a-real-secret",  # noqa: S106
         domains=["north.example.net"],
-        organization=lived_in["clinic"],
+        organization=clinic,
         actor=None,
     )
     db.session.add(UserIdentity(user_id=dana.id, provider_id=provider.id, subject="dana-123"))
@@ -421,8 +431,7 @@ def test_an_account_that_signs_in_through_its_organization_confirms_by_typing_it
     assert db.session.scalar(select(func.count()).select_from(UserIdentity)) == 0
 
 
-def test_an_admin_deletes_an_account_on_request(client, auth, make_user, lived_in, mailbox):
-    dana = lived_in["dana"]
+def test_an_admin_deletes_an_account_on_request(client, auth, make_user, dana, mailbox):
     auth.logout()
     admin = make_user(role="admin")
     auth.login_as(admin)
@@ -458,7 +467,7 @@ def test_the_last_admin_cannot_delete_their_own_account(client, auth, make_user)
     assert db.session.scalar(select(func.count()).select_from(AccountDeletion)) == 0
 
 
-def test_submitting_the_deletion_twice_deletes_once(client, lived_in):
+def test_submitting_the_deletion_twice_deletes_once(client, dana):
     delete_form(client)
     token = client.csrf_token()
     first = client.post("/account/delete", data={"password": TEST_PASSWORD, "csrf_token": token})
@@ -482,9 +491,7 @@ HOSTILE = {
 
 @pytest.mark.parametrize("field", ["password", "confirmation"])
 @pytest.mark.parametrize("label", list(HOSTILE))
-def test_hostile_values_in_the_delete_forms_delete_nothing(
-    client, auth, make_user, field, label
-):
+def test_hostile_values_in_the_delete_forms_delete_nothing(client, auth, make_user, field, label):
     person = make_user()
     victim = make_user()
     auth.login_as(person)
@@ -495,3 +502,43 @@ def test_hostile_values_in_the_delete_forms_delete_nothing(
     response = client.post(f"/admin/users/{victim.id}/delete", data={field: HOSTILE[label]})
     assert 400 <= response.status_code < 500, response.status_code
     assert db.session.scalar(select(func.count()).select_from(AccountDeletion)) == 0
+
+
+def test_two_tabs_and_an_admin_deleting_at_once_delete_once(served, make_user):
+    """Real parallel requests: a double-clicked button, a second tab and an admin, at once."""
+    people = [(p.id, p.email) for p in (make_user() for _ in range(3))]
+    admin = make_user(role="admin").email
+    db.session.rollback()
+    calls = []
+    for person_id, email in people:
+        tab = served.browser()
+        tab.login(email)
+        tab.get("/account/delete")
+        other, clicked_twice = tab.tab(), tab.tab()
+        staff = served.browser()
+        staff.login(admin)
+        calls += [
+            lambda t=tab: t.post("/account/delete", {"password": TEST_PASSWORD}),
+            lambda t=other: t.post("/account/delete", {"password": TEST_PASSWORD}),
+            lambda t=clicked_twice: t.post("/account/delete", {"password": TEST_PASSWORD}),
+            lambda t=staff, i=person_id, e=email: t.post(
+                f"/admin/users/{i}/delete", {"confirmation": e}
+            ),
+        ]
+    db.session.rollback()
+    responses = run_together(calls)
+
+    assert all(r.status_code < 500 for r in responses), [r.status_code for r in responses]
+    db.session.rollback()
+    db.session.expire_all()
+    for person_id, _email in people:
+        deletions = db.session.scalars(
+            select(AccountDeletion).where(AccountDeletion.user_id == person_id)
+        ).all()
+        assert len(deletions) == 1
+        events = db.session.scalar(
+            select(func.count())
+            .select_from(AuditEvent)
+            .where(AuditEvent.action == "user.deleted", AuditEvent.target_id == str(person_id))
+        )
+        assert events == 1

@@ -13,6 +13,7 @@ from lms.mail import queue_email
 def send_deleted(to: str, name: str, kept: dict[str, int], *, locale: str | None) -> None:
     """Tell the person their account is deleted, and what was kept and why."""
     site = current_app.config["SITE_NAME"]
+    subject = _l("Your account is deleted")  # translated below, in the person's language
     with force_locale(locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
         body = render_template(
             "privacy/email/deleted.txt",
@@ -21,4 +22,4 @@ def send_deleted(to: str, name: str, kept: dict[str, int], *, locale: str | None
             kept=kept,
             privacy=external_url("main.privacy"),
         )
-        queue_email(to, f"{_l('Your account is deleted')} – {site}", body)
+        queue_email(to, f"{subject} – {site}", body)
