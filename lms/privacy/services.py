@@ -108,8 +108,14 @@ def delete_account(user_id: int, *, actor: User | None, requested_by: str) -> De
 
     :raise DeletionError: when the account is already deleted, or is the last admin's.
     """
-    # The row lock makes a second, simultaneous deletion wait, then find the account deleted.
-    user = db.session.scalar(select(User).where(User.id == user_id).with_for_update())
+    # The row lock makes a second, simultaneous deletion wait, then find the account deleted;
+    # populate_existing, because the signed-in user was loaded (unlocked) before the wait.
+    user = db.session.scalar(
+        select(User)
+        .where(User.id == user_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
     if user is None or user.deleted_at is not None:
         raise DeletionError(_("This account has already been deleted."))
     if user.role == Role.ADMIN.value:
