@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 
 from lms.accounts.models import AccountToken, User
 from lms.audit.models import AuditEvent
+from lms.audit.services import record_event
 from lms.certificates.models import Certificate, CreditClaim
 from lms.database import utcnow
 from lms.extensions import db
@@ -103,6 +104,7 @@ def lived_in(client, auth, make_user, publish):
             )
         )  # fmt: skip
     db.session.add(NoticePreference(user_id=dana.id, new_courses=True, new_versions=False))
+    record_event(None, "user.deactivated", "user", dana.id, email=dana.email)
     webinar = make_webinar()
     register(webinar, dana)
     db.session.add(
@@ -377,6 +379,10 @@ def test_deleting_keeps_the_certificate_verifiable_and_removes_the_rest(
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "user.deleted"))
     assert event.target_id == str(dana_id)
     assert "dana" not in json.dumps(event.details).lower()
+    # Older entries that quoted the address now quote the placeholder.
+    quoted = [json.dumps(e.details) for e in db.session.scalars(select(AuditEvent))]
+    assert not [d for d in quoted if "dana@example.org" in d]
+    assert any(f"deleted-{dana_id}@deleted.invalid" in d for d in quoted)
 
     # The last email went to the address before it was removed.
     [sent] = mailbox.to("dana@example.org")
@@ -452,6 +458,9 @@ def test_an_admin_deletes_an_account_on_request(client, auth, make_user, dana, m
     deletion = db.session.scalar(select(AccountDeletion))
     assert deletion.requested_by == "admin" and deletion.actor_id == admin.id
     assert len(mailbox.to("dana@example.org")) == 1
+    audit = client.get("/admin/audit").get_data(as_text=True)
+    assert f"deleted account {dana.id} at its owner" in audit
+    assert client.post(f"/admin/users/{dana.id}/reactivate").status_code == 404
     # Deleted once: the page is gone, and an admin cannot delete their own account here.
     assert client.get(f"/admin/users/{dana.id}/delete").status_code == 404
     assert client.get(f"/admin/users/{admin.id}/delete").status_code == 404
