@@ -83,6 +83,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from lms.paths import cli as _paths_cli  # noqa: F401  (`flask paths`)
     from lms.paths import receivers as _path_receivers  # noqa: F401
     from lms.paths.views import bp as paths_bp
+    from lms.privacy.views import bp as privacy_bp
     from lms.progress.views import bp as progress_bp
     from lms.quizzes.views import bp as quizzes_bp
     from lms.resources import newsletter as _resources_news  # noqa: F401  (newsletter source)
@@ -123,6 +124,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(api_tokens_bp)
     extensions.rest_api.register_blueprint(api_bp)  # /api/v1, in the OpenAPI document
     api.init_app(app)
+    app.register_blueprint(privacy_bp)
 
     # `flask db verify`: the records' invariants, next to Flask-Migrate's own `db` commands.
     from flask_migrate.cli import db as db_cli

@@ -152,6 +152,9 @@ class Defaults:
     # Per address (IP), and per email address so that nobody can flood someone's inbox.
     NEWSLETTER_SUBSCRIBE_RATE_LIMIT = "10 per minute;60 per hour"
     NEWSLETTER_ADDRESS_RATE_LIMIT = "3 per hour;10 per day"
+    # "Download my data" (lms.privacy): each download prints every certificate again.
+    DATA_EXPORT_RATE_LIMIT = "5 per hour;20 per day"
+    DATA_EXPORT_MAX_BYTES = 200 * 1024 * 1024  # uncompressed; larger exports go through support
 
 
 def load(app: Flask, test_config: dict[str, Any] | None = None) -> None:

@@ -121,6 +121,7 @@ def build_site(client, auth, make_user, publish) -> Site:
                 "/my-learning",
                 "/account",
                 "/account/password",
+                "/account/delete",
                 "/transcript",
                 "/transcript/external/new",
                 f"/certificates/{certificate.public_id}",
@@ -134,6 +135,7 @@ def build_site(client, auth, make_user, publish) -> Site:
             "admin": [
                 "/admin/",
                 "/admin/users",
+                f"/admin/users/{learner.id}/delete",
                 "/admin/reports",
                 f"/admin/reports?course={CME}",
                 "/admin/audit",

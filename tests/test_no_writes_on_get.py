@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from sqlalchemy import event, select
 
+from lms.accounts.models import User
 from lms.certificates.models import Certificate, CreditClaim
 from lms.chapters.models import Chapter
 from lms.courses.models import CoursePage, VersionMedia
@@ -119,9 +120,12 @@ def route_values() -> dict[str, list[Any]]:
         "provider_id": some(IdentityProvider),
         "chapter_id": some(Chapter),
         "endpoint_id": some(WebhookEndpoint),
+        # A learner: the admin's page for deleting an account on the person's request.
+        "user_id": [
+            db.session.scalar(select(User.id).where(User.role == "learner").order_by(User.id))
+        ],
         "language": ["en", "es"],
         "fmt": ["csv", "xlsx"],
-        "user_id": [999999],
         "webinar_id": some(Webinar),
         "token_id": [999999],
     }

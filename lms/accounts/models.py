@@ -88,6 +88,9 @@ class User(UserMixin, db.Model):
     timezone: Mapped[str | None] = mapped_column(String(64))
 
     email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set when the person deleted their account (lms.privacy): the row stays, anonymised, because
+    # the accreditation records kept for six years point at it.
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     tokens: Mapped[list[AccountToken]] = relationship(
         back_populates="user", cascade="all, delete-orphan"

@@ -129,6 +129,8 @@ def reactivate(user_id: int) -> Response:
     user = db.get_or_404(User, user_id)
     if not AccountStatusForm().validate_on_submit():
         abort(400)
+    if user.deleted_at is not None:
+        abort(404)  # a deleted account is gone for good; its anonymised row only anchors records
     services.reactivate_user(user, current_user._get_current_object())
     db.session.commit()
     flash(_("%(name)s is active again and can sign in.", name=user.full_name), "success")

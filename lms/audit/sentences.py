@@ -147,6 +147,13 @@ def _deactivated(who: str, e: AuditEvent, d: dict[str, Any], n: Names) -> str:
     )
 
 
+def _deleted(who: str, e: AuditEvent, d: dict[str, Any], n: Names) -> str:
+    # The event names nobody: the account's id is all an audit needs (lms.privacy).
+    if d.get("requested_by") == "self":
+        return _("The owner of account %(id)s deleted it.", id=e.target_id)
+    return _("%(who)s deleted account %(id)s at its owner's request.", who=who, id=e.target_id)
+
+
 def _reactivated(who: str, e: AuditEvent, d: dict[str, Any], n: Names) -> str:
     return _(
         "%(who)s reactivated the account of %(person)s.",
@@ -445,6 +452,7 @@ FORMATTERS: dict[str, Formatter] = {
     "user.role_changed": _role_changed,
     "user.deactivated": _deactivated,
     "user.reactivated": _reactivated,
+    "user.deleted": _deleted,
     "certificate.revoked": _revoked,
     "certificate.reissued": _reissued,
     "certificates.archived": _archived,

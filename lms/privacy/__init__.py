@@ -1,0 +1,1 @@
+"""Learners' own data: downloading everything kept about them, and deleting their account."""
