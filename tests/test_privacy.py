@@ -551,3 +551,29 @@ def test_two_tabs_and_an_admin_deleting_at_once_delete_once(served, make_user):
             .where(AuditEvent.action == "user.deleted", AuditEvent.target_id == str(person_id))
         )
         assert events == 1
+
+
+def test_deleting_an_account_removes_its_personal_api_tokens(client, make_user, dana):
+    # A token an admin made for Dana would otherwise still read her kept records.
+    from lms.api.models import ApiToken, ApiUse
+    from lms.api.services import create_token, record_use
+
+    admin = make_user("ada@example.org", role="admin", name="Ada Admin")
+    now = utcnow()
+    token, raw = create_token(
+        "Dana's HR sync", ["read:completions"], now + timedelta(days=30), actor=admin, now=now,
+        user=dana,
+    )  # fmt: skip
+    record_use(token.id, "GET", "/api/v1/completions", 200, now)
+    db.session.commit()
+    assert (
+        client.get("/api/v1/completions", headers={"Authorization": f"Bearer {raw}"}).status_code
+        == 200
+    )
+
+    delete_form(client)
+    client.post("/account/delete", data={"password": TEST_PASSWORD})
+    assert db.session.scalar(select(func.count()).select_from(ApiToken)) == 0
+    assert db.session.scalar(select(func.count()).select_from(ApiUse)) == 0
+    answer = client.get("/api/v1/completions", headers={"Authorization": f"Bearer {raw}"})
+    assert answer.status_code == 401

@@ -23,6 +23,7 @@ from flask_babel import gettext as _
 from sqlalchemy import String, cast, delete, func, or_, select, update
 
 from lms.accounts.models import AccountToken, Role, User, new_session_token
+from lms.api.models import ApiToken, ApiUse
 from lms.audit.models import AuditEvent
 from lms.audit.services import record_event
 from lms.certificates.models import Certificate, Completion, CreditClaim, CreditClosingNotice
@@ -198,6 +199,10 @@ def delete_account(user_id: int, *, actor: User | None, requested_by: str) -> De
     _delete(ChapterAdmin, ChapterAdmin.user_id == user.id)
     removed["single_sign_on_links"] = _delete(UserIdentity, UserIdentity.user_id == user.id)
     _delete(AccountToken, AccountToken.user_id == user.id)
+    # A personal API token would go on reading the records kept after deletion.
+    personal_tokens = select(ApiToken.id).where(ApiToken.user_id == user.id)
+    _delete(ApiUse, ApiUse.token_id.in_(personal_tokens))
+    removed["api_tokens"] = _delete(ApiToken, ApiToken.user_id == user.id)
     # Emails not yet sent to the address would reach someone who asked to be forgotten.
     _delete(OutboxEmail, func.lower(OutboxEmail.recipient) == email, OutboxEmail.sent_at.is_(None))
 
