@@ -370,6 +370,9 @@ SSO_REFUSAL_REASONS = {
     "id-token-invalid-claim": _l("the ID token failed a check (issuer, audience or nonce)"),
     "provider-unreachable": _l("the provider could not be reached"),
     "access-denied": _l("the person canceled at the provider"),
+    "site-admin-account": _l(
+        "site admins sign in with their password, not through a chapter's provider"
+    ),
 }
 
 
