@@ -94,6 +94,9 @@ class Defaults:
     SSO_ENCRYPTION_KEYS: list[str] = []
     SSO_HTTP_TIMEOUT_SECONDS = 10  # each call to a provider (discovery, keys, token)
     SSO_CLOCK_LEEWAY_SECONDS = 60  # clock difference allowed when checking ID-token times
+    # How long each worker keeps a provider's discovery document and signing keys; a token
+    # signed with an unknown key fetches the keys again at once.
+    SSO_METADATA_CACHE_SECONDS = 3600
 
     # Background jobs (emails): empty keeps them in instance/jobs.sqlite3; redis://host:port/db
     # in production. Either way `flask jobs worker` runs them. Immediate: run in the caller
