@@ -55,6 +55,10 @@ class Defaults:
     AUTHORING_GUIDE = str(Path(__file__).resolve().parent.parent / "docs" / "authoring.md")
 
     SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True}
+    # SQLite: how long a form post waits for another's write to finish before the person is
+    # told to try again (503). Under a burst of invitations, 5 s was too short; it stays below
+    # gunicorn's 30 s worker timeout.
+    SQLITE_BUSY_TIMEOUT_SECONDS = 20
 
     # Werkzeug's scrypt; tests swap in a cheap method so each login does not cost 70 ms.
     PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105 (an algorithm name, not a password)
@@ -103,6 +107,9 @@ class Defaults:
     SSO_ENCRYPTION_KEYS: list[str] = []
     SSO_HTTP_TIMEOUT_SECONDS = 10  # each call to a provider (discovery, keys, token)
     SSO_CLOCK_LEEWAY_SECONDS = 60  # clock difference allowed when checking ID-token times
+    # How long each worker keeps a provider's discovery document and signing keys; a token
+    # signed with an unknown key fetches the keys again at once.
+    SSO_METADATA_CACHE_SECONDS = 3600
 
     # Webhooks (docs/api.md): each try waits at most this long for the receiver; a failed try
     # is retried after WEBHOOK_RETRY_SECONDS, doubling, until WEBHOOK_MAX_ATTEMPTS tries.
@@ -184,6 +191,14 @@ def load(app: Flask, test_config: dict[str, Any] | None = None) -> None:
     app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(
         app.config["SQLALCHEMY_DATABASE_URI"]
     )
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
+        # pysqlite's `timeout` is SQLite's busy timeout (the engine set-up leaves it alone).
+        options["connect_args"] = {
+            **options.get("connect_args", {}),
+            "timeout": float(app.config["SQLITE_BUSY_TIMEOUT_SECONDS"]),
+        }
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     app.config["COURSES_DIR"] = str(Path(app.config["COURSES_DIR"]).resolve())
     app.config["WEBINARS_DIR"] = str(Path(app.config["WEBINARS_DIR"]).resolve())
     app.config["PATHS_DIR"] = str(Path(app.config["PATHS_DIR"]).resolve())

@@ -66,11 +66,11 @@ class UTCDateTime(TypeDecorator[datetime]):
 @event.listens_for(Engine, "connect")
 def _configure_sqlite(dbapi_connection: Any, connection_record: Any) -> None:
     # SQLite leaves foreign keys off by default; WAL lets readers and a writer work at once.
+    # The busy timeout comes from the connection's `timeout` (SQLITE_BUSY_TIMEOUT_SECONDS).
     if isinstance(dbapi_connection, sqlite3.Connection):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=5000")
         cursor.close()
         # pysqlite opens a transaction only before the first INSERT/UPDATE/DELETE, so a SAVEPOINT
         # issued first runs outside any transaction and its RELEASE commits for real. Turn its

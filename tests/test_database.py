@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import text
@@ -51,3 +52,37 @@ def test_sqlite_reads_see_one_snapshot_per_transaction(app, make_user):
         # The session's transaction began at its first statement, so it keeps its snapshot.
         seen = db.session.execute(text("SELECT full_name FROM users")).scalar()
     assert seen == name
+
+
+def test_a_form_post_waits_as_configured_for_a_busy_sqlite_then_says_try_again(
+    database_url, tmp_path
+):
+    if not database_url.startswith("sqlite"):
+        pytest.skip("SQLite's write lock")
+    import sqlite3
+    import time
+
+    from lms import create_app
+    from tests.conftest import _base_config
+
+    config = _base_config(database_url, tmp_path)
+    # Not TESTING: the error must reach the error page, as it would in production.
+    config.update({"SQLITE_BUSY_TIMEOUT_SECONDS": 0.3, "WTF_CSRF_ENABLED": False, "TESTING": False})
+    app = create_app(config)
+    holder = sqlite3.connect(database_url.removeprefix("sqlite:///"), isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another writer, in the middle of a long write
+    try:
+        started = time.monotonic()
+        response = app.test_client().post(
+            "/login", data={"email": "someone@example.org", "password": "x" * 12}
+        )
+        waited = time.monotonic() - started
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+        with app.app_context():
+            db.engine.dispose()
+    assert response.status_code == 503
+    assert response.headers["Retry-After"]
+    assert "Please try again in a few minutes" in response.get_data(as_text=True)
+    assert 0.3 <= waited < 3  # the configured wait, not SQLite's default five seconds

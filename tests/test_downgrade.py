@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from sqlalchemy import create_engine, func, inspect, select, text
+from sqlalchemy.exc import IntegrityError
 
 from lms import create_app
 from lms.accounts import services as account_services
@@ -150,3 +151,55 @@ def test_attempt_languages_migrate_up_and_down(scratch):
     assert again.exit_code == 0, again.output
     db.session.remove()
     assert "language" in columns()
+
+
+def test_duplicate_person_assignments_merge_when_their_unique_index_arrives(scratch):
+    add_records()
+    assert downgrade(scratch, "0023_chapter_providers").exit_code == 0
+    with db.engine.begin() as connection:
+        run = connection.execute
+        run(
+            text(
+                "INSERT INTO organizations (id, name, kind, created_at) "
+                "VALUES (7, 'Clinic', 'clinic', '2026-11-01')"
+            )
+        )
+        course_id = run(text("SELECT min(id) FROM courses")).scalar_one()
+        user_id = run(text("SELECT min(id) FROM users")).scalar_one()
+        for assignment_id in (1, 2, 3):
+            run(
+                text(
+                    "INSERT INTO assignments (id, course_id, user_id, owner_organization_id, "
+                    "due_date, assigned_at, recur_on_date) VALUES "
+                    "(:id, :course, :user, 7, '2027-01-01', '2026-11-01', false)"
+                ),
+                {"id": assignment_id, "course": course_id, "user": user_id},
+            )
+        # The same reminder logged for the first and the second; another one for the third.
+        for assignment_id, period in ((1, "2026-12-01"), (2, "2026-12-01"), (3, "2027-01-01")):
+            run(
+                text(
+                    "INSERT INTO reminder_logs (assignment_id, user_id, period_start, kind, "
+                    "sent_at) VALUES (:a, :user, :period, 'overdue', '2026-12-01')"
+                ),
+                {"a": assignment_id, "user": user_id, "period": period},
+            )
+
+    again = scratch.test_cli_runner().invoke(args=["db", "upgrade"])
+
+    assert again.exit_code == 0, again.output
+    with db.engine.connect() as connection:
+        assert connection.execute(text("SELECT id FROM assignments")).scalars().all() == [1]
+        reminders = connection.execute(
+            text("SELECT assignment_id, period_start FROM reminder_logs ORDER BY period_start")
+        ).all()
+        assert [(a, str(p)[:10]) for a, p in reminders] == [(1, "2026-12-01"), (1, "2027-01-01")]
+        with pytest.raises(IntegrityError):
+            connection.execute(
+                text(
+                    "INSERT INTO assignments (course_id, user_id, owner_organization_id, "
+                    "due_date, assigned_at, recur_on_date) VALUES "
+                    "(:course, :user, 7, '2027-02-01', '2026-11-02', false)"
+                ),
+                {"course": course_id, "user": user_id},
+            )

@@ -377,6 +377,9 @@ SSO_REFUSAL_REASONS = {
     "id-token-invalid-claim": _l("the ID token failed a check (issuer, audience or nonce)"),
     "provider-unreachable": _l("the provider could not be reached"),
     "access-denied": _l("the person canceled at the provider"),
+    "site-admin-account": _l(
+        "site admins sign in with their password, not through a chapter's provider"
+    ),
 }
 
 
@@ -439,6 +442,47 @@ def _request_declined(who: str, e: AuditEvent, d: dict[str, Any], n: Names) -> s
     )
 
 
+def _chapter_created(who: str, e: AuditEvent, d: dict[str, Any], n: Names) -> str:
+    return _("%(who)s created the chapter %(name)s.", who=who, name=d["name"])
+
+
+def _chapter_admin_appointed(who: str, e: AuditEvent, d: dict[str, Any], n: Names) -> str:
+    return _(
+        "%(who)s made %(person)s an admin of the chapter.", who=who, person=n.person(d["user"])
+    )
+
+
+def _invitation(who: str, e: AuditEvent, d: dict[str, Any], n: Names) -> str:
+    words = {"who": who, "email": d["email"], "organization": _organization(e, n)}
+    if e.action == "organization.invited":
+        return _("%(who)s invited %(email)s to %(organization)s.", **words)
+    if e.action == "organization.invitation_resent":
+        return _("%(who)s sent the invitation of %(email)s to %(organization)s again.", **words)
+    if e.action == "organization.invitation_revoked":
+        return _("%(who)s withdrew the invitation of %(email)s to %(organization)s.", **words)
+    return _(
+        "%(person)s accepted the invitation to %(organization)s.",
+        person=n.person(d["email"], str(e.actor_id) if e.actor_id else None),
+        organization=words["organization"],
+    )
+
+
+def _staff_imported(who: str, e: AuditEvent, d: dict[str, Any], n: Names) -> str:
+    number, shown = _count(d["rows"])
+    return ngettext(
+        "%(who)s imported a staff list of %(count)s row into %(organization)s: "
+        "%(invited)s invited, %(changed)s changed.",
+        "%(who)s imported a staff list of %(count)s rows into %(organization)s: "
+        "%(invited)s invited, %(changed)s changed.",
+        number,
+        who=who,
+        count=shown,
+        organization=_organization(e, n),
+        invited=_count(d["invited"])[1],
+        changed=_count(d["changed"])[1],
+    )
+
+
 FORMATTERS: dict[str, Formatter] = {
     "quiz.attempts_granted": _attempts_granted,
     "quiz.attempt_reset": _attempt_reset,
@@ -461,6 +505,13 @@ FORMATTERS: dict[str, Formatter] = {
     "external_credit.added": _external_added,
     "external_credit.deleted": _external_deleted,
     "organization.created": _organization_created,
+    "organization.invited": _invitation,
+    "organization.invitation_resent": _invitation,
+    "organization.invitation_revoked": _invitation,
+    "organization.invitation_accepted": _invitation,
+    "organization.staff_imported": _staff_imported,
+    "chapter.created": _chapter_created,
+    "chapter.admin_appointed": _chapter_admin_appointed,
     "organization.member_set": _member_set,
     "organization.member_removed": _member_removed,
     "assignment.created": _assignment_created,

@@ -110,7 +110,7 @@ def _show(chapter: Chapter, **forms: object) -> str:
         chapter=chapter,
         organizations=services.chapter_organizations(chapter),
         admins=services.chapter_admins(chapter),
-        providers=sso_services.chapter_providers(chapter),
+        providers=sso_services.chapter_scope_providers(chapter),
         kinds=ORGANIZATION_KINDS,
         organization_form=forms.get("organization_form") or ChapterOrganizationForm(formdata=None),
         admin_form=forms.get("admin_form") or ChapterAdminForm(formdata=None),

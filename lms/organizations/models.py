@@ -10,11 +10,13 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
     UniqueConstraint,
     false,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -78,6 +80,10 @@ class Membership(db.Model):
         return self.role == "manager"
 
 
+PERSON_COURSE_INDEX = "uq_assignments_owner_person_course"
+PERSON_COURSE_WHERE = text("user_id IS NOT NULL AND course_id IS NOT NULL")
+
+
 class Assignment(db.Model):
     """A course assigned to one person or to everyone in an organization, due by a date."""
 
@@ -86,6 +92,18 @@ class Assignment(db.Model):
         CheckConstraint("(user_id IS NULL) != (organization_id IS NULL)", name="one_assignee"),
         CheckConstraint(
             "recur_months IS NULL OR (recur_months BETWEEN 1 AND 120)", name="recur_months_range"
+        ),
+        # One assignment of a course to a person per assigning organization, however many
+        # requests race. Partial, so assignments to a whole organization (or of something other
+        # than a course) are not constrained by it.
+        Index(
+            PERSON_COURSE_INDEX,
+            "owner_organization_id",
+            "user_id",
+            "course_id",
+            unique=True,
+            sqlite_where=PERSON_COURSE_WHERE,
+            postgresql_where=PERSON_COURSE_WHERE,
         ),
     )
 

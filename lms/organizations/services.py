@@ -150,6 +150,8 @@ def assign_course(
 ) -> Assignment:
     """Assign a course to one person or a whole organization, due by a date.
 
+    Assigning a course again to a person the same organization already assigned it to returns
+    that assignment unchanged (so a double submission or a race makes one, not two).
     `owner` is the organization making the assignment (default: the one assigned to). With
     `recur_months` the course is due again that many months after each completion, or, with
     `recur_on_date`, every `recur_months` on the due date's anniversary.
@@ -162,18 +164,33 @@ def assign_course(
         raise OrganizationError(_("Choose a due date today or later."))
     if course.current_version is None or course.withdrawn_at is not None:
         raise OrganizationError(_("That course is not available for assignment."))
+    owner_id = (owner or organization).id if (owner or organization) else None
+    if user is not None and owner_id is not None:
+        existing = person_assignment(owner_id, user.id, course.id)
+        if existing is not None:
+            return existing
     assignment = Assignment(
         course_id=course.id,
         organization_id=organization.id if organization else None,
         user_id=user.id if user else None,
-        owner_organization_id=(owner or organization).id if (owner or organization) else None,
+        owner_organization_id=owner_id,
         due_date=due_date,
         assigned_by_id=actor.id if actor else None,
         recur_months=recur_months,
         recur_on_date=bool(recur_months and recur_on_date),
     )
-    db.session.add(assignment)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.add(assignment)
+    except IntegrityError:
+        # The same course assigned to the same person by a request racing this one: theirs
+        # stands (the unique index uq_assignments_owner_person_course), and this one is a no-op.
+        if user is None or owner_id is None:
+            raise
+        existing = person_assignment(owner_id, user.id, course.id)
+        if existing is None:
+            raise
+        return existing
     record_event(
         actor,
         "assignment.created",
@@ -187,6 +204,17 @@ def assign_course(
         recur_on_date=bool(recur_months and recur_on_date),
     )
     return assignment
+
+
+def person_assignment(owner_id: int, user_id: int, course_id: int) -> Assignment | None:
+    """Return the organization's assignment of a course to one person, if it made one."""
+    return db.session.scalar(
+        select(Assignment).where(
+            Assignment.owner_organization_id == owner_id,
+            Assignment.user_id == user_id,
+            Assignment.course_id == course_id,
+        )
+    )
 
 
 def remove_assignment(assignment: Assignment, *, actor: User | None) -> None:

@@ -335,7 +335,7 @@ def assign(organization_id: int) -> str | Response:
         if form.assignee.data.startswith("user-"):
             user = db.session.get(User, int(form.assignee.data.removeprefix("user-")))
         try:
-            services.assign_course(
+            assignment = services.assign_course(
                 course,
                 due_date=form.due_date.data,
                 actor=current_user,
@@ -354,7 +354,8 @@ def assign(organization_id: int) -> str | Response:
                 _(
                     "%(title)s is assigned, due %(date)s.",
                     title=course.current_version.title,
-                    date=dates.long_date(form.due_date.data),
+                    # The stored date: assigned already, the course keeps its first due date.
+                    date=dates.long_date(assignment.due_date),
                 ),
                 "success",
             )

@@ -103,3 +103,20 @@ class ProviderForm(FlaskForm):
         self.organization.choices = [SelectChoice("", _l("No organization"))] + [
             SelectChoice(str(org_id), name) for org_id, name in organizations
         ]
+
+
+class ChapterProviderForm(ProviderForm):
+    """The provider settings a chapter admin edits: the owner is the chapter or one of its own."""
+
+    chapter = None  # always the chapter whose page this is
+    organization = SelectField(
+        _l("Organization"),
+        validators=[Optional()],
+        description=_l("Leave as the whole chapter, or choose one of the chapter's organizations."),
+    )
+
+    def set_organizations(self, organizations: list[tuple[int, str]]) -> None:
+        """Offer the chapter itself and these organizations (id, name) as the owner."""
+        self.organization.choices = [SelectChoice("", _l("The whole chapter"))] + [
+            SelectChoice(str(org_id), name) for org_id, name in organizations
+        ]

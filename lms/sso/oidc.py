@@ -8,6 +8,8 @@ when used, so a replayed callback finds nothing.
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import timedelta
 from typing import Any
 
@@ -34,6 +36,44 @@ class ProtocolFailure(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+class MetadataCache:
+    """Each provider's discovery document and signing keys (JWKS), kept in this process a while.
+
+    Fetching both on every sign-in costs two round trips to the provider per person, and a busy
+    Monday morning of a health system signing in would hammer its discovery endpoint. Entries
+    are keyed by the provider's id and issuer (changing the issuer starts afresh) and live
+    SSO_METADATA_CACHE_SECONDS; an ID token signed with a key not in the cached set makes
+    Authlib fetch the JWKS once more (keys rotate), and that fresher set is what is kept.
+    """
+
+    def __init__(self) -> None:
+        self._entries: dict[tuple[int, str], tuple[float, dict[str, Any]]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, provider: IdentityProvider, max_age: float) -> dict[str, Any] | None:
+        """Return a copy of the provider's metadata if it was fetched less than `max_age` ago."""
+        with self._lock:
+            entry = self._entries.get((provider.id, provider.issuer))
+        if entry is None or time.monotonic() - entry[0] >= max_age:
+            return None
+        return dict(entry[1])
+
+    def put(self, provider: IdentityProvider, metadata: dict[str, Any], *, fresh: bool) -> None:
+        """Keep the provider's metadata; `fresh` restarts its lifetime (it was just fetched)."""
+        key = (provider.id, provider.issuer)
+        with self._lock:
+            fetched_at = self._entries.get(key, (time.monotonic(), {}))[0]
+            self._entries[key] = (time.monotonic() if fresh else fetched_at, dict(metadata))
+
+    def clear(self) -> None:
+        """Forget every provider's metadata."""
+        with self._lock:
+            self._entries.clear()
+
+
+metadata_cache = MetadataCache()
 
 
 class DatabaseCache:
@@ -72,7 +112,7 @@ def _client(provider: IdentityProvider) -> FlaskOAuth2App:
         raise ProtocolFailure("client-secret-unreadable") from error
     integration = FlaskIntegration(f"idp{provider.id}", cache=DatabaseCache())
     integration.expires_in = int(STATE_LIFETIME.total_seconds())
-    return FlaskOAuth2App(
+    client = FlaskOAuth2App(
         integration,
         f"idp{provider.id}",
         client_id=provider.client_id,
@@ -85,6 +125,21 @@ def _client(provider: IdentityProvider) -> FlaskOAuth2App:
             "default_timeout": current_app.config["SSO_HTTP_TIMEOUT_SECONDS"],
         },
     )
+    cached = metadata_cache.get(provider, current_app.config["SSO_METADATA_CACHE_SECONDS"])
+    if cached is not None:
+        client.server_metadata.update(cached)  # Authlib fetches nothing it already holds
+    return client
+
+
+def _remember(client: FlaskOAuth2App, provider: IdentityProvider) -> None:
+    """Keep what Authlib fetched (and checked) for the next sign-in through this provider."""
+    metadata = client.server_metadata
+    if "_loaded_at" not in metadata:
+        return
+    known = metadata_cache.get(provider, current_app.config["SSO_METADATA_CACHE_SECONDS"])
+    fresh = known is None or known.get("_loaded_at") != metadata["_loaded_at"]
+    if fresh or known.get("jwks") != metadata.get("jwks"):
+        metadata_cache.put(provider, metadata, fresh=fresh)
 
 
 def _check_metadata(client: FlaskOAuth2App, provider: IdentityProvider) -> None:
@@ -104,6 +159,7 @@ def start(provider: IdentityProvider, login_hint: str) -> str:
         _check_metadata(client, provider)
         target = client.create_authorization_url(redirect_uri(), login_hint=login_hint)
         client.save_authorize_data(redirect_uri=redirect_uri(), **target)
+        _remember(client, provider)
         return target["url"]
     except (RequestException, ValueError, KeyError, RuntimeError) as error:
         raise ProtocolFailure("provider-unreachable") from error
@@ -146,6 +202,7 @@ def finish(provider: IdentityProvider) -> dict[str, Any]:
         raise ProtocolFailure(f"id-token-{error.error}".replace("_", "-")[:60]) from error
     except (RequestException, ValueError, KeyError) as error:
         raise ProtocolFailure("provider-unreachable") from error
+    _remember(client, provider)
     claims = token.get("userinfo")
     if not claims:
         raise ProtocolFailure("no-id-token")

@@ -187,6 +187,28 @@ def chapter_providers(chapter: Chapter) -> list[IdentityProvider]:
     )
 
 
+def chapter_scope_providers(chapter: Chapter) -> list[IdentityProvider]:
+    """Return the providers a chapter's admins may change: the chapter's and its organizations'."""
+    return list(
+        db.session.scalars(
+            select(IdentityProvider)
+            .outerjoin(Organization, IdentityProvider.organization_id == Organization.id)
+            .where(
+                (IdentityProvider.chapter_id == chapter.id)
+                | (Organization.chapter_id == chapter.id)
+            )
+            .order_by(IdentityProvider.display_name)
+        )
+    )
+
+
+def belongs_to_chapter(provider: IdentityProvider, chapter: Chapter) -> bool:
+    """Return whether the provider is owned by the chapter or by one of its organizations."""
+    if provider.chapter_id is not None:
+        return provider.chapter_id == chapter.id
+    return provider.organization is not None and provider.organization.chapter_id == chapter.id
+
+
 def create_provider(
     *,
     display_name: str,
@@ -353,6 +375,7 @@ def resolve_sign_in(provider: IdentityProvider, identity: Identity) -> SignInRes
         )
     )
     if link is not None:
+        _refuse_site_admin(provider, identity, link.user)
         return SignInResult(_signed_in(provider, link, identity))
     if not identity.email_verified:
         # Linking or creating on an unverified address would let anyone who can put that address
@@ -372,8 +395,28 @@ def resolve_sign_in(provider: IdentityProvider, identity: Identity) -> SignInRes
         return SignInResult(None, pending=identity)
     if not user.active:
         raise _deactivated(provider, identity)
+    _refuse_site_admin(provider, identity, user)
     link = link_identity(user, provider, identity, actor=None)
     return SignInResult(_signed_in(provider, link, identity))
+
+
+def chapter_scoped(provider: IdentityProvider) -> bool:
+    """Return whether chapter admins may change the provider (it is in a chapter's scope)."""
+    return provider.chapter_id is not None or (
+        provider.organization is not None and provider.organization.chapter_id is not None
+    )
+
+
+def _refuse_site_admin(provider: IdentityProvider, identity: Identity, user: User) -> None:
+    # A chapter admin can set a chapter's provider up (issuer and domains); letting it sign
+    # in a site admin would let a chapter admin become one. Site admins use their password.
+    if user.has_role("admin") and chapter_scoped(provider):
+        raise _refuse(
+            provider,
+            identity,
+            "site-admin-account",
+            _("Site admins sign in with their password, not through an organization."),
+        )
 
 
 def _deactivated(provider: IdentityProvider, identity: Identity) -> SignInRefused:

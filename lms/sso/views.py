@@ -6,6 +6,7 @@ import time
 
 from flask import (
     Blueprint,
+    abort,
     current_app,
     flash,
     redirect,
@@ -15,7 +16,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_login import current_user
+from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
@@ -23,13 +24,19 @@ from lms.accounts.access import role_required
 from lms.accounts.models import Role
 from lms.accounts.views import _sign_in as start_session
 from lms.chapters.models import Chapter
+from lms.chapters.views import get_chapter_or_404
 from lms.database import utcnow
 from lms.extensions import db, limiter
 from lms.i18n import current_language
 from lms.invitations import services as invitation_services
 from lms.organizations.models import Organization
 from lms.sso import oidc, services
-from lms.sso.forms import CompleteProfileForm, OrganizationSignInForm, ProviderForm
+from lms.sso.forms import (
+    ChapterProviderForm,
+    CompleteProfileForm,
+    OrganizationSignInForm,
+    ProviderForm,
+)
 from lms.sso.models import IdentityProvider
 from lms.sso.vault import SecretStoreError, store_available
 
@@ -370,4 +377,126 @@ def admin_edit(provider_id: int) -> str | Response:
                 return redirect(url_for("sso.admin_index"))
     return render_template(
         "sso/admin_edit.html", form=form, provider=provider, redirect_uri=oidc.redirect_uri()
+    )
+
+
+# --- a chapter's own providers ---------------------------------------------------------------
+# Chapter admins configure the providers of their chapter and its organizations, and see no
+# other: get_chapter_or_404 answers 404 for other chapters, and a provider owned elsewhere is
+# "not found" through this chapter's pages.
+
+
+def _chapter_organizations(chapter: Chapter) -> list[tuple[int, str]]:
+    return list(
+        db.session.execute(
+            select(Organization.id, Organization.name)
+            .where(Organization.chapter_id == chapter.id)
+            .order_by(Organization.name)
+        )
+    )
+
+
+def _chapter_owner(
+    form: ChapterProviderForm, chapter: Chapter
+) -> tuple[Organization | None, Chapter | None]:
+    """Return (organization, chapter) owning the provider: one of the chapter's, or the chapter."""
+    if form.organization.data:
+        # The select only offers (and accepts) this chapter's organizations.
+        return db.session.get(Organization, int(form.organization.data)), None
+    return None, chapter
+
+
+@bp.route("/chapters/<int:chapter_id>/sign-in-providers", methods=["GET", "POST"])
+@login_required
+def chapter_index(chapter_id: int) -> str | Response:
+    """List the chapter's identity providers and add one, for the chapter's admins."""
+    chapter = get_chapter_or_404(chapter_id)
+    form = ChapterProviderForm()
+    form.set_organizations(_chapter_organizations(chapter))
+    if form.validate_on_submit():
+        checked = _checked(form)
+        if not form.client_secret.data:
+            form.client_secret.errors.append(_("Enter the client secret the provider gave you."))
+        elif checked is not None:
+            organization, owner_chapter = _chapter_owner(form, chapter)
+            try:
+                provider = services.create_provider(
+                    display_name=form.display_name.data,
+                    issuer=checked[0],
+                    client_id=form.client_id.data,
+                    client_secret=form.client_secret.data,
+                    domains=checked[1],
+                    organization=organization,
+                    chapter=owner_chapter,
+                    actor=current_user._get_current_object(),
+                )
+            except (services.ProviderError, SecretStoreError) as error:
+                db.session.rollback()
+                flash(_secret_store_message(error), "error")
+            else:
+                db.session.commit()
+                flash(_("%(name)s is added.", name=provider.display_name), "success")
+                return redirect(url_for("sso.chapter_index", chapter_id=chapter.id))
+    return render_template(
+        "sso/chapter_index.html",
+        chapter=chapter,
+        form=form,
+        providers=services.chapter_scope_providers(chapter),
+        redirect_uri=oidc.redirect_uri(),
+        store_available=store_available(),
+    )
+
+
+@bp.route("/chapters/<int:chapter_id>/sign-in-providers/<int:provider_id>", methods=["GET", "POST"])
+@login_required
+def chapter_edit(chapter_id: int, provider_id: int) -> str | Response:
+    """Change, or turn off, one of the chapter's identity providers.
+
+    :raise 404: for a provider of another chapter, or of no chapter.
+    """
+    chapter = get_chapter_or_404(chapter_id)
+    provider = db.session.get(IdentityProvider, provider_id)
+    if provider is None or not services.belongs_to_chapter(provider, chapter):
+        abort(404)
+    form = ChapterProviderForm(
+        data={
+            "display_name": provider.display_name,
+            "organization": str(provider.organization_id or ""),
+            "issuer": provider.issuer,
+            "client_id": provider.client_id,
+            "domains": "\n".join(provider.domain_names),
+            "enabled": provider.enabled,
+        }
+    )
+    form.set_organizations(_chapter_organizations(chapter))
+    if form.validate_on_submit():
+        checked = _checked(form)
+        if checked is not None:
+            organization, owner_chapter = _chapter_owner(form, chapter)
+            try:
+                services.update_provider(
+                    provider,
+                    display_name=form.display_name.data,
+                    issuer=checked[0],
+                    client_id=form.client_id.data,
+                    client_secret=form.client_secret.data or None,
+                    domains=checked[1],
+                    organization=organization,
+                    chapter=owner_chapter,
+                    enabled=form.enabled.data,
+                    actor=current_user._get_current_object(),
+                )
+            except (services.ProviderError, SecretStoreError) as error:
+                db.session.rollback()
+                flash(_secret_store_message(error), "error")
+            else:
+                db.session.commit()
+                flash(_("%(name)s is saved.", name=provider.display_name), "success")
+                return redirect(url_for("sso.chapter_index", chapter_id=chapter.id))
+    return render_template(
+        "sso/chapter_edit.html",
+        chapter=chapter,
+        form=form,
+        provider=provider,
+        redirect_uri=oidc.redirect_uri(),
     )

@@ -24,18 +24,28 @@ WHO = [
     "learner",
     "anonymous",
 ]
-# Routes of one chapter (the North) and of one organization in each chapter. {m} is a plain
-# member's membership there, {i} an invitation of that organization.
+# Routes of one chapter and of one organization, tried in each chapter. {p} is a sign-in
+# provider of that chapter, {m} a plain member's membership in the organization, {i} an
+# invitation of it and {a} an assignment it made.
 CHAPTER_ROUTES = [
     ("GET", "/chapters/{chapter}"),
     ("POST", "/chapters/{chapter}/organizations"),
     ("GET", "/chapters/{chapter}/reports"),
     ("GET", "/chapters/{chapter}/reports.csv"),
     ("GET", "/chapters/{chapter}/audit"),
+    ("GET", "/chapters/{chapter}/sign-in-providers"),
+    ("POST", "/chapters/{chapter}/sign-in-providers"),
+    ("GET", "/chapters/{chapter}/sign-in-providers/{p}"),
+    ("POST", "/chapters/{chapter}/sign-in-providers/{p}"),
 ]
+# Only site admins appoint chapter admins, and add an account to an organization directly
+# (its answer tells whether an account exists; others invite): everyone else signed in gets 403.
+SITE_ADMIN_CHAPTER_ROUTES = [("POST", "/chapters/{chapter}/admins")]
+SITE_ADMIN_ORGANIZATION_ROUTES = [("POST", "/organizations/{org}/members")]
 ORGANIZATION_ROUTES = [
     ("GET", "/organizations/{org}"),
     ("POST", "/organizations/{org}/assignments"),
+    ("GET", "/organizations/{org}/assignments/{a}/remove"),
     ("POST", "/organizations/{org}/reminders"),
     ("GET", "/organizations/{org}/members/{m}/remove"),
     ("POST", "/organizations/{org}/invitations"),
@@ -44,12 +54,36 @@ ORGANIZATION_ROUTES = [
     ("GET", "/organizations/{org}/import"),
     ("POST", "/organizations/{org}/import"),
     ("POST", "/organizations/{org}/import/apply"),
+    # Last: they remove what the routes above use.
+    ("POST", "/organizations/{org}/assignments/{a}/remove"),
+    ("POST", "/organizations/{org}/members/{m}/remove"),
 ]
-CHAPTER_ALLOWED = {"north": {"site_admin", "north_admin"}}
+CHAPTER_ALLOWED = {"north": {"site_admin", "north_admin"}, "south": {"site_admin", "south_admin"}}
 ORGANIZATION_ALLOWED = {
     "north": {"site_admin", "north_admin", "north_manager"},
     "south": {"site_admin", "south_admin", "south_manager"},
 }
+
+
+def test_every_chapter_and_organization_route_is_in_these_lists(app):
+    adapter = app.url_map.bind("localhost")
+    values = {"chapter": 1, "org": 1, "p": 1, "m": 1, "i": 1, "a": 1}
+    listed = set()
+    for method, path in (
+        CHAPTER_ROUTES
+        + SITE_ADMIN_CHAPTER_ROUTES
+        + ORGANIZATION_ROUTES
+        + SITE_ADMIN_ORGANIZATION_ROUTES
+    ):
+        rule, _ = adapter.match(path.format(**values), method=method, return_rule=True)
+        listed.add((method, rule.rule))
+    routes = {
+        (method, rule.rule)
+        for rule in app.url_map.iter_rules()
+        if rule.rule.startswith(("/chapters/", "/organizations/"))
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
+    assert sorted(routes - listed) == []
 
 
 def _client(app, two_chapters, who):
@@ -74,14 +108,46 @@ def _check(client, method, url, allowed, who):
 
 @pytest.mark.parametrize("who", WHO)
 def test_chapter_pages_open_only_to_their_admins_and_site_admins(app, two_chapters, who):
-    client = _client(app, two_chapters, who)
-    for method, path in CHAPTER_ROUTES:
-        url = path.format(chapter=two_chapters.north.id)
-        _check(client, method, url, CHAPTER_ALLOWED["north"], who)
+    from lms.sso import services as sso
+
+    for side in ("north", "south"):
+        chapter = getattr(two_chapters, side)
+        provider = sso.create_provider(
+            display_name=f"{side} Health",
+            issuer=f"https://login.{side}-health.org",
+            client_id="lms",
+            client_secret="secret",
+            domains=[f"{side}-health.org"],
+            organization=None,
+            chapter=chapter,
+            actor=None,
+        )
+        db.session.commit()
+        client = _client(app, two_chapters, who)
+        for method, path in CHAPTER_ROUTES:
+            url = path.format(chapter=chapter.id, p=provider.id)
+            _check(client, method, url, CHAPTER_ALLOWED[side], who)
+        for _method, path in SITE_ADMIN_CHAPTER_ROUTES:
+            _check_site_admin_only(client, path.format(chapter=chapter.id), who)
 
 
 @pytest.mark.parametrize("who", WHO)
-def test_organization_pages_open_to_their_chapter_admins_and_managers_only(app, two_chapters, who):
+def test_organization_pages_open_to_their_chapter_admins_and_managers_only(
+    app, two_chapters, publish, who, tmp_path
+):
+    import shutil
+    from datetime import date
+
+    from lms.courses.models import Course
+    from lms.organizations import services as organizations
+    from tests.conftest import ROOT
+
+    # One short course is enough for an assignment, and publishes in a fraction of the time.
+    (tmp_path / "courses").mkdir()
+    front_desk = "trauma-informed-front-desk"
+    shutil.copytree(ROOT / "courses" / front_desk, tmp_path / "courses" / front_desk)
+    publish(tmp_path / "courses")
+    course = db.session.scalar(select(Course).order_by(Course.id))
     for side in ("north", "south"):
         organization = getattr(two_chapters, f"{side}_clinic")
         learner = db.session.scalar(
@@ -96,13 +162,43 @@ def test_organization_pages_open_to_their_chapter_admins_and_managers_only(app, 
             actor=None,
             now=_now(),
         )
+        assignment = organizations.assign_course(
+            course,
+            due_date=date.today(),
+            actor=None,
+            user=two_chapters.people["learner"],
+            owner=organization,
+            today=date.today(),
+        )
         db.session.commit()
         invitation = invitations.invitations_of(organization)[0]
         # A fresh client per organization: a revoked invitation must not hide the next route.
         client = _client(app, two_chapters, who)
         for method, path in ORGANIZATION_ROUTES:
-            url = path.format(org=organization.id, m=learner.id, i=invitation.id)
+            url = path.format(org=organization.id, m=learner.id, i=invitation.id, a=assignment.id)
             _check(client, method, url, ORGANIZATION_ALLOWED[side], who)
+        for _method, path in SITE_ADMIN_ORGANIZATION_ROUTES:
+            _check_site_admin_only(client, path.format(org=organization.id), who)
+
+
+def _check_site_admin_only(client, url, who):
+    response = client.post(url, data={})
+    expected = {"site_admin": 200, "anonymous": 302}.get(who, 403)
+    assert response.status_code == expected, (who, url, response.status_code)
+
+
+@pytest.mark.parametrize("who", ["north_admin", "north_manager", "learner"])
+def test_chapter_admins_and_managers_get_no_site_admin_or_author_page(app, two_chapters, who):
+    from tests.test_security import ROUTES
+
+    client = _client(app, two_chapters, who)
+    for method, path, needs in ROUTES:
+        if needs not in ("admin", "author"):
+            continue
+        url = path.format(other_id=1, org_id=two_chapters.north_clinic.id, chapter_id=1)
+        response = client.get(url) if method == "GET" else client.post(url, data={})
+        response.close()
+        assert response.status_code == 403, (who, method, url, response.status_code)
 
 
 def _now():

@@ -55,6 +55,16 @@ class Provider:
     browser_port: int  # the port browser tests serve the app on (its callback is registered)
 
 
+@pytest.fixture(autouse=True)
+def _forget_provider_metadata() -> Iterator[None]:
+    """Start each test without the providers' documents an earlier test's sign-ins kept."""
+    from lms.sso.oidc import metadata_cache
+
+    metadata_cache.clear()
+    yield
+    metadata_cache.clear()
+
+
 @pytest.fixture()
 def sso_server(app: Any, oidc_peer: Provider) -> Iterator[str]:
     """Serve the app in threads on the port whose callback the test provider has registered."""
