@@ -577,3 +577,25 @@ def test_deleting_an_account_removes_its_personal_api_tokens(client, make_user, 
     assert db.session.scalar(select(func.count()).select_from(ApiUse)) == 0
     answer = client.get("/api/v1/completions", headers={"Authorization": f"Bearer {raw}"})
     assert answer.status_code == 401
+
+
+def test_deleting_an_account_removes_requests_for_another_try(client, lived_in):
+    # The request carries the learner's own words to staff.
+    from lms.courses.models import CoursePage
+    from lms.quizzes.models import AttemptRequest
+    from lms.quizzes.second_chances import request_attempt
+
+    dana = db.session.scalar(select(User).where(User.email == "dana@example.org"))
+    enrolment = db.session.scalar(select(Enrolment).where(Enrolment.user_id == dana.id))
+    quiz = db.session.scalar(
+        select(CoursePage).where(
+            CoursePage.version_id == enrolment.version_id, CoursePage.kind == "quiz"
+        )
+    )
+    request_attempt(enrolment, quiz, "I was unwell during the post-test.")
+    db.session.commit()
+
+    delete_form(client)
+    assert client.post("/account/delete", data={"password": TEST_PASSWORD}).status_code < 400
+    remaining = db.session.scalar(select(func.count()).select_from(AttemptRequest))
+    assert remaining == 0

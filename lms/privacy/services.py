@@ -35,9 +35,16 @@ from lms.invitations.models import Invitation
 from lms.mail.models import OutboxEmail
 from lms.newsletter.models import CourseNotice, Delivery, NoticePreference, Subscriber
 from lms.organizations.models import Assignment, Membership, ReminderLog
+from lms.paths.models import PathAssignment
 from lms.privacy.models import AccountDeletion
 from lms.progress.models import Enrolment, PageProgress
-from lms.quizzes.models import AttemptAnswer, EvaluationResponse, QuizAttempt
+from lms.quizzes.models import (
+    AttemptAnswer,
+    AttemptGrant,
+    AttemptRequest,
+    EvaluationResponse,
+    QuizAttempt,
+)
 from lms.sso.models import UserIdentity
 from lms.webinars.attendance_models import WebinarAttendance, WebinarEvaluation
 from lms.webinars.models import WebinarRegistration, WebinarReminder
@@ -195,6 +202,10 @@ def delete_account(user_id: int, *, actor: User | None, requested_by: str) -> De
     _delete(ReminderLog, ReminderLog.assignment_id.in_(mine_assignments))
     _delete(ReminderLog, ReminderLog.user_id == user.id)
     removed["assignments"] = _delete(Assignment, Assignment.user_id == user.id)
+    removed["path_assignments"] = _delete(PathAssignment, PathAssignment.user_id == user.id)
+    # Requests for another try carry the person's own words; grants only served their attempts.
+    removed["attempt_requests"] = _delete(AttemptRequest, AttemptRequest.user_id == user.id)
+    _delete(AttemptGrant, AttemptGrant.user_id == user.id)
     removed["memberships"] = _delete(Membership, Membership.user_id == user.id)
     _delete(ChapterAdmin, ChapterAdmin.user_id == user.id)
     removed["single_sign_on_links"] = _delete(UserIdentity, UserIdentity.user_id == user.id)
