@@ -100,8 +100,13 @@ class TextLogFormatter(_Redacting, logging.Formatter):
     """A readable line for development, with the request id."""
 
     def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802 (logging's name)
-        """Redact the line."""
-        return redact(super().formatMessage(record))
+        """Redact the message, not the request id: a 32-digit id looks like a token."""
+        message = record.message
+        record.message = redact(message)
+        try:
+            return super().formatMessage(record)
+        finally:
+            record.message = message  # the record is shared with other handlers
 
 
 class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]

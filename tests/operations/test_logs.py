@@ -172,3 +172,23 @@ def test_both_formats_redact_the_message_and_the_traceback(log_format):
     assert "lookup failed for [email]" in output
     assert "ValueError: no account for [email]" in output.replace("\\n", "\n")
     assert "pat@example.org" not in output
+
+
+@pytest.mark.parametrize("log_format", ["json", "text"])
+def test_both_formats_keep_the_request_id_readable(client, log_format):
+    # The id is what ties a person's report to the lines; the redaction net must not eat it.
+    stream = io.StringIO()
+    handler = logs.make_handler(log_format, stream)
+    root, app_logger = logging.getLogger(), logging.getLogger("lms")
+    levels = root.level, app_logger.level
+    root.setLevel(logging.INFO)
+    app_logger.setLevel(logging.INFO)
+    root.addHandler(handler)
+    try:
+        request_id = client.get("/healthz").headers["X-Request-ID"]
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(levels[0])
+        app_logger.setLevel(levels[1])
+    assert len(request_id) >= 32
+    assert request_id in stream.getvalue()
