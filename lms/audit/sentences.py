@@ -483,7 +483,63 @@ def _staff_imported(who: str, e: AuditEvent, d: dict[str, Any], n: Names) -> str
     )
 
 
+def _api_token(who: str, e: AuditEvent, d: dict[str, Any], n: Names) -> str:
+    if e.action == "api_token.created":
+        return _(
+            "%(who)s created the API token %(name)s with the permissions %(scopes)s.",
+            who=who,
+            name=_quoted(d.get("name")),
+            scopes=readable(str(d.get("scopes") or "").split()),
+        )
+    return _("%(who)s revoked the API token %(name)s.", who=who, name=_quoted(d.get("name")))
+
+
+def _webhook(who: str, e: AuditEvent, d: dict[str, Any], n: Names) -> str:
+    url = _quoted(d.get("url"))
+    if e.action == "webhook.created":
+        return _(
+            "%(who)s added the webhook %(url)s for %(events)s.",
+            who=who,
+            url=url,
+            events=readable(d.get("events")),
+        )
+    if e.action == "webhook.enabled":
+        return _("%(who)s turned the webhook %(url)s on.", who=who, url=url)
+    if e.action == "webhook.disabled":
+        return _("%(who)s turned the webhook %(url)s off.", who=who, url=url)
+    if e.action == "webhook.deleted":
+        return _("%(who)s deleted the webhook %(url)s.", who=who, url=url)
+    return _(
+        "%(who)s asked for the webhook event %(event)s to be sent again.",
+        who=who,
+        event=_quoted(d.get("event")),
+    )
+
+
+def _path_assigned(who: str, e: AuditEvent, d: dict[str, Any], n: Names) -> str:
+    words = {"who": who, "path": _quoted(d.get("path")), "due": readable(d.get("due"))}
+    if d.get("user"):
+        return _(
+            "%(who)s assigned the learning path %(path)s to %(person)s, due %(due)s.",
+            person=n.person(d.get("user")),
+            **words,
+        )
+    return _(
+        "%(who)s assigned the learning path %(path)s to %(organization)s, due %(due)s.",
+        organization=_quoted(d.get("organization")),
+        **words,
+    )
+
+
 FORMATTERS: dict[str, Formatter] = {
+    "api_token.created": _api_token,
+    "api_token.revoked": _api_token,
+    "webhook.created": _webhook,
+    "webhook.enabled": _webhook,
+    "webhook.disabled": _webhook,
+    "webhook.deleted": _webhook,
+    "webhook.replayed": _webhook,
+    "path_assignment.created": _path_assigned,
     "quiz.attempts_granted": _attempts_granted,
     "quiz.attempt_reset": _attempt_reset,
     "quiz.request_declined": _request_declined,

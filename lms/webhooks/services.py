@@ -109,8 +109,10 @@ def create_endpoint(
 def set_enabled(endpoint: WebhookEndpoint, enabled: bool, *, actor: User) -> None:
     """Turn an endpoint on or off; while off, no new events are recorded for it."""
     endpoint.enabled = enabled
-    action = "webhook.enabled" if enabled else "webhook.disabled"
-    record_event(actor, action, "webhook", endpoint.id, url=endpoint.url)
+    if enabled:
+        record_event(actor, "webhook.enabled", "webhook", endpoint.id, url=endpoint.url)
+    else:
+        record_event(actor, "webhook.disabled", "webhook", endpoint.id, url=endpoint.url)
     db.session.flush()
 
 

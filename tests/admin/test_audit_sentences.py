@@ -177,3 +177,32 @@ def _now():
     from lms.database import utcnow
 
     return utcnow()
+
+
+def test_api_token_webhook_and_path_events_read_as_sentences(client, auth, make_user):
+    admin = make_user(role="admin", name="Ana Admin")
+    record_event(admin, "api_token.created", "api_token", 1, name="HR sync",
+                 scopes="read:completions read:users")  # fmt: skip
+    record_event(admin, "api_token.revoked", "api_token", 1, name="HR sync")
+    record_event(admin, "webhook.created", "webhook", 1, url="https://hr.example.org/hook",
+                 events=["completion.recorded"])  # fmt: skip
+    record_event(admin, "webhook.disabled", "webhook", 1, url="https://hr.example.org/hook")
+    record_event(admin, "webhook.replayed", "webhook", 1, event="evt_1")
+    record_event(admin, "path_assignment.created", "path_assignment", 1,
+                 path="trauma-informed-clinic", organization="North Clinic", user=None,
+                 due="2027-01-31")  # fmt: skip
+    db.session.commit()
+    auth.login_as(admin)
+
+    page = " ".join(client.get("/admin/audit").text.split())
+    for sentence in (
+        "Ana Admin created the API token “HR sync” with the permissions read:completions, "
+        "read:users.",
+        "Ana Admin revoked the API token “HR sync”.",
+        "Ana Admin added the webhook “https://hr.example.org/hook” for completion.recorded.",
+        "Ana Admin turned the webhook “https://hr.example.org/hook” off.",
+        "Ana Admin asked for the webhook event “evt_1” to be sent again.",
+        "Ana Admin assigned the learning path “trauma-informed-clinic” to “North Clinic”, due "
+        "2027-01-31.",
+    ):
+        assert sentence in page, sentence
