@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from lms import dates
-from lms.certificates.cli import send_closing_notice
 from lms.certificates.closing import warn_credit_closing
+from lms.certificates.emails import send_closing_notice
 from lms.operations.schedule import DAILY, crontab, scheduled
 
 WARN_WITHIN_DAYS = 30
