@@ -218,15 +218,22 @@ def generate(rows: int, rng: random.Random) -> Generated:
             for k in range(u % 3)
         ),
     )  # fmt: skip
-    _insert(
-        Enrolment,
-        (
-            {"id": u * COURSES + c + 1, "user_id": u + 1, "course_id": c + 1,
-             "version_id": c * VERSIONS_PER_COURSE + 1, "enrolled_at": START}
-            for u in range(learners)
-            for c in range(COURSES)
-        ),
-    )  # fmt: skip
+
+    # One enrolment per learner and version (a retake or a move to a newer version opens a new
+    # one), all but the newest of each course ended: one completion per enrolment.
+    def enrolment(u: int, v: int) -> dict[str, Any]:
+        newest = v % VERSIONS_PER_COURSE == VERSIONS_PER_COURSE - 1
+        return {
+            "id": u * versions + v + 1,
+            "user_id": u + 1,
+            "course_id": v // VERSIONS_PER_COURSE + 1,
+            "version_id": v + 1,
+            "enrolled_at": START,
+            "ended_at": None if newest else START,
+            "end_reason": None if newest else "new-version",
+        }
+
+    _insert(Enrolment, (enrolment(u, v) for u in range(learners) for v in range(versions)))
 
     def completion(k: int) -> dict[str, Any]:
         u, version = divmod(k, versions)
@@ -236,7 +243,7 @@ def generate(rows: int, rng: random.Random) -> Generated:
             "user_id": u + 1,
             "course_id": course + 1,
             "version_id": version + 1,
-            "enrolment_id": u * COURSES + course + 1,
+            "enrolment_id": k + 1,
             # Spread over about two years, in id order, as real completions are.
             "completed_at": START + timedelta(seconds=60 * k),
             "quiz_score": Decimal(80 + k % 21),
