@@ -321,8 +321,11 @@ def test_a_learner_keeps_reading_the_version_they_started_while_newcomers_get_th
     auth.login_as(early)
     page = read(client, FRONT_DESK, WELCOME_SLUG)
     assert ORIGINAL_SENTENCE in page and REVISED_SENTENCE not in page
-    detail = client.get(f"/courses/{FRONT_DESK}").get_data(as_text=True)
-    assert "A newer version of this course has been published" in detail
+    detail = " ".join(client.get(f"/courses/{FRONT_DESK}").get_data(as_text=True).split())
+    # Offered the new version with what changed, and told the one they started stays theirs.
+    assert "Version 2 of this course is available" in detail
+    assert "What changed: 1 lesson changed." in detail
+    assert "or keep the version you started (version 1)" in detail
 
 
 # --- withdrawing ----------------------------------------------------------------------------
