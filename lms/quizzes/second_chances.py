@@ -25,7 +25,7 @@ from lms.links import external_url
 from lms.mail import queue_email
 from lms.progress.models import Enrolment
 from lms.quizzes.models import AttemptGrant, AttemptRequest, QuizAttempt
-from lms.quizzes.services import QuizError
+from lms.quizzes.services import QuizError, QuizRules, attempts_left
 
 MAX_EXTRA = 5
 MAX_REASON = 1000
@@ -40,21 +40,33 @@ class LearnerView:
     request: AttemptRequest | None
 
 
-def for_learner(enrolment: Enrolment, page: CoursePage) -> LearnerView:
-    """Return the grants and the latest request of an enrolment at a quiz page."""
-    grants = list(
-        db.session.scalars(
-            select(AttemptGrant)
-            .where(AttemptGrant.enrolment_id == enrolment.id, AttemptGrant.page_id == page.id)
-            .order_by(AttemptGrant.granted_at)
+def for_learner(
+    enrolment_id: int, page_id: int, rules: QuizRules, attempts: list[QuizAttempt]
+) -> tuple[LearnerView, int | None]:
+    """Return an enrolment's grants and latest request at a quiz page, and the attempts left.
+
+    Grants matter once the quiz's own attempts are used, and a request once every attempt is:
+    the quiz page, read on every visit, runs neither query before. (Starting an attempt always
+    counts the grants: services.extra_attempts.)
+    """
+    grants: list[AttemptGrant] = []
+    if rules.max_attempts is not None and len(attempts) >= rules.max_attempts:
+        grants = list(
+            db.session.scalars(
+                select(AttemptGrant)
+                .where(AttemptGrant.enrolment_id == enrolment_id, AttemptGrant.page_id == page_id)
+                .order_by(AttemptGrant.granted_at)
+            )
         )
-    )
-    latest = db.session.scalars(
-        select(AttemptRequest)
-        .where(AttemptRequest.enrolment_id == enrolment.id, AttemptRequest.page_id == page.id)
-        .order_by(AttemptRequest.created_at.desc(), AttemptRequest.id.desc())
-    ).first()
-    return LearnerView(grants, latest)
+    left = attempts_left(rules, attempts, sum(grant.extra for grant in grants))
+    latest = None
+    if left == 0:
+        latest = db.session.scalars(
+            select(AttemptRequest)
+            .where(AttemptRequest.enrolment_id == enrolment_id, AttemptRequest.page_id == page_id)
+            .order_by(AttemptRequest.created_at.desc(), AttemptRequest.id.desc())
+        ).first()
+    return LearnerView(grants, latest), left
 
 
 def _clean_reason(reason: str) -> str:

@@ -80,7 +80,7 @@ def render_quiz_overview(reading: Reading, page: CoursePage, context: dict[str, 
     """Show a quiz's rules, the learner's attempts so far, and a way to start or continue."""
     rules = _rules(reading, page)
     attempts = services.attempts_for(reading.enrolment.id, page.id)
-    extra = services.extra_attempts(reading.enrolment.id, page.id)
+    chances, left = second_chances.for_learner(reading.enrolment.id, page.id, rules, attempts)
     lessons = [p for p in reading.pages if p.kind == "lesson"]
     # A pre-test is meant to come first; any other quiz tests what the lessons teach.
     unread = [] if rules.role == "pretest" else [p for p in lessons if p.id not in reading.done]
@@ -93,8 +93,8 @@ def render_quiz_overview(reading: Reading, page: CoursePage, context: dict[str, 
         attempts=attempts,
         open_attempt=next((a for a in attempts if a.is_open), None),
         passed=any(a.passed for a in attempts),
-        left=services.attempts_left(rules, attempts, extra),
-        chances=second_chances.for_learner(reading.enrolment, page),
+        left=left,
+        chances=chances,
         request_form=AttemptRequestForm(),
         question_count=len([q for q in page.questions if q.kind in grading.GRADERS]),
         form=AnswerForm(),
@@ -295,8 +295,8 @@ def _render_result(
         responses[qid] = tuple(value) if isinstance(value, list) else value
     grade = grading.grade_attempt(questions, responses)
     attempts = services.attempts_for(attempt.enrolment_id, attempt.page_id)
-    left = services.attempts_left(
-        rules, attempts, services.extra_attempts(attempt.enrolment_id, attempt.page_id)
+    chances, left = second_chances.for_learner(
+        attempt.enrolment_id, attempt.page_id, rules, attempts
     )
     # Show which answers were right once the learner passed or has no attempts left.
     reveal = bool(attempt.passed) or left == 0
@@ -315,7 +315,7 @@ def _render_result(
         gain=gain,
         pretest=pair[0] if pair else None,
         request_form=AttemptRequestForm(),
-        chances=second_chances.for_learner(context["reading"].enrolment, context["page"]),
+        chances=chances,
         can_retry=not attempt.passed and left != 0 and not any(a.passed for a in attempts),
         lessons=[p for p in context["reading"].pages if p.kind == "lesson"],
         **context,
