@@ -61,6 +61,8 @@ def test_a_learner_goes_from_home_to_resume_with_the_keyboard(
     expect(page).to_have_url(f"{live_server}/courses/{CME}/learn/why-trauma-informed-care")
     # The place is recorded by the page's first reading report (a GET writes nothing), which
     # the page sends as the learner leaves; wait for it rather than race it to the home page.
+    # The page's script must be running first: on a busy machine the URL changes well before.
+    page.wait_for_load_state("load")
     with page.expect_request_finished(lambda request: request.method == "POST"):
         page.evaluate("window.dispatchEvent(new Event('pagehide'))")
     page.goto(f"{live_server}/")
