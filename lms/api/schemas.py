@@ -100,7 +100,13 @@ class AssignmentOut(Schema):
 class AssignmentIn(Schema):
     """A new assignment: one course, to one organization or one person."""
 
-    course_slug = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    # A slug is lowercase letters, digits and hyphens: saying so in the document keeps clients
+    # (and schemathesis) from sending text no slug can match, such as a NUL character.
+    course_slug = fields.String(
+        required=True,
+        validate=[validate.Length(min=1, max=100), validate.Regexp(r"^[a-z0-9-]+$")],
+        metadata={"pattern": "^[a-z0-9-]+$"},
+    )
     organization_id = fields.Integer(validate=validate.Range(min=1, max=MAX_ID))
     user_id = fields.Integer(validate=validate.Range(min=1, max=MAX_ID))
     due_date = fields.Date(required=True)
