@@ -73,7 +73,10 @@ AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practi
 
 
 def axe_violations(page: Page) -> list[dict[str, Any]]:
-    """Run axe-core on the page as it is now and return its violations, briefly."""
+    """Run axe-core on the page once it has loaded and return its violations, briefly."""
+    # After a click the new page's address changes before its stylesheet applies; on a busy
+    # machine axe then measured unstyled links and buttons (every one "too small").
+    page.wait_for_load_state("load")
     if not page.evaluate("typeof window.axe !== 'undefined'"):
         page.evaluate(AXE_SOURCE)
     result = page.evaluate(
