@@ -19,11 +19,11 @@ from lms.content.loader import _Fields, _line, _read_source, _Report
 from lms.content.markdown import render_markdown
 from lms.content.model import Diagnostic
 from lms.content.prerequisites import COURSE_FILE, find_cycle, read_requires
+from lms.content.sources import EDITION_RE, primary_sources
 
 PATH_KEYS = ("title", "summary", "language", "courses", "certificate", "certificate_title")
 EDITION_KEYS = ("title", "summary", "language", "certificate_title")
 SLUG_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
-EDITION_RE = re.compile(r"(?P<slug>[^/]+?)\.(?P<language>[a-z]{2})\.md")
 MAX_TITLE = 300
 MAX_COURSES = 50
 
@@ -204,11 +204,7 @@ def check_paths(
     requirements = course_requirements(courses_root)
     paths: list[CompiledPath] = []
     diagnostics: list[Diagnostic] = []
-    for path in sorted(root.glob("*.md")):
-        if path.name.startswith((".", "_")) or EDITION_RE.fullmatch(path.name):
-            continue
-        if path.name.lower() == "readme.md":
-            continue
+    for path in primary_sources(root):
         compiled, found = load_path(path, root=root, requirements=requirements)
         diagnostics.extend(found)
         if compiled is not None:

@@ -35,6 +35,7 @@ from lms.content.loader import (
 )
 from lms.content.markdown import render_inline, render_markdown
 from lms.content.model import AUDIENCES, CME_CREDIT_TYPES, Course, Diagnostic
+from lms.content.sources import EDITION_RE, primary_sources
 from lms.webinars import times
 
 WEBINAR_KEYS = (
@@ -72,7 +73,6 @@ EDITION_KEYS = (
 )
 PRESENTER_KEYS = ("name", "credentials", "bio")
 SLUG_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
-EDITION_RE = re.compile(r"(?P<slug>[^/]+?)\.(?P<language>[a-z]{2})\.md")
 _WALL_CLOCK_RE = re.compile(r"(?P<day>[0-9]{4}-[0-9]{2}-[0-9]{2})[ T](?P<time>[0-9]{2}:[0-9]{2})")
 _CODE_RE = re.compile(r"[A-Za-z0-9-]{4,40}")
 MAX_CAPACITY = 100_000
@@ -439,11 +439,7 @@ def check_webinars(
         return [], [Diagnostic(".", 1, f"webinars folder not found: {root}")]
     webinars: list[CompiledWebinar] = []
     diagnostics: list[Diagnostic] = []
-    for path in sorted(root.glob("*.md")):
-        if path.name.startswith((".", "_")) or EDITION_RE.fullmatch(path.name):
-            continue
-        if path.name.lower() == "readme.md":
-            continue
+    for path in primary_sources(root):
         webinar, found = load_webinar(path, root=root, provider_name=provider_name)
         diagnostics.extend(found)
         if webinar is not None:
