@@ -19,6 +19,7 @@ from wtforms.validators import (
 
 from lms.accounts.models import PROFESSION_LABELS
 from lms.accounts.passwords import password_problem
+from lms.accounts.states import US_STATES
 from lms.webinars.times import is_zone, zone_choices
 
 PROFESSION_CHOICES = [SelectChoice("", _l("Choose your profession"))] + [
@@ -139,6 +140,18 @@ class ChangePasswordForm(ResetPasswordForm):
     field_order = ("current", "password", "confirm")
 
 
+# State license numbers are short (letters, digits, a few separators); 30 leaves room for any.
+LICENSE_NUMBER_MAX = 30
+
+
+def _printable(form: FlaskForm, field: StringField) -> None:
+    # A tab, line break or invisible control character would corrupt the PARS file's cell.
+    if field.data and not field.data.isprintable():
+        raise ValidationError(
+            _("Use only letters, digits and ordinary punctuation in the license number.")
+        )
+
+
 def _coerce_optional_int(value: object) -> int | None:
     if value in (None, "", "None"):
         return None
@@ -186,6 +199,27 @@ class ProfileForm(FlaskForm):
         coerce=_coerce_optional_int,
         validators=[Optional()],
     )
+    license_state = SelectField(
+        _l("State of licensure"),
+        choices=[SelectChoice("", _l("Not given"))]
+        + [SelectChoice(code, name) for code, name in US_STATES.items()],
+        validate_choice=False,  # checked in validate(), with a sentence people understand
+        description=_l("Optional. The state whose medical board licensed you."),
+    )
+    license_number = StringField(
+        _l("State license number"),
+        filters=[_strip],
+        validators=[
+            Optional(),
+            Length(
+                max=LICENSE_NUMBER_MAX,
+                message=_l("A license number is at most %(max)d characters."),
+            ),
+            _printable,
+        ],
+        description=_l("Optional. As it appears on your license from that state's board."),
+        render_kw={"autocomplete": "off", "spellcheck": "false"},
+    )
     timezone = SelectField(
         _l("Time zone"),
         validate_choice=False,  # any IANA zone is accepted; checked in validate()
@@ -204,6 +238,12 @@ class ProfileForm(FlaskForm):
         valid = super().validate(extra_validators)  # type: ignore[arg-type]
         if self.timezone.data and not is_zone(self.timezone.data):
             self.timezone.errors.append(_("Choose a time zone from the list."))
+            return False
+        if self.license_state.data and self.license_state.data not in US_STATES:
+            self.license_state.errors.append(_("Choose a state or territory from the list."))
+            return False
+        if self.license_number.data and not self.license_state.data:
+            self.license_state.errors.append(_("Choose the state that issued this license."))
             return False
         if self.birth_month.errors or self.birth_day.errors:
             return False

@@ -77,6 +77,10 @@ class User(UserMixin, db.Model):
     abp_id: Mapped[str | None] = mapped_column(String(20))
     birth_month: Mapped[int | None] = mapped_column(Integer)
     birth_day: Mapped[int | None] = mapped_column(Integer)
+    # State medical boards match a physician on state of licensure and state license number
+    # (ACCME PARS); the state is the USPS code (lms.accounts.states), shown by its full name.
+    license_state: Mapped[str | None] = mapped_column(String(2))
+    license_number: Mapped[str | None] = mapped_column(String(30))
     # Set while the learner has withdrawn consent to report their credit to boards (PARS).
     board_consent_withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -17,6 +17,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from lms.accounts.models import AccountToken, Role, TokenPurpose, User, new_session_token
 from lms.accounts.signals import name_changed
+from lms.audit.services import record_event
 from lms.database import utcnow
 from lms.extensions import db
 
@@ -218,11 +219,26 @@ def update_profile(
     birth_month: int | None,
     birth_day: int | None,
     timezone: str | None = None,
+    license_state: str | None = None,
+    license_number: str | None = None,
 ) -> list[str]:
     """Save the person's name, profession, time zone and credit-reporting details.
 
-    Return what other parts of the site did about a changed name, as sentences for the person.
+    A change to the state of licensure or license number is audited (the number itself is
+    not copied into the log). Return what other parts of the site did about a changed name,
+    as sentences for the person.
     """
+    new_state, new_number = license_state or None, license_number or None
+    if (new_state, new_number) != (user.license_state, user.license_number):
+        record_event(
+            user,
+            "profile.licensure_changed",
+            "user",
+            user.id,
+            state=new_state,
+            number_changed=new_number != user.license_number,
+        )
+    user.license_state, user.license_number = new_state, new_number
     old_name = user.full_name
     user.full_name = full_name.strip()
     user.profession = profession

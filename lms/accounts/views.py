@@ -229,6 +229,8 @@ def profile() -> str | Response:
             birth_month=form.birth_month.data,
             birth_day=form.birth_day.data,
             timezone=form.timezone.data,
+            license_state=form.license_state.data,
+            license_number=form.license_number.data,
         )
         db.session.commit()
         flash(_("Your profile is saved."), "success")

@@ -219,6 +219,21 @@ def _consent_withdrawn(who: str, e: AuditEvent, d: dict[str, Any], n: Names) -> 
     return _("%(who)s withdrew consent to board reporting.", who=who)
 
 
+def _licensure_changed(who: str, e: AuditEvent, d: dict[str, Any], n: Names) -> str:
+    from lms.accounts.states import state_name
+
+    state = state_name(d.get("state"))
+    if not state:
+        return _("%(who)s removed their state of licensure.", who=who)
+    if d.get("number_changed"):
+        return _(
+            "%(who)s set their state of licensure to %(state)s and changed their license number.",
+            who=who,
+            state=state,
+        )
+    return _("%(who)s set their state of licensure to %(state)s.", who=who, state=state)
+
+
 def _external_added(who: str, e: AuditEvent, d: dict[str, Any], n: Names) -> str:
     return _("%(who)s added self-reported credit %(title)s.", who=who, title=_quoted(d["title"]))
 
@@ -558,6 +573,7 @@ FORMATTERS: dict[str, Formatter] = {
     "certificates.archived": _archived,
     "consent.given": _consent_given,
     "consent.withdrawn": _consent_withdrawn,
+    "profile.licensure_changed": _licensure_changed,
     "external_credit.added": _external_added,
     "external_credit.deleted": _external_deleted,
     "organization.created": _organization_created,

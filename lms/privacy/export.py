@@ -130,6 +130,8 @@ def profile_row(user: User) -> Row:
         "abp_id": user.abp_id,
         "birth_month": user.birth_month,
         "birth_day": user.birth_day,
+        "license_state": user.license_state,
+        "license_number": user.license_number,
         "board_reporting_consent_withdrawn_at": user.board_consent_withdrawn_at,
         "language": user.locale,
         "timezone": user.timezone,

@@ -231,6 +231,8 @@ def delete_account(user_id: int, *, actor: User | None, requested_by: str) -> De
     user.abp_id = None
     user.birth_month = None
     user.birth_day = None
+    user.license_state = None
+    user.license_number = None
     user.timezone = None
     user.locale = None
     user.last_login_at = None
