@@ -74,7 +74,7 @@ def due_command(today_text: str | None) -> None:
     "--output",
     required=True,
     type=click.Path(dir_okay=False, writable=True, path_type=Path),
-    help="Where to write the tab-delimited file for PARS.",
+    help="Where to write the file for PARS (.xlsx for accme-excel, else tab-delimited text).",
 )
 def report_command(layout_key: str, output: Path) -> None:
     """Make the next PARS batch of LAYOUT_KEY (only records not reported yet) and write it."""

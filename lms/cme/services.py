@@ -9,6 +9,7 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import UTC, date
 from decimal import Decimal
+from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -155,7 +156,7 @@ def pending_claims(layout: pars.Layout) -> list[tuple[pars.ReportableClaim, bool
     """
     corrections = _open_corrections(layout.key)
     claim_ids = select(CreditClaim.id).where(
-        CreditClaim.credit_type == layout.credit_type,
+        CreditClaim.credit_type.in_(layout.credit_types),
         ~CreditClaim.id.in_(_reported_claims(layout.key)),
     )
     rows = db.session.execute(
@@ -187,6 +188,10 @@ def pending_claims(layout: pars.Layout) -> list[tuple[pars.ReportableClaim, bool
                     activity_id=activity.get(completion.version_id),
                     amount=claim.amount,
                     certificate_revoked=claim.id in revoked,
+                    credit_type=claim.credit_type,
+                    completion_id=completion.id,
+                    license_state=user.license_state,
+                    license_number=user.license_number,
                 ),
                 claim.id in corrections,
             )
@@ -196,26 +201,51 @@ def pending_claims(layout: pars.Layout) -> list[tuple[pars.ReportableClaim, bool
 
 @dataclass
 class Preview:
-    """What the next batch of a layout would hold, and what it would leave out."""
+    """What the next batch of a layout would hold, and what it would leave out.
+
+    Each row is the claims it reports (one, or a completion's CME and MOC claims in a workbook
+    layout), its cells, and whether it reports a correction.
+    """
 
     layout: pars.Layout
-    rows: list[tuple[pars.ReportableClaim, tuple[str, ...], bool]] = field(default_factory=list)
+    rows: list[tuple[tuple[pars.ReportableClaim, ...], tuple[Any, ...], bool]] = field(
+        default_factory=list
+    )
     skipped: list[pars.Skipped] = field(default_factory=list)
+
+    def skip(self, claim: pars.ReportableClaim, reason: str) -> None:
+        """Leave a claim out of the batch, saying why."""
+        self.skipped.append(
+            pars.Skipped(
+                claim.claim_id, claim.learner_id, claim.full_name, claim.course_slug, reason
+            )
+        )
 
 
 def preview_batch(layout: pars.Layout) -> Preview:
     """Return the rows the next batch of `layout` would report, and the claims skipped."""
     preview = Preview(layout)
-    for claim, correction in pending_claims(layout):
+    pending = pending_claims(layout)
+    if layout.workbook:
+        corrections = {claim.claim_id for claim, correction in pending if correction}
+        by_completion: dict[object, list[pars.ReportableClaim]] = {}
+        for claim, _correction in pending:
+            by_completion.setdefault(claim.completion_id or -claim.claim_id, []).append(claim)
+        for claims in by_completion.values():
+            record, left_out = pars.record_skips(claims, layout)
+            for claim, reason in left_out:
+                preview.skip(claim, reason)
+            if record is not None:
+                correction = any(c.claim_id in corrections for c in record.claims)
+                values = pars.record_values(record, layout)
+                preview.rows.append((record.claims, values, correction))
+        return preview
+    for claim, correction in pending:
         reason = pars.skip_reason(claim, layout)
         if reason is None:
-            preview.rows.append((claim, pars.row_values(claim, layout), correction))
+            preview.rows.append(((claim,), pars.row_values(claim, layout), correction))
         else:
-            preview.skipped.append(
-                pars.Skipped(
-                    claim.claim_id, claim.learner_id, claim.full_name, claim.course_slug, reason
-                )
-            )
+            preview.skip(claim, reason)
     return preview
 
 
@@ -227,7 +257,11 @@ def create_batch(layout: pars.Layout, actor: User | None, *, today: date) -> Rep
     preview = preview_batch(layout)
     if not preview.rows:
         raise ReportingError(_("There is nothing new to report."))
-    data = pars.file_bytes([values for _, values, _ in preview.rows], layout)
+    values = [values for _, values, _ in preview.rows]
+    if layout.workbook:
+        data = pars.workbook_bytes(values, layout)
+    else:
+        data = pars.file_bytes(values, layout)
     batch = ReportBatch(
         layout=layout.key,
         created_at=utcnow(),
@@ -242,14 +276,19 @@ def create_batch(layout: pars.Layout, actor: User | None, *, today: date) -> Rep
     db.session.flush()
     batch.filename = layout.filename.format(date=today.isoformat(), batch=batch.id)
     corrections = _open_corrections(layout.key)
-    for claim, _values, correction in preview.rows:
-        db.session.add(
-            ReportBatchItem(
-                batch_id=batch.id, claim_id=claim.claim_id, layout=layout.key, correction=correction
+    for claims, _values, _correction in preview.rows:
+        for claim in claims:
+            correction = corrections.get(claim.claim_id)
+            db.session.add(
+                ReportBatchItem(
+                    batch_id=batch.id,
+                    claim_id=claim.claim_id,
+                    layout=layout.key,
+                    correction=correction is not None,
+                )
             )
-        )
-        if correction:
-            corrections[claim.claim_id].batch_id = batch.id
+            if correction is not None:
+                correction.batch_id = batch.id
     record_event(
         actor,
         "report.batch_created",

@@ -52,6 +52,7 @@ SKIP_REASONS = {
     pars.SKIP_BAD_BOARD_ID: _l("ABP ID in profile is not 4 to 10 digits (0-9)"),
     pars.SKIP_NO_BIRTH_DATE: _l("birth month/day missing"),
     pars.SKIP_REVOKED: _l("certificate revoked"),
+    pars.SKIP_NO_LICENSURE: _l("state of licensure or license number/NPI missing"),
 }
 
 
@@ -59,6 +60,12 @@ SKIP_REASONS = {
 def skip_reason_text(reason: str) -> str:
     """Return why a claim is left out of a batch, in the reader's language."""
     return str(SKIP_REASONS.get(reason, reason))
+
+
+@bp.app_template_filter("pars_cell")
+def pars_cell(value: object) -> str:
+    """Show a cell of a board-report row as text (dates MM/DD/YYYY, blanks empty)."""
+    return pars.shown(value)
 
 
 @bp.app_template_filter("grouped")
@@ -185,9 +192,11 @@ def create_batch(layout_key: str) -> Response:
 def download_batch(batch_id: int) -> Response:
     """Download a batch exactly as it was made (byte for byte), for upload to PARS."""
     batch = _get_or_404(ReportBatch, batch_id)
+    layout = pars.LAYOUTS.get(batch.layout)
     return Response(
         batch.data,
-        mimetype="text/plain",
+        # The stored filename says .xlsx for a workbook; the route's ".txt" is only its name.
+        mimetype=layout.mimetype if layout is not None else "text/plain",
         headers={
             "Content-Disposition": f'attachment; filename="{batch.filename}"',
             "X-Content-SHA256": batch.sha256,
@@ -202,7 +211,7 @@ def correct(layout_key: str, claim_id: int) -> str | Response:
     """Ask for a reported record to be reported again in the next batch, with the reason."""
     layout = _layout_or_404(layout_key)
     claim = _get_or_404(CreditClaim, claim_id)
-    if claim.credit_type != layout.credit_type:
+    if claim.credit_type not in layout.credit_types:
         abort(404)
     form = CorrectionForm()
     if form.validate_on_submit():

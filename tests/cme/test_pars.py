@@ -60,8 +60,8 @@ def claim(**changes: object) -> pars.ReportableClaim:
 def test_the_layouts_have_the_documented_columns_in_order():
     assert pars.LAYOUTS["abp-moc"].headers == ABP_COLUMNS
     assert pars.LAYOUTS["ama-cme"].headers == AMA_COLUMNS
-    assert pars.LAYOUTS["abp-moc"].credit_type == "abp-moc-2"
-    assert pars.LAYOUTS["ama-cme"].credit_type == "ama-pra-1"
+    assert pars.LAYOUTS["abp-moc"].credit_types == ("abp-moc-2",)
+    assert pars.LAYOUTS["ama-cme"].credit_types == ("ama-pra-1",)
 
 
 def test_the_abp_file_matches_the_golden_file_byte_for_byte():

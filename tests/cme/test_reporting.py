@@ -151,13 +151,15 @@ def test_a_corrected_record_is_reported_again_deliberately(
     assert "nothing new" in make_batch(admin_client).data.decode()
 
 
-def test_the_reporting_page_says_the_file_is_not_accmes_learner_template(admin_client):
-    # ACCME's current learner template is an Excel workbook whose columns this site could not
-    # check (docs/cme.md, section 4): the admin must hear that before the first upload.
+def test_the_reporting_page_says_the_workbook_header_is_second_hand(admin_client):
+    # ACCME's current learner template is an Excel workbook this site could not check itself:
+    # its header is known second-hand (docs/cme.md, section 4). The admin must hear that
+    # before the first upload.
     page = admin_client.get("/admin/reporting").data.decode()
-    assert "not a copy of ACCME's learner template" in page
+    assert "as a third party reported it; this site could not check the workbook itself" in page
+    assert "own reading of the learner data ACCME asks for" in page
     assert "compare a batch with the Excel learner template PARS offers" in page
-    assert "state of licensure, which this site does not collect" in page
+    assert "state of licensure, which learners can give on their profile" in page
 
 
 def test_unknown_layouts_batches_and_claims_are_404(admin_client):
