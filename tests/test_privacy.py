@@ -75,6 +75,8 @@ def lived_in(client, auth, make_user, publish):
         abp_id="987654",
         birth_month=3,
         birth_day=14,
+        license_state="ME",
+        license_number="MD-004321",
     )
     auth.login_as(dana)
     finish_with_free_text(client)
@@ -165,6 +167,7 @@ def test_the_download_holds_every_record_field_by_field(client, lived_in):
     assert profile["email"] == "dana@example.org" and profile["full_name"] == "Dana Doctor"
     assert profile["npi"] == "1234567893" and profile["abp_id"] == "987654"
     assert (profile["birth_month"], profile["birth_day"]) == (3, 14)
+    assert (profile["license_state"], profile["license_number"]) == ("ME", "MD-004321")
     assert profile["profession"] == "physician" and "password_hash" not in profile
 
     enrolments = {row["course"]: row for row in json.loads(files["enrolments.json"])}
@@ -340,6 +343,7 @@ def test_deleting_keeps_the_certificate_verifiable_and_removes_the_rest(
     assert user.full_name == f"Deleted account {dana_id}"
     assert user.password_hash == NO_PASSWORD and not user.active and user.deleted_at
     assert (user.npi, user.abp_id, user.birth_month, user.birth_day) == (None, None, None, None)
+    assert (user.license_state, user.license_number) == (None, None)
 
     def count(model, *where):
         return db.session.scalar(select(func.count()).select_from(model).where(*where))
