@@ -15,9 +15,9 @@ def test_the_profile_asks_for_licensure_and_says_why(client, auth, make_user):
     auth.login_as(make_user(profession="physician"))
     page = client.get("/account").data.decode()
     assert '<label for="license_state">State of licensure</label>' in page
-    assert '<option value="ME">Maine</option>' in page
-    assert '<option value="DC">District of Columbia</option>' in page
-    assert '<option value="PR">Puerto Rico</option>' in page
+    assert '<option lang="en" value="ME">Maine</option>' in page
+    assert '<option lang="en" value="DC">District of Columbia</option>' in page
+    assert '<option lang="en" value="PR">Puerto Rico</option>' in page
     assert '<label for="license_number">State license number</label>' in page
     assert "Program and Activity Reporting System (PARS)" in page
     assert "We use them for nothing else." in page
@@ -31,7 +31,7 @@ def test_licensure_is_saved_shown_by_name_and_audited(client, auth, make_user):
     db.session.refresh(dana)
     assert (dana.license_state, dana.license_number) == ("ME", "MD-004321")
     page = client.get("/account").data.decode()
-    assert '<option selected value="ME">Maine</option>' in page
+    assert '<option lang="en" selected value="ME">Maine</option>' in page
     assert 'value="MD-004321"' in page
 
     # Saving the same again writes no second audit event.
@@ -101,6 +101,8 @@ def test_licensure_reads_in_spanish(client, auth, make_user):
     auth.login_as(make_user(profession="physician"))
     page = client.get("/account?lang=es").data.decode()
     assert "Estado de licencia" in page and "Número de licencia estatal" in page
-    assert '<option value="ME">Maine</option>' in page  # state names stay as PARS reads them
+    assert (
+        '<option lang="en" value="ME">Maine</option>' in page
+    )  # state names stay as PARS reads them
     response = client.post("/account?lang=es", data={**PROFILE, "license_state": "XX"})
     assert "Elija un estado o territorio de la lista." in response.data.decode()

@@ -202,7 +202,8 @@ class ProfileForm(FlaskForm):
     license_state = SelectField(
         _l("State of licensure"),
         choices=[SelectChoice("", _l("Not given"))]
-        + [SelectChoice(code, name) for code, name in US_STATES.items()],
+        # English proper nouns, as PARS writes them: marked so on Spanish pages too.
+        + [SelectChoice(code, name, {"lang": "en"}) for code, name in US_STATES.items()],
         validate_choice=False,  # checked in validate(), with a sentence people understand
         description=_l("Optional. The state whose medical board licensed you."),
     )
