@@ -99,6 +99,7 @@ def test_every_scheduled_job_runs_on_an_empty_site(app):
         "cme.due",
         "newsletter.course_notices",
         "operations.prune_runs",
+        "accounts.prune_reset_requests",
     }
     assert scheduled <= periodic.keys()
     for name in scheduled:
