@@ -31,6 +31,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         mail,
         operations,
         security,
+        static_files,
         webhooks,
         xapi,
     )
@@ -38,6 +39,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     extensions.init_app(app)
     database.init_app(app)
     security.init_app(app)
+    static_files.init_app(app)  # content-hash URLs, cached for good
     links.init_app(app)
     dates.init_app(app)
     i18n.init_app(app)
