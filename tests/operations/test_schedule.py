@@ -174,20 +174,23 @@ def test_a_run_whose_worker_is_killed_mid_way_is_run_again_in_the_same_period(
         "LMS_COURSES_DIR": app_config["COURSES_DIR"],
     }
     # A fixed script written here, not input: nothing untrusted reaches the interpreter.
-    process = subprocess.Popen(  # noqa: S603
-        [sys.executable, "-c", KILLED_RUN],
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=(tmp_path / "run.log").open("wb"),
-        text=True,
-    )
-    try:
+    with (tmp_path / "run.log").open("wb") as log:
+        process = subprocess.Popen(  # noqa: S603
+            [sys.executable, "-c", KILLED_RUN],
+            cwd=tmp_path,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=log,
+            text=True,
+        )
         assert process.stdout is not None
-        assert process.stdout.readline().strip() == "running", (tmp_path / "run.log").read_text()
-    finally:
-        process.send_signal(signal.SIGKILL)
-        process.wait()
+        try:
+            started = process.stdout.readline().strip()
+        finally:
+            process.send_signal(signal.SIGKILL)
+            process.wait()
+            process.stdout.close()
+    assert started == "running", (tmp_path / "run.log").read_text()
 
     # The killed run left no row: the next tick of the same day runs the job, once.
     assert (
