@@ -31,6 +31,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         mail,
         operations,
         security,
+        static_files,
         webhooks,
         xapi,
     )
@@ -38,6 +39,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     extensions.init_app(app)
     database.init_app(app)
     security.init_app(app)
+    static_files.init_app(app)  # content-hash URLs, cached for good
     links.init_app(app)
     dates.init_app(app)
     i18n.init_app(app)
@@ -52,6 +54,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     # Blueprints and their CLI groups are registered here and only here, so that importing a
     # domain's services never pulls in the web layer of another domain.
     from lms.accounts import cli as _accounts_cli  # noqa: F401  (`flask users`)
+    from lms.accounts import jobs as _accounts_jobs  # reset requests, their sweep and pruning
     from lms.accounts.views import bp as accounts_bp
     from lms.admin.views import bp as admin_bp
     from lms.api.tokens_views import bp as api_tokens_bp
@@ -98,6 +101,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from lms.webinars.attendance_views import bp as webinar_attendance_bp
     from lms.webinars.views import bp as webinars_bp
     from lms.xapi import receivers as _xapi_receivers  # noqa: F401  (learning -> statements)
+
+    _accounts_jobs.listen()  # reset requests are queued once committed
 
     app.register_blueprint(main_bp)
     app.register_blueprint(accounts_bp)

@@ -21,7 +21,7 @@ from flask import Flask
 from gunicorn.config import KNOWN_SETTINGS
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from lms import create_app
+from lms import create_app, static_files
 from lms.config import Defaults
 from lms.courses.views import IMMUTABLE
 from lms.jobs import cli as jobs_cli
@@ -116,6 +116,10 @@ def test_media_and_static_locations_match_the_app(tmp_path):
     # The release checkout's own static folder.
     assert alias == f"{INSTALL_DIR}/lms/static/"
     assert Path(app.static_folder) == ROOT / "lms" / "static"  # type: ignore[arg-type]
+    # nginx marks static URLs carrying ?v=<hash> immutable, as the app does (lms/static_files.py).
+    assert "map $arg_v $lms_static_cache" in NGINX
+    assert f'default "{static_files.IMMUTABLE}";' in NGINX
+    assert "$lms_static_cache" in " ".join(directives("add_header"))
     assert "/healthz" in rules
 
 

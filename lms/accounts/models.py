@@ -153,3 +153,17 @@ class AccountToken(db.Model):
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship(back_populates="tokens")
+
+
+class PasswordResetRequest(db.Model):
+    """A request for a reset link, kept until a job has handled it, whether or not the account
+    exists (so the answer and its timing tell nothing); the address is erased once handled."""
+
+    __tablename__ = "password_reset_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Normalised; None once handled: the address is kept only as long as the job needs it.
+    email: Mapped[str | None] = mapped_column(String(254), index=True)
+    language: Mapped[str | None] = mapped_column(String(16))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

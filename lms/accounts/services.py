@@ -12,10 +12,17 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import and_, delete, func, or_, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from lms.accounts.models import AccountToken, Role, TokenPurpose, User, new_session_token
+from lms.accounts.models import (
+    AccountToken,
+    PasswordResetRequest,
+    Role,
+    TokenPurpose,
+    User,
+    new_session_token,
+)
 from lms.accounts.signals import name_changed
 from lms.audit.services import record_event
 from lms.database import utcnow
@@ -264,3 +271,76 @@ def set_language(user: User, code: str | None) -> None:
     """Write to `user` in the language `code` ("en", "es"), or in their browser's if None."""
     user.locale = code
     db.session.flush()
+
+
+# A reset request not handled within a day is dropped with its address: a link that late helps
+# no one, and a request that fails every time must not be retried for ever.
+RESET_REQUEST_TTL = timedelta(days=1)
+# Handled requests hold no address; they are kept a week for counting, then dropped.
+KEEP_HANDLED_RESETS = timedelta(days=7)
+
+
+def request_password_reset(email: str, language: str | None) -> PasswordResetRequest:
+    """Record a request for a reset link, for any address, known or not; a job handles it."""
+    row = PasswordResetRequest(
+        email=normalise_email(email), language=language, requested_at=utcnow()
+    )
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def claim_reset_request(request_id: int) -> PasswordResetRequest | None:
+    """Return the unhandled request, locked until commit; None when handled or gone.
+
+    The lock makes a second job for the same request (a sweep's, a retry's) wait, then find it
+    handled, so one request never sends two emails.
+    """
+    row = db.session.scalar(
+        select(PasswordResetRequest)
+        .where(PasswordResetRequest.id == request_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if row is None or row.handled_at is not None or row.email is None:
+        return None
+    return row
+
+
+def mark_reset_handled(row: PasswordResetRequest) -> None:
+    """Mark a request handled and forget the address it was for."""
+    row.handled_at = utcnow()
+    row.email = None
+
+
+def pending_reset_ids(now: datetime, *, grace: timedelta = timedelta(0)) -> list[int]:
+    """Return the ids of unhandled requests made at least `grace` ago and not yet stale."""
+    return list(
+        db.session.scalars(
+            select(PasswordResetRequest.id)
+            .where(
+                PasswordResetRequest.handled_at.is_(None),
+                PasswordResetRequest.requested_at <= now - grace,
+                PasswordResetRequest.requested_at > now - RESET_REQUEST_TTL,
+            )
+            .order_by(PasswordResetRequest.id)
+        )
+    )
+
+
+def prune_reset_requests(now: datetime) -> int:
+    """Drop handled requests after a week and unhandled ones (with their address) after a day."""
+    result = db.session.execute(
+        delete(PasswordResetRequest)
+        .where(
+            or_(
+                PasswordResetRequest.handled_at < now - KEEP_HANDLED_RESETS,
+                and_(
+                    PasswordResetRequest.handled_at.is_(None),
+                    PasswordResetRequest.requested_at <= now - RESET_REQUEST_TTL,
+                ),
+            )
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0

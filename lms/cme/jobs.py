@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from lms import dates
 from lms.cme import services
-from lms.operations.schedule import DAILY, crontab, scheduled
+from lms.operations.schedule import DAILY, scheduled
 
 logger = logging.getLogger(__name__)
 
 
-@scheduled("cme.due", crontab(hour="12", minute="0"), DAILY)
+@scheduled("cme.due", DAILY, at=timedelta(hours=12))
 def check_reporting_deadlines_job() -> None:
     """Log how many MOC completions are due for reporting within a week, and how many are late."""
     due = services.due_reports(dates.today())

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from flask import current_app
+from huey import crontab
 
 from lms.database import utcnow
 from lms.extensions import queue
 from lms.newsletter import services
-from lms.operations.schedule import HOURLY, crontab, scheduled
+from lms.operations.schedule import HOURLY, scheduled
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +48,7 @@ def resume_sending_job() -> None:
         send_issue_job(issue_id)
 
 
-@scheduled("newsletter.course_notices", crontab(minute="15"), HOURLY)
+@scheduled("newsletter.course_notices", HOURLY, at=timedelta(minutes=15))
 def course_notices_job() -> None:
     """Send the course notices learners asked for, hourly."""
     services.send_course_notices(utcnow())

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from lms import dates
-from lms.operations.schedule import DAILY, crontab, scheduled
+from lms.operations.schedule import DAILY, scheduled
 from lms.organizations import services
 from lms.organizations.emails import send_reminder
 
@@ -11,7 +13,7 @@ REMIND_WITHIN_DAYS = 7
 REMIND_EVERY_DAYS = 7
 
 
-@scheduled("reminders.send", crontab(hour="13", minute="0"), DAILY)
+@scheduled("reminders.send", DAILY, at=timedelta(hours=13))
 def send_reminders_job() -> None:
     """Queue reminders for assignments due within a week or overdue, once per period each."""
     services.send_reminders(

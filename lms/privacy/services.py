@@ -22,7 +22,13 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import String, cast, delete, func, or_, select, update
 
-from lms.accounts.models import AccountToken, Role, User, new_session_token
+from lms.accounts.models import (
+    AccountToken,
+    PasswordResetRequest,
+    Role,
+    User,
+    new_session_token,
+)
 from lms.api.models import ApiToken, ApiUse
 from lms.audit.models import AuditEvent
 from lms.audit.services import record_event
@@ -216,6 +222,8 @@ def delete_account(user_id: int, *, actor: User | None, requested_by: str) -> De
     removed["api_tokens"] = _delete(ApiToken, ApiToken.user_id == user.id)
     # Emails not yet sent to the address would reach someone who asked to be forgotten.
     _delete(OutboxEmail, func.lower(OutboxEmail.recipient) == email, OutboxEmail.sent_at.is_(None))
+    # A pending reset request holds the address (handled ones hold none): it goes too.
+    _delete(PasswordResetRequest, PasswordResetRequest.email == email)
 
     removed["audit_entries_scrubbed"] = _scrub_audit(email, deleted_email(user.id))
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from lms.clock import now
-from lms.operations.schedule import FIVE_MINUTES, crontab, scheduled
+from lms.operations.schedule import FIVE_MINUTES, scheduled
 from lms.webinars import services
 
 
-@scheduled("webinars.remind", crontab(minute="*/5"), FIVE_MINUTES)
+@scheduled("webinars.remind", FIVE_MINUTES)
 def send_webinar_reminders_job() -> None:
     """Send the webinar reminders due now, each once."""
     moment = now()
