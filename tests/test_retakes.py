@@ -234,6 +234,56 @@ def test_a_learner_moves_from_version_1_to_version_2_mid_course(
     assert find_violations() == []
 
 
+def test_moving_to_version_2_keeps_progress_on_unchanged_lessons_but_never_quiz_attempts(
+    client, auth, make_user, publish, tmp_path
+):
+    root = copy_courses(tmp_path)
+    publish(root)
+    learner = make_user(profession="clinic-staff")
+    auth.login_as(learner)
+    client.post(f"/courses/{FRONT_DESK}/start")
+    read_lessons(client, FRONT_DESK)
+    quiz = next(p for p in version_of(FRONT_DESK).pages if p.kind == "quiz")
+    client.post(f"/courses/{FRONT_DESK}/quiz/{quiz.slug}/start")  # an attempt left open
+    v1_lessons = [p.slug for p in version_of(FRONT_DESK).pages if p.kind == "lesson"]
+
+    revise(root)  # two lessons changed, one added
+    publish(root)
+    v2 = version_of(FRONT_DESK)
+    changed = [p.title for p in v2.pages if p.kind == "lesson"][:2]
+    page = client.get(f"/courses/{FRONT_DESK}").data.decode()
+    said = words(page)
+    kept, total = len(v1_lessons) - 2, len(v1_lessons) + 1
+    assert (
+        f"You keep your progress on {kept} of {total} pages; 3 new or changed pages to read."
+        in said
+    )
+    to_read = words(page.split('id="pages-to-read"', 1)[1].split("</ul>", 1)[0])
+    assert all(title in to_read for title in changed) and "More on" in to_read
+    kept_list = words(page.split('id="pages-kept"', 1)[1].split("</ul>", 1)[0])
+    assert not any(title in kept_list for title in changed)
+
+    before = [(p.page_id, p.completed_at) for p in enrolments(learner)[0].page_progress]
+    assert client.post(f"/courses/{FRONT_DESK}/move-to-new-version").status_code == 302
+    old, new = enrolments(learner)
+    # The old enrolment is as it was; the new one has the unchanged lessons read, nothing more.
+    assert [(p.page_id, p.completed_at) for p in old.page_progress] == before
+    carried = sorted(p.page.slug for p in new.page_progress if p.completed_at)
+    assert carried == sorted(v1_lessons[2:])
+    assert all(p.page.version_id == v2.id and p.seconds_spent == 0 for p in new.page_progress)
+    attempts = db.session.scalars(select(QuizAttempt.enrolment_id)).all()
+    assert attempts == [old.id]
+    # The course page counts the carried lessons as done.
+    page = words(client.get(f"/courses/{FRONT_DESK}").data.decode())
+    assert "Resume where you left off" in page
+    read_lessons(client, FRONT_DESK)
+    pass_quiz(client, FRONT_DESK)
+    evaluate(client, FRONT_DESK)
+    [completion] = db.session.scalars(select(Completion)).all()
+    assert completion.version.number == 2 and completion.enrolment_id == new.id
+    assert find_violations() == []
+
+
 def test_a_learner_finishes_version_1_after_version_2_is_published(
     client, auth, make_user, publish, tmp_path
 ):
@@ -246,6 +296,8 @@ def test_a_learner_finishes_version_1_after_version_2_is_published(
     v1_pages = [(p.kind, p.slug) for p in v1.pages]
     revise(root)
     publish(root)
+    # The learner chooses to keep version 1.
+    assert client.post(f"/courses/{FRONT_DESK}/keep-version").status_code == 302
 
     for kind, slug in v1_pages:
         if kind == "lesson":
@@ -263,6 +315,8 @@ def test_a_learner_finishes_version_1_after_version_2_is_published(
     )
     [completion] = db.session.scalars(select(Completion)).all()
     assert completion.version.number == 1
+    [enrolment] = enrolments(learner)
+    assert enrolment.version_id == v1.id and completion.enrolment_id == enrolment.id
     page = words(client.get(f"/courses/{FRONT_DESK}").data.decode())
     assert "You completed version 1. Starting again opens version 2" in page
 

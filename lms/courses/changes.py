@@ -119,3 +119,56 @@ def digests(version_id: int) -> list[PageDigest]:
 def changes_between(old_version_id: int, new_version_id: int) -> Changes:
     """Return what changed from one published version of a course to another."""
     return compare(digests(old_version_id), digests(new_version_id))
+
+
+@dataclass(frozen=True)
+class Carryover:
+    """What a learner keeps when moving to a newer version part-way, by lesson slug."""
+
+    kept: list[str]  # read in the old version and the same in the new: progress carried over
+    to_read: list[str]  # new or changed in the new version
+    total: int  # lessons in the new version
+
+    def sentence(self) -> str:
+        """Return it as one sentence: "You keep your progress on 4 of 6 pages; 2 … to read."."""
+        kept = ngettext(
+            "You keep your progress on %(kept)d of %(num)d page",
+            "You keep your progress on %(kept)d of %(num)d pages",
+            self.total,
+            kept=len(self.kept),
+        )
+        to_read = ngettext(
+            "%(num)d new or changed page to read",
+            "%(num)d new or changed pages to read",
+            len(self.to_read),
+        )
+        return _("%(kept)s; %(to_read)s.", kept=kept, to_read=to_read)
+
+
+def unchanged_lessons(old: list[PageDigest], new: list[PageDigest]) -> set[str]:
+    """Return the slugs of lessons that say exactly the same in both versions."""
+    before = {p.slug: p.digest for p in old if p.kind == "lesson"}
+    return {p.slug for p in new if p.kind == "lesson" and before.get(p.slug) == p.digest}
+
+
+def carryover(old: list[PageDigest], new: list[PageDigest], read: set[str]) -> Carryover:
+    """Return which lessons keep a learner's progress (those in `read`) when moving versions.
+
+    Only lessons carry over: a quiz or evaluation is always taken afresh on the new version.
+    """
+    same = unchanged_lessons(old, new)
+    lessons = [p.slug for p in new if p.kind == "lesson"]
+    return Carryover(
+        kept=[s for s in lessons if s in same and s in read],
+        to_read=[s for s in lessons if s not in same],
+        total=len(lessons),
+    )
+
+
+def page_titles(version_id: int) -> dict[str, str]:
+    """Return a version's page titles by slug (in its primary language)."""
+    return dict(
+        db.session.execute(
+            select(CoursePage.slug, CoursePage.title).where(CoursePage.version_id == version_id)
+        ).all()
+    )

@@ -142,9 +142,13 @@ def detail(slug: str) -> str:
         )
     )
     course_progress = None
-    completed = offer = None
+    completed = offer = carried = None
+    titles: dict[str, str] = {}
+    titles_language = None
+    language = current_language().code
     if enrolment is not None:
-        course_progress = progress.measure_progress(pages, progress.completed_page_ids(enrolment))
+        done = progress.completed_page_ids(enrolment)
+        course_progress = progress.measure_progress(pages, done)
         completed = retakes.is_completed(enrolment)
         current = course.current_version
         if (
@@ -153,9 +157,18 @@ def detail(slug: str) -> str:
             and not completed
             and enrolment.kept_over_version_id != current.id
         ):
-            # Part-way through an older version: offer the new one, saying what changed.
-            offer = changes.describe(changes.changes_between(enrolment.version_id, current.id))
-    language = current_language().code
+            # Part-way through an older version: offer the new one, saying what changed and
+            # which pages keep their progress (retakes.move_to_version carries them over).
+            old_pages, new_pages = (
+                changes.digests(enrolment.version_id),
+                changes.digests(current.id),
+            )
+            offer = changes.describe(changes.compare(old_pages, new_pages))
+            read = {page.slug for page in pages if page.id in done}
+            carried = changes.carryover(old_pages, new_pages, read)
+            words = editions.edition_for(current, language)
+            titles = {**changes.page_titles(current.id), **words.page_titles}
+            titles_language = words.language if words.page_titles else current.language
     current = course.current_version
     # What the current version requires (the page reads its compiled data anyway).
     required = prerequisites.prerequisites_for(
@@ -176,6 +189,9 @@ def detail(slug: str) -> str:
         newer=enrolment is not None and enrolment.version_id != course.current_version_id,
         completed=completed,
         offer=offer,
+        carried=carried,
+        titles=titles,
+        titles_language=titles_language,
         current_number=course.current_version.number if course.current_version else None,
         state=catalog.availability(version.release_date, version.expiration_date, dates.today()),
         form=StartForm(),

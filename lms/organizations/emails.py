@@ -14,9 +14,12 @@ from lms.organizations.services import Reminder
 
 
 def send_reminder(reminder: Reminder) -> None:
-    """Email one learner a gentle reminder about an assigned course, in their language."""
+    """Email one learner a gentle reminder about an assigned course or path, in their language."""
     site = current_app.config["SITE_NAME"]
-    link = external_url("courses.detail", slug=reminder.assignment.course.slug)
+    if reminder.is_path:
+        link = external_url("paths.detail", slug=reminder.assignment.path.slug)
+    else:
+        link = external_url("courses.detail", slug=reminder.assignment.course.slug)
     with force_locale(locale_for(reminder.user)):
         due = long_date(reminder.due_date)
         if reminder.kind == "overdue":

@@ -22,11 +22,13 @@ from lms.chapters.models import Chapter, ChapterAdmin
 from lms.courses.models import Course, CourseVersion
 from lms.dates import utc_day
 from lms.extensions import db
-from lms.i18n import sort_key_for_name
+from lms.i18n import locale_for, sort_key_for_name
 from lms.organizations.models import Assignment, Membership, Organization, ReminderLog
 from lms.organizations.recurrence import due_again_on, retraining_status
 from lms.organizations.signals import assignment_overdue
 from lms.organizations.status import Status, assignment_status, needs_reminder, period_start
+from lms.paths.models import PathAssignment, PathReminderLog
+from lms.paths.services import path_statuses_for
 from lms.progress.models import Enrolment
 from lms.progress.services import Progress, progress_for_enrolments
 
@@ -398,22 +400,54 @@ def organization_members(organization: Organization) -> list[Membership]:
 
 @dataclass(frozen=True)
 class Reminder:
-    """One reminder to send: who, about which assignment, and why."""
+    """One reminder to send: who, about which assignment (of a course or a path), and why."""
 
-    assignment: Assignment
+    assignment: Assignment | PathAssignment
     user: User
     kind: str
     due_date: date
-    course_title: str
+    course_title: str  # the course's or path's title
     today: date  # the day the reminder run counts from ("due in 5 days")
     # A completion about to lapse is reminded once per cycle: the cycle is its lapse day.
     period: date | None = None
+
+    @property
+    def is_path(self) -> bool:
+        """Return whether the reminder is about an assigned learning path."""
+        return isinstance(self.assignment, PathAssignment)
+
+
+def _reminder_for(
+    assignment: Assignment | PathAssignment,
+    user: User,
+    *,
+    status: Status,
+    due_date: date,
+    due_again: date | None,
+    title: str,
+    today: date,
+    within_days: int,
+) -> Reminder | None:
+    """Return the reminder due today for one row of a status board, or None."""
+    if due_again is not None:
+        if status == "due soon":
+            return Reminder(assignment, user, "due-again", due_again, title, today, due_again)
+        if status == "lapsed":
+            return Reminder(assignment, user, "lapsed", due_again, title, today)
+        return None
+    kind = needs_reminder(
+        completed=status in ("completed", "current"),
+        due_date=due_date,
+        today=today,
+        within_days=within_days,
+    )
+    return Reminder(assignment, user, kind, due_date, title, today) if kind else None
 
 
 def due_reminders(
     *, today: date, within_days: int, organization: Organization | None = None
 ) -> list[Reminder]:
-    """Return the reminders due today for incomplete assignments (nothing is sent)."""
+    """Return the reminders due today for assigned courses and paths (nothing is sent)."""
     query = select(User).where(User.active.is_(True))
     if organization is not None:
         query = query.join(Membership).where(Membership.organization_id == organization.id)
@@ -421,67 +455,94 @@ def due_reminders(
         reached = select(Membership.user_id).join(
             Assignment, Assignment.organization_id == Membership.organization_id
         )
+        reached_by_path = select(Membership.user_id).join(
+            PathAssignment, PathAssignment.organization_id == Membership.organization_id
+        )
         direct = select(Assignment.user_id).where(Assignment.user_id.is_not(None))
-        query = query.where(or_(User.id.in_(reached), User.id.in_(direct)))
+        direct_path = select(PathAssignment.user_id).where(PathAssignment.user_id.is_not(None))
+        query = query.where(
+            or_(
+                User.id.in_(reached),
+                User.id.in_(direct),
+                User.id.in_(reached_by_path),
+                User.id.in_(direct_path),
+            )
+        )
     users = list(db.session.scalars(query))
     statuses = statuses_for(users, today=today, owner=organization)
+    path_statuses = path_statuses_for(users, today=today, owner=organization)
     reminders = []
     for user in users:
-        for row in statuses[user.id]:
-            if row.due_again_on is not None:
-                if row.status == "due soon":
-                    reminders.append(
-                        Reminder(
-                            row.assignment,
-                            user,
-                            "due-again",
-                            row.due_again_on,
-                            row.version.title,
-                            today,
-                            row.due_again_on,
-                        )
-                    )
-                elif row.status == "lapsed":
-                    reminders.append(
-                        Reminder(
-                            row.assignment,
-                            user,
-                            "lapsed",
-                            row.due_again_on,
-                            row.version.title,
-                            today,
-                        )
-                    )
-                continue
-            kind = needs_reminder(
-                completed=row.status == "completed",
+        found = [
+            _reminder_for(
+                row.assignment,
+                user,
+                status=row.status,
                 due_date=row.due_date,
+                due_again=row.due_again_on,
+                title=row.version.title,
                 today=today,
                 within_days=within_days,
             )
-            if kind:
-                reminders.append(
-                    Reminder(row.assignment, user, kind, row.due_date, row.version.title, today)
-                )
+            for row in statuses[user.id]
+        ]
+        language = locale_for(user).split("_")[0]
+        found += [
+            _reminder_for(
+                row.assignment,
+                user,
+                status=row.status,
+                due_date=row.due_date,
+                due_again=row.due_again_on,
+                title=row.path.words(language)["title"],
+                today=today,
+                within_days=within_days,
+            )
+            for row in path_statuses[user.id]
+        ]
+        reminders += [reminder for reminder in found if reminder is not None]
     return reminders
+
+
+def _log_key(reminder: Reminder) -> tuple[bool, int, int]:
+    return (reminder.is_path, reminder.assignment.id, reminder.user.id)
 
 
 def _reminded_since(
     reminders: list[Reminder], since: datetime, period: date
-) -> set[tuple[int, int]]:
-    """Return the (assignment, person) pairs reminded since `since` or for a later period."""
-    if not reminders:
-        return set()
-    assignment_ids = {reminder.assignment.id for reminder in reminders}
-    rows = db.session.execute(
-        select(ReminderLog.assignment_id, ReminderLog.user_id).where(
-            ReminderLog.assignment_id.in_(assignment_ids),
-            # A "due again" reminder's period is its cycle's lapse day, not a run's period.
-            ReminderLog.kind != "due-again",
-            or_(ReminderLog.sent_at >= since, ReminderLog.period_start >= period),
+) -> set[tuple[bool, int, int]]:
+    """Return the (is path, assignment, person) keys reminded since `since` or a later period."""
+    found: set[tuple[bool, int, int]] = set()
+    for is_path, log, column in (
+        (False, ReminderLog, ReminderLog.assignment_id),
+        (True, PathReminderLog, PathReminderLog.path_assignment_id),
+    ):
+        assignment_ids = {r.assignment.id for r in reminders if r.is_path == is_path}
+        if not assignment_ids:
+            continue
+        rows = db.session.execute(
+            select(column, log.user_id).where(
+                column.in_(assignment_ids),
+                # A "due again" reminder's period is its cycle's lapse day, not a run's period.
+                log.kind != "due-again",
+                or_(log.sent_at >= since, log.period_start >= period),
+            )
         )
-    )
-    return {(assignment_id, user_id) for assignment_id, user_id in rows}
+        found |= {(is_path, assignment_id, user_id) for assignment_id, user_id in rows}
+    return found
+
+
+def _log_of(reminder: Reminder, period: date, actor: User | None) -> ReminderLog | PathReminderLog:
+    """Return the row that records a reminder; its unique key makes it go out once per period."""
+    fields = {
+        "user_id": reminder.user.id,
+        "period_start": period,
+        "kind": reminder.kind,
+        "sent_by_id": actor.id if actor else None,
+    }
+    if reminder.is_path:
+        return PathReminderLog(path_assignment_id=reminder.assignment.id, **fields)
+    return ReminderLog(assignment_id=reminder.assignment.id, **fields)
 
 
 def send_reminders(
@@ -506,16 +567,10 @@ def send_reminders(
     # or the weekly run would email again the people a manager reminded that same week.
     already = _reminded_since(reminders, datetime.combine(start, time.min, tzinfo=UTC), start)
     for reminder in reminders:
-        if reminder.period is None and (reminder.assignment.id, reminder.user.id) in already:
+        if reminder.period is None and _log_key(reminder) in already:
             skipped += 1
             continue
-        log = ReminderLog(
-            assignment_id=reminder.assignment.id,
-            user_id=reminder.user.id,
-            period_start=reminder.period or start,
-            kind=reminder.kind,
-            sent_by_id=actor.id if actor else None,
-        )
+        log = _log_of(reminder, reminder.period or start, actor)
         try:
             with db.session.begin_nested():
                 db.session.add(log)
@@ -523,7 +578,8 @@ def send_reminders(
         except IntegrityError:
             skipped += 1  # already reminded in this period
             continue
-        if reminder.kind == "overdue":
+        # The webhook's payload describes a course assignment; paths have no such event yet.
+        if reminder.kind == "overdue" and not reminder.is_path:
             assignment_overdue.send(reminder.assignment, user=reminder.user, log=log)
         sent += 1
     return sent, skipped

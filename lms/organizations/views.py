@@ -197,7 +197,8 @@ def render_dashboard(organization: Organization, **forms: object) -> str:
         [m.user for m in members], today=dates.today(), owner=organization
     )
     counts = {status: 0 for status in STATUS_ORDER}
-    for rows in statuses.values():
+    # Paths count with courses: a manager reads one tally of what is lapsed or overdue.
+    for rows in [*statuses.values(), *path_statuses.values()]:
         for row in rows:
             counts[row.status] += 1
     return render_template(
@@ -385,6 +386,8 @@ def _assign_path(
             user=user,
             owner=organization,
             today=dates.today(),
+            recur_months=REPEATS[form.repeats.data][0],
+            recur_on_date=REPEATS[form.repeats.data][1],
         )
     except path_services.PathError as error:
         form.due_date.errors = [*form.due_date.errors, str(error)]

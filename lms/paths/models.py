@@ -6,7 +6,18 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.accounts.models import User
@@ -89,6 +100,9 @@ class PathAssignment(db.Model):
     __tablename__ = "path_assignments"
     __table_args__ = (
         CheckConstraint("(user_id IS NULL) != (organization_id IS NULL)", name="one_assignee"),
+        CheckConstraint(
+            "recur_months IS NULL OR (recur_months BETWEEN 1 AND 120)", name="recur_months_range"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -104,6 +118,27 @@ class PathAssignment(db.Model):
     due_date: Mapped[date] = mapped_column(Date)
     assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     assigned_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Recurring training, as on a course assignment (lms.organizations.recurrence): due again
+    # every `recur_months` after each completion, or on the due date's anniversary.
+    recur_months: Mapped[int | None] = mapped_column(Integer)
+    recur_on_date: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     path: Mapped[LearningPath] = relationship()
     user: Mapped[User | None] = relationship(foreign_keys=[user_id])
+
+
+class PathReminderLog(db.Model):
+    """A reminder sent for a path assignment to one person in one period: never sent twice."""
+
+    __tablename__ = "path_reminder_logs"
+    __table_args__ = (UniqueConstraint("path_assignment_id", "user_id", "period_start"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    path_assignment_id: Mapped[int] = mapped_column(
+        ForeignKey("path_assignments.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    period_start: Mapped[date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(20))  # as ReminderLog.kind
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

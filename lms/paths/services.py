@@ -25,6 +25,7 @@ from lms.database import utcnow
 from lms.dates import utc_day
 from lms.extensions import db
 from lms.organizations.models import Membership, Organization
+from lms.organizations.recurrence import due_again_on, retraining_status
 from lms.organizations.status import Status, assignment_status
 from lms.paths.loader import CompiledPath
 from lms.paths.models import LearningPath, PathAssignment, PathCompletion
@@ -262,8 +263,16 @@ def assign_path(
     user: User | None = None,
     owner: Organization | None = None,
     today: date,
+    recur_months: int | None = None,
+    recur_on_date: bool = False,
 ) -> PathAssignment:
-    """Assign a path to one person or a whole organization, due by a date."""
+    """Assign a path to one person or a whole organization, due by a date.
+
+    `recur_months` and `recur_on_date` repeat it as they repeat a course assignment
+    (lms.organizations.services.assign_course).
+    """
+    if recur_months is not None and not 1 <= recur_months <= 120:
+        raise PathError(_("Choose how often the course comes round again."))
     if (organization is None) == (user is None):
         raise PathError(_("Assign the path to one person or to one organization."))
     if due_date < today:
@@ -275,6 +284,8 @@ def assign_path(
         owner_organization_id=(owner or organization).id if (owner or organization) else None,
         due_date=due_date,
         assigned_by_id=actor.id if actor else None,
+        recur_months=recur_months,
+        recur_on_date=bool(recur_months and recur_on_date),
     )
     db.session.add(assignment)
     db.session.flush()
@@ -287,13 +298,15 @@ def assign_path(
         organization=organization.name if organization else None,
         user=user.email if user else None,
         due=due_date.isoformat(),
+        recur_months=recur_months,
+        recur_on_date=bool(recur_months and recur_on_date),
     )
     return assignment
 
 
 @dataclass(frozen=True)
 class AssignedPath:
-    """A path assigned to a person, with its status: current once completed."""
+    """A path assigned to a person, with its status: current once completed, until it lapses."""
 
     assignment: PathAssignment
     path: LearningPath
@@ -301,6 +314,39 @@ class AssignedPath:
     status: Status
     completed_on: date | None
     courses_done: int
+    # When the path's completion stops counting (recurring, or a course that expires): the
+    # earliest day one of its courses' latest completions does (docs/organizations.md).
+    due_again_on: date | None = None
+
+
+def path_due_again_on(
+    latest: Iterable[tuple[date, int | None]],
+    *,
+    recur_months: int | None,
+    recur_on_date: bool,
+    anchor: date,
+) -> date | None:
+    """Return when a completed path is due again: when the first of its courses lapses.
+
+    `latest` holds, for each course of the path, the day of its latest completion and how
+    many months a completion of it stays current. The path stays current while every course
+    does, each course judged as a course assignment with the path's repeat would judge it.
+    """
+    days = [
+        day
+        for completed_on, valid_for_months in latest
+        if (
+            day := due_again_on(
+                completed_on,
+                valid_for_months=valid_for_months,
+                recur_months=recur_months,
+                recur_on_date=recur_on_date,
+                anchor=anchor,
+            )
+        )
+        is not None
+    ]
+    return min(days) if days else None
 
 
 def path_statuses_for(
@@ -344,14 +390,24 @@ def path_statuses_for(
     course_ids = dict(
         db.session.execute(select(Course.slug, Course.id).where(Course.slug.in_(slugs))).all()
     )
+    valid_for = dict(
+        db.session.execute(
+            select(Course.id, CourseVersion.valid_for_months)
+            .join(CourseVersion, Course.current_version_id == CourseVersion.id)
+            .where(Course.id.in_(course_ids.values()))
+        ).all()
+    )
     done: dict[int, set[int]] = defaultdict(set)
+    latest: dict[tuple[int, int], date] = {}
     started: dict[int, set[int]] = defaultdict(set)
-    for user_id, course_id in db.session.execute(
-        select(Completion.user_id, Completion.course_id).where(
-            Completion.user_id.in_(user_ids), Completion.course_id.in_(course_ids.values())
-        )
+    for user_id, course_id, last in db.session.execute(
+        select(Completion.user_id, Completion.course_id, func.max(Completion.completed_at))
+        .where(Completion.user_id.in_(user_ids), Completion.course_id.in_(course_ids.values()))
+        .group_by(Completion.user_id, Completion.course_id)
     ):
         done[user_id].add(course_id)
+        # func.max() bypasses the column type: SQLite hands back a naive (UTC) datetime.
+        latest[(user_id, course_id)] = utc_day(last)
     for user_id, course_id in db.session.execute(
         select(Enrolment.user_id, Enrolment.course_id).where(
             Enrolment.user_id.in_(user_ids), Enrolment.course_id.in_(course_ids.values())
@@ -375,8 +431,21 @@ def path_statuses_for(
                 due_date=a.due_date,
                 today=today,
             )
+            again = None
             if completion is not None:
                 status = "current"
+                again = path_due_again_on(
+                    [
+                        (latest[(user_id, course_id)], valid_for.get(course_id))
+                        for course_id in ids
+                        if (user_id, course_id) in latest
+                    ],
+                    recur_months=a.recur_months,
+                    recur_on_date=a.recur_on_date,
+                    anchor=a.due_date,
+                )
+                if again is not None:
+                    status = retraining_status(again, today=today)
             result[user_id].append(
                 AssignedPath(
                     a,
@@ -385,6 +454,7 @@ def path_statuses_for(
                     status,
                     utc_day(completion.completed_at) if completion else None,
                     len(ids & done[user_id]),
+                    again,
                 )
             )
         result[user_id].sort(key=lambda r: (r.status == "current", r.due_date, r.path.title))

@@ -41,7 +41,7 @@ from lms.invitations.models import Invitation
 from lms.mail.models import OutboxEmail
 from lms.newsletter.models import CourseNotice, Delivery, NoticePreference, Subscriber
 from lms.organizations.models import Assignment, Membership, ReminderLog
-from lms.paths.models import PathAssignment
+from lms.paths.models import PathAssignment, PathReminderLog
 from lms.privacy.models import AccountDeletion
 from lms.progress.models import Enrolment, PageProgress
 from lms.quizzes.models import (
@@ -208,6 +208,9 @@ def delete_account(user_id: int, *, actor: User | None, requested_by: str) -> De
     _delete(ReminderLog, ReminderLog.assignment_id.in_(mine_assignments))
     _delete(ReminderLog, ReminderLog.user_id == user.id)
     removed["assignments"] = _delete(Assignment, Assignment.user_id == user.id)
+    mine_paths = select(PathAssignment.id).where(PathAssignment.user_id == user.id)
+    _delete(PathReminderLog, PathReminderLog.path_assignment_id.in_(mine_paths))
+    _delete(PathReminderLog, PathReminderLog.user_id == user.id)
     removed["path_assignments"] = _delete(PathAssignment, PathAssignment.user_id == user.id)
     # Requests for another try carry the person's own words; grants only served their attempts.
     removed["attempt_requests"] = _delete(AttemptRequest, AttemptRequest.user_id == user.id)

@@ -1,7 +1,8 @@
 """Taking a course again: a retake after completing, or moving to a newer version part-way.
 
 Either way the earlier enrolment is ended, never changed otherwise or deleted: its pages,
-attempts, completion, claims and certificates stay on the learner's record.
+attempts, completion, claims and certificates stay on the learner's record. Moving part-way
+copies the progress of lessons the new version did not change onto the new enrolment.
 """
 
 from __future__ import annotations
@@ -11,10 +12,11 @@ from sqlalchemy import select
 
 from lms.accounts.models import User
 from lms.certificates.models import Completion
-from lms.courses.models import Course, CourseVersion
+from lms.courses import changes
+from lms.courses.models import Course, CoursePage, CourseVersion
 from lms.database import utcnow
 from lms.extensions import db
-from lms.progress.models import Enrolment
+from lms.progress.models import Enrolment, PageProgress
 from lms.progress.services import ProgressError, enrol
 
 RETAKE = "retake"
@@ -74,7 +76,51 @@ def move_to_version(user: User, course: Course, version: CourseVersion) -> Enrol
         return current
     if is_completed(current):
         return _start_over(user, course, version, current, RETAKE)
-    return _start_over(user, course, version, current, NEW_VERSION)
+    moved = _start_over(user, course, version, current, NEW_VERSION)
+    carry_over_progress(current, moved)
+    return moved
+
+
+def carry_over_progress(old: Enrolment, new: Enrolment) -> int:
+    """Copy onto `new` the lessons read in `old` that are unchanged; return how many.
+
+    The old rows stay as they are. Quiz attempts never carry over, and neither does time spent,
+    which stays counted once, on the enrolment where it was spent.
+    """
+    same = changes.unchanged_lessons(
+        changes.digests(old.version_id), changes.digests(new.version_id)
+    )
+    if not same:
+        return 0
+    new_pages = dict(
+        db.session.execute(
+            select(CoursePage.slug, CoursePage.id).where(
+                CoursePage.version_id == new.version_id, CoursePage.slug.in_(same)
+            )
+        ).all()
+    )
+    read = db.session.execute(
+        select(CoursePage.slug, PageProgress)
+        .join(CoursePage, PageProgress.page_id == CoursePage.id)
+        .where(
+            PageProgress.enrolment_id == old.id,
+            PageProgress.completed_at.is_not(None),
+            CoursePage.slug.in_(same),
+        )
+    ).all()
+    for slug, progress in read:
+        db.session.add(
+            PageProgress(
+                enrolment_id=new.id,
+                page_id=new_pages[slug],
+                first_viewed_at=progress.first_viewed_at,
+                completed_at=progress.completed_at,
+                content_note_acknowledged_at=progress.content_note_acknowledged_at,
+                seconds_spent=0,
+            )
+        )
+    db.session.flush()
+    return len(read)
 
 
 def keep_version(enrolment: Enrolment, newer: CourseVersion) -> None:
