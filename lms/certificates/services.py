@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from lms.accounts.models import User
 from lms.audit.services import record_event
 from lms.certificates import eligibility
-from lms.certificates.models import Certificate, Completion, CreditClaim
+from lms.certificates.models import PARTICIPATION, Certificate, Completion, CreditClaim
 from lms.certificates.signals import (
     certificate_issued,
     certificate_reissued,
@@ -188,6 +188,43 @@ def offered_credits(version: CourseVersion) -> list[tuple[str, Decimal]]:
     return [(credit.type, credit.max) for credit in version.credits]
 
 
+@dataclass(frozen=True)
+class ClaimsInForce:
+    """The claims that stop a learner claiming each type again for one completion."""
+
+    # Claimed for this completion: participation, and credit claimed for it.
+    here: dict[str, CreditClaim]
+    # Credit (AMA, MOC, ANCC) claimed for the same version on an earlier completion.
+    earlier: dict[str, CreditClaim]
+
+    def blocked(self) -> set[str]:
+        """Return every credit type that cannot be claimed for this completion."""
+        return set(self.here) | set(self.earlier)
+
+
+def claims_in_force(user_id: int, version_id: int, completion: Completion | None) -> ClaimsInForce:
+    """Return the claims blocking a new one: participation per completion, credit per version."""
+    claims = db.session.scalars(
+        select(CreditClaim)
+        .where(CreditClaim.user_id == user_id, CreditClaim.version_id == version_id)
+        .order_by(CreditClaim.claimed_at, CreditClaim.id)
+    ).all()
+    here: dict[str, CreditClaim] = {}
+    earlier: dict[str, CreditClaim] = {}
+    for claim in claims:
+        if completion is not None and claim.completion_id == completion.id:
+            here[claim.credit_type] = claim
+        elif claim.credit_type != PARTICIPATION:
+            earlier.setdefault(claim.credit_type, claim)
+    return ClaimsInForce(here, earlier)
+
+
+def current_certificate(claim: CreditClaim) -> Certificate | None:
+    """Return the certificate that speaks for a claim now (the newest not superseded)."""
+    current = next((c for c in reversed(claim.certificates) if c.status != "superseded"), None)
+    return current or (claim.certificates[-1] if claim.certificates else None)
+
+
 def claim_credit(
     user: User,
     enrolment: Enrolment,
@@ -200,25 +237,27 @@ def claim_credit(
     """Claim credit for a completed course version and issue its certificate."""
     version = enrolment.version
     completion = record_completion(enrolment)
-    already = set(
-        db.session.scalars(
-            select(CreditClaim.credit_type).where(
-                CreditClaim.user_id == user.id, CreditClaim.version_id == version.id
-            )
+    if completion is not None:
+        # Serialise the claims of one completion (two tabs, a double click): on PostgreSQL the
+        # second waits here for the first to commit, then sees its claim below. SQLite writes
+        # one at a time anyway; the unique indexes stay the last word on both.
+        db.session.execute(
+            select(Completion.id).where(Completion.id == completion.id).with_for_update()
         )
-    )
+    in_force = claims_in_force(user.id, version.id, completion)
     problems = eligibility.claim_problems(
         request,
         offered=offered_credits(version),
         profile=profile_of(user),
-        already_claimed=already,
+        already_claimed=set(in_force.here),
+        claimed_earlier=set(in_force.earlier),
         today=today,
         release_date=version.release_date,
         expiration_date=version.expiration_date,
         completed=completion is not None,
     )
     if problems:
-        raise (AlreadyClaimed if request.credit_type in already else CertificateError)(
+        raise (AlreadyClaimed if request.credit_type in in_force.blocked() else CertificateError)(
             " ".join(problems)
         )
     if completion is None:  # claim_problems already refuses this; kept for type narrowing
@@ -237,7 +276,13 @@ def claim_credit(
         with db.session.begin_nested():
             db.session.add(claim)
     except IntegrityError as error:
-        # A simultaneous claim (double click, two tabs) got there first.
+        # A simultaneous claim (another tab, or a retake's claim racing the first) got there
+        # first: participation once per completion, credit once per version.
+        winner = claims_in_force(user.id, version.id, completion)
+        if request.credit_type in winner.earlier and request.credit_type not in winner.here:
+            raise AlreadyClaimed(
+                eligibility.claimed_earlier_message(request.credit_type)
+            ) from error
         raise AlreadyClaimed(
             _(
                 "You have already claimed this credit for this course. A claim cannot be "
@@ -532,9 +577,6 @@ def transcript_lines(user: User, language: str = "en") -> list[TranscriptLine]:
                 )
             )
         for claim in completion.claims:
-            current = next(
-                (c for c in reversed(claim.certificates) if c.status != "superseded"), None
-            )
             lines.append(
                 TranscriptLine(
                     completion.completed_at,
@@ -542,7 +584,7 @@ def transcript_lines(user: User, language: str = "en") -> list[TranscriptLine]:
                     completion.version.number,
                     claim.credit_type,
                     claim.amount,
-                    current or (claim.certificates[-1] if claim.certificates else None),
+                    current_certificate(claim),
                     completion.version.content_hash,
                     completion.version.source_commit,
                     words.language,
@@ -556,7 +598,6 @@ def transcript_lines(user: User, language: str = "en") -> list[TranscriptLine]:
         webinar = claim.webinar
         if webinar is None:  # the query asks for webinar claims only
             continue
-        current = next((c for c in reversed(claim.certificates) if c.status != "superseded"), None)
         words = webinar_edition(webinar, language)
         lines.append(
             TranscriptLine(
@@ -565,7 +606,7 @@ def transcript_lines(user: User, language: str = "en") -> list[TranscriptLine]:
                 None,
                 claim.credit_type,
                 claim.amount,
-                current or (claim.certificates[-1] if claim.certificates else None),
+                current_certificate(claim),
                 None,
                 None,
                 str(words["language"]),

@@ -152,12 +152,15 @@ def claim(slug: str) -> str | Response:
     options = eligibility.credit_options(
         services.offered_credits(version), services.profile_of(current_user)
     )
-    claimed = {c.credit_type: c for c in (completion.claims if completion else [])}
+    # Participation is claimed once per completion (a retake earns a new certificate); credit
+    # once per version, so credit claimed before a retake of the same version stays claimed.
+    in_force = services.claims_in_force(current_user.id, version.id, completion)
+    blocked = in_force.blocked()
     form = ClaimForm()
     form.credit_type.choices = [
         (o.credit_type, CREDIT_LABELS[o.credit_type])
         for o in options
-        if o.available and o.credit_type not in claimed
+        if o.available and o.credit_type not in blocked
     ]
     # Shown, never enforced: AMA leaves the claim to the physician.
     recorded = services.recorded_seconds([enrolment.id])[enrolment.id]
@@ -197,7 +200,12 @@ def claim(slug: str) -> str | Response:
         completion=completion,
         problems=eligibility.completion_problems(state),
         options=options,
-        claimed=claimed,
+        claimed=in_force.here,
+        earlier={
+            credit_type: (claim, services.current_certificate(claim))
+            for credit_type, claim in in_force.earlier.items()
+        },
+        earlier_message=eligibility.claimed_earlier_message,
         form=form,
     )
 
