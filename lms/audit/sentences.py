@@ -619,6 +619,7 @@ def names_for(events: Sequence[AuditEvent]) -> Names:
     from lms.certificates.models import Certificate
     from lms.courses.models import Course, CourseVersion
     from lms.organizations.models import Organization
+    from lms.paths.models import PathCompletion
 
     user_ids, emails, certificates, organizations, slugs = set(), set(), set(), set(), set()
     for event in events:
@@ -650,9 +651,16 @@ def names_for(events: Sequence[AuditEvent]) -> Names:
             ),
             emails,
         ),
+        # A learning path's certificate ids share the space of course certificates' ids.
         certificate_holders=pairs(
             select(Certificate.public_id, Certificate.holder_name).where(
                 Certificate.public_id.in_(certificates)
+            ),
+            certificates,
+        )
+        | pairs(
+            select(PathCompletion.certificate_id, PathCompletion.holder_name).where(
+                PathCompletion.certificate_id.in_(certificates)
             ),
             certificates,
         ),

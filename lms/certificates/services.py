@@ -33,6 +33,7 @@ from lms.courses.editions import edition_for
 from lms.courses.models import CoursePage, CourseVersion
 from lms.database import utcnow
 from lms.extensions import db
+from lms.paths.models import PathCompletion
 from lms.progress.models import Enrolment, PageProgress
 from lms.progress.services import completed_page_ids
 from lms.quizzes.models import EvaluationResponse, QuizAttempt
@@ -405,22 +406,57 @@ def find_certificate(public_id: str) -> Certificate | None:
     return db.session.scalar(select(Certificate).where(Certificate.public_id == formatted))
 
 
-def _leave_valid(certificate: Certificate, **values: object) -> bool:
-    """Move a valid certificate to another state; False if it was no longer valid.
+def _leave_valid(record: Certificate | PathCompletion, **values: object) -> bool:
+    """Move a valid certificate (a course's or a path's) to another state; False if it was not.
 
     The guarded UPDATE is the lock: of two admins acting on one certificate at once (or an
     admin and a name change), only one finds it still valid; on PostgreSQL the other waits for
-    the first to commit, then matches nothing. The certificate is reloaded either way, so the
+    the first to commit, then matches nothing. The record is reloaded either way, so the
     caller sees what happened.
     """
+    model = type(record)
     changed = db.session.execute(
-        update(Certificate)
-        .where(Certificate.id == certificate.id, Certificate.status == "valid")
+        update(model)
+        .where(model.id == record.id, model.status == "valid")
         .values(**values)
         .execution_options(synchronize_session=False)
     )
-    db.session.refresh(certificate)
+    db.session.refresh(record)
     return changed.rowcount == 1
+
+
+def revoke_record(
+    record: Certificate | PathCompletion,
+    public_id: str,
+    *,
+    actor: User,
+    reason: str,
+    show_reason: bool,
+    **details: object,
+) -> bool:
+    """Revoke a valid course or path certificate and audit it; False if it was not valid."""
+    reason = reason.strip()
+    if not reason:
+        raise CertificateError(_("Give a reason for revoking the certificate."))
+    revoked = _leave_valid(
+        record,
+        status="revoked",
+        revoked_at=utcnow(),
+        revoked_reason=reason,
+        revoked_reason_shown=show_reason,
+    )
+    if revoked:
+        record_event(
+            actor,
+            "certificate.revoked",
+            "certificate",
+            public_id,
+            reason=reason,
+            shown_to_learner=show_reason,
+            **details,
+        )
+        db.session.flush()
+    return revoked
 
 
 def reissue(certificate: Certificate, *, actor: User | None, reason: str) -> Certificate:
@@ -493,15 +529,12 @@ def revoke(
     certificate: Certificate, *, actor: User, reason: str, show_reason: bool = False
 ) -> None:
     """Revoke a valid certificate with a reason; it stays verifiable, as revoked."""
-    reason = reason.strip()
-    if not reason:
-        raise CertificateError(_("Give a reason for revoking the certificate."))
-    revoked = _leave_valid(
+    revoked = revoke_record(
         certificate,
-        status="revoked",
-        revoked_at=utcnow(),
-        revoked_reason=reason,
-        revoked_reason_shown=show_reason,
+        certificate.public_id,
+        actor=actor,
+        reason=reason,
+        show_reason=show_reason,
     )
     if not revoked:
         if certificate.status == "revoked":
@@ -522,15 +555,6 @@ def revoke(
                 id=current.public_id,
             )
         )
-    record_event(
-        actor,
-        "certificate.revoked",
-        "certificate",
-        certificate.public_id,
-        reason=reason,
-        shown_to_learner=show_reason,
-    )
-    db.session.flush()
     certificate_revoked.send(certificate)
 
 
@@ -548,6 +572,22 @@ class TranscriptLine:
     source_commit: str | None = None
     course_language: str = "en"  # the language `course_title` is written in
     live: bool = False  # a live webinar's claim rather than a course's
+    # A completed learning path (its title in `course_title`), with its certificate if any.
+    path: PathCompletion | None = None
+
+    @property
+    def certificate_id(self) -> str | None:
+        """Return the public id of the line's certificate, a course's or a path's."""
+        if self.path is not None:
+            return self.path.certificate_id
+        return self.certificate.public_id if self.certificate else None
+
+    @property
+    def certificate_status(self) -> str | None:
+        """Return "valid", "revoked" or "superseded" for the line's certificate, or None."""
+        if self.path is not None:
+            return self.path.status if self.path.certificate_id else None
+        return self.certificate.status if self.certificate else None
 
 
 def transcript_lines(user: User, language: str = "en") -> list[TranscriptLine]:
@@ -613,6 +653,27 @@ def transcript_lines(user: User, language: str = "en") -> list[TranscriptLine]:
                 live=True,
             )
         )
+    for path_completion in db.session.scalars(
+        select(PathCompletion).where(PathCompletion.user_id == user.id)
+    ):
+        # Withdrawn paths too: the learner completed it, and the record stays theirs.
+        words = path_completion.path.words(language)
+        own = bool(words["certificate_title"]) and words["language"] == language
+        lines.append(
+            TranscriptLine(
+                path_completion.completed_at,
+                (words["certificate_title"] if own else None)
+                or path_completion.certificate_title
+                or (words["title"] if words["language"] == language else None)
+                or path_completion.path_title,
+                None,
+                PARTICIPATION if path_completion.certificate_id else None,
+                path_completion.hours if path_completion.certificate_id else None,
+                None,
+                course_language=words["language"] if own else path_completion.path.language,
+                path=path_completion,
+            )
+        )
     lines.sort(key=lambda line: line.completed_at)
     return lines
 
@@ -621,6 +682,8 @@ def transcript_totals(lines: list[TranscriptLine]) -> list[tuple[str, int, Decim
     """Return the credit claimed per type and calendar year (revoked certificates excluded)."""
     totals: dict[tuple[str, int], Decimal] = defaultdict(Decimal)
     for line in lines:
+        if line.path is not None:
+            continue  # a path's hours are its courses' hours, already counted once
         if line.credit_type and line.amount is not None:
             if line.certificate is not None and line.certificate.status == "revoked":
                 continue

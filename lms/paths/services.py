@@ -18,7 +18,8 @@ from sqlalchemy.exc import IntegrityError
 from lms.accounts.models import User
 from lms.audit.services import record_event
 from lms.certificates.models import Completion
-from lms.certificates.services import new_public_id
+from lms.certificates.services import CertificateError, new_public_id, revoke_record
+from lms.certificates.signals import path_certificate_revoked
 from lms.courses import editions
 from lms.courses.models import Course, CourseVersion
 from lms.database import utcnow
@@ -174,6 +175,25 @@ def find_path_certificate(public_id: str) -> PathCompletion | None:
     return db.session.scalar(
         select(PathCompletion).where(PathCompletion.certificate_id == public_id)
     )
+
+
+def revoke_path_certificate(
+    completion: PathCompletion, *, actor: User, reason: str, show_reason: bool = False
+) -> None:
+    """Revoke a path certificate with a reason; it stays verifiable, as revoked."""
+    if completion.certificate_id is None:
+        raise CertificateError(_("This path completion has no certificate."))
+    revoked = revoke_record(
+        completion,
+        completion.certificate_id,
+        actor=actor,
+        reason=reason,
+        show_reason=show_reason,
+        path=completion.path.slug,
+    )
+    if not revoked:
+        raise CertificateError(_("This certificate is already revoked."))
+    path_certificate_revoked.send(completion)
 
 
 @dataclass(frozen=True)

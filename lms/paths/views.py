@@ -68,6 +68,7 @@ def path_document(completion: PathCompletion, language: str) -> CertificateDocum
             "certificates.verify", public_id=completion.certificate_id or ""
         ),
         content_language=words["language"] if title == words["certificate_title"] else "en",
+        status=completion.status,
     )
 
 
