@@ -531,6 +531,22 @@ def _path_assigned(who: str, e: AuditEvent, d: dict[str, Any], n: Names) -> str:
     )
 
 
+def _path_withdrawn(who: str, e: AuditEvent, d: dict[str, Any], n: Names) -> str:
+    return _(
+        "%(who)s withdrew the learning path %(path)s from the catalog.",
+        who=who,
+        path=_quoted(d.get("title") or e.target_id),
+    )
+
+
+def _path_reinstated(who: str, e: AuditEvent, d: dict[str, Any], n: Names) -> str:
+    return _(
+        "%(who)s put the learning path %(path)s back in the catalog.",
+        who=who,
+        path=_quoted(d.get("title") or e.target_id),
+    )
+
+
 FORMATTERS: dict[str, Formatter] = {
     "api_token.created": _api_token,
     "api_token.revoked": _api_token,
@@ -540,6 +556,8 @@ FORMATTERS: dict[str, Formatter] = {
     "webhook.deleted": _webhook,
     "webhook.replayed": _webhook,
     "path_assignment.created": _path_assigned,
+    "path.withdrawn": _path_withdrawn,
+    "path.reinstated": _path_reinstated,
     "quiz.attempts_granted": _attempts_granted,
     "quiz.attempt_reset": _attempt_reset,
     "quiz.request_declined": _request_declined,

@@ -159,13 +159,53 @@ def record_path_completions(
 
 
 def published_paths() -> list[LearningPath]:
-    """Return every published path, by title."""
-    return list(db.session.scalars(select(LearningPath).order_by(LearningPath.title)))
+    """Return every path in the catalog (published, not withdrawn), by title."""
+    return list(
+        db.session.scalars(
+            select(LearningPath)
+            .where(LearningPath.withdrawn_at.is_(None))
+            .order_by(LearningPath.title)
+        )
+    )
 
 
 def find_path(slug: str) -> LearningPath | None:
-    """Return the published path with this slug, or None."""
+    """Return the published path with this slug, withdrawn or not, or None."""
     return db.session.scalar(select(LearningPath).where(LearningPath.slug == slug))
+
+
+def withdraw_path(slug: str, *, actor: User | None) -> LearningPath:
+    """Take a path out of the catalog and close it to new assignments; records stay.
+
+    :raise LookupError: if no path has that slug.
+    :raise ValueError: if the path is already withdrawn.
+    """
+    path = find_path(slug)
+    if path is None:
+        raise LookupError(_("no published path is called %(slug)s", slug=repr(slug)))
+    if path.withdrawn_at is not None:
+        raise ValueError(_("%(slug)s is already withdrawn", slug=slug))
+    path.withdrawn_at = utcnow()
+    record_event(actor, "path.withdrawn", "path", path.slug, title=path.title)
+    db.session.flush()
+    return path
+
+
+def reinstate_path(slug: str, *, actor: User | None) -> LearningPath:
+    """Put a withdrawn path back in the catalog.
+
+    :raise LookupError: if no path has that slug.
+    :raise ValueError: if the path is not withdrawn.
+    """
+    path = find_path(slug)
+    if path is None:
+        raise LookupError(_("no published path is called %(slug)s", slug=repr(slug)))
+    if path.withdrawn_at is None:
+        raise ValueError(_("%(slug)s is not withdrawn; it is already in the catalog", slug=slug))
+    path.withdrawn_at = None
+    record_event(actor, "path.reinstated", "path", path.slug, title=path.title)
+    db.session.flush()
+    return path
 
 
 def find_path_certificate(public_id: str) -> PathCompletion | None:
@@ -284,6 +324,8 @@ def assign_path(
     today: date,
 ) -> PathAssignment:
     """Assign a path to one person or a whole organization, due by a date."""
+    if path.withdrawn_at is not None:
+        raise PathError(_("This learning path was withdrawn; it can no longer be assigned."))
     if (organization is None) == (user is None):
         raise PathError(_("Assign the path to one person or to one organization."))
     if due_date < today:
