@@ -546,6 +546,22 @@ def _path_assigned(who: str, e: AuditEvent, d: dict[str, Any], n: Names) -> str:
     )
 
 
+def _path_withdrawn(who: str, e: AuditEvent, d: dict[str, Any], n: Names) -> str:
+    return _(
+        "%(who)s withdrew the learning path %(path)s from the catalog.",
+        who=who,
+        path=_quoted(d.get("title") or e.target_id),
+    )
+
+
+def _path_reinstated(who: str, e: AuditEvent, d: dict[str, Any], n: Names) -> str:
+    return _(
+        "%(who)s put the learning path %(path)s back in the catalog.",
+        who=who,
+        path=_quoted(d.get("title") or e.target_id),
+    )
+
+
 FORMATTERS: dict[str, Formatter] = {
     "api_token.created": _api_token,
     "api_token.revoked": _api_token,
@@ -555,6 +571,8 @@ FORMATTERS: dict[str, Formatter] = {
     "webhook.deleted": _webhook,
     "webhook.replayed": _webhook,
     "path_assignment.created": _path_assigned,
+    "path.withdrawn": _path_withdrawn,
+    "path.reinstated": _path_reinstated,
     "quiz.attempts_granted": _attempts_granted,
     "quiz.attempt_reset": _attempt_reset,
     "quiz.request_declined": _request_declined,
@@ -635,6 +653,7 @@ def names_for(events: Sequence[AuditEvent]) -> Names:
     from lms.certificates.models import Certificate
     from lms.courses.models import Course, CourseVersion
     from lms.organizations.models import Organization
+    from lms.paths.models import PathCompletion
 
     user_ids, emails, certificates, organizations, slugs = set(), set(), set(), set(), set()
     for event in events:
@@ -666,9 +685,16 @@ def names_for(events: Sequence[AuditEvent]) -> Names:
             ),
             emails,
         ),
+        # A learning path's certificate ids share the space of course certificates' ids.
         certificate_holders=pairs(
             select(Certificate.public_id, Certificate.holder_name).where(
                 Certificate.public_id.in_(certificates)
+            ),
+            certificates,
+        )
+        | pairs(
+            select(PathCompletion.certificate_id, PathCompletion.holder_name).where(
+                PathCompletion.certificate_id.in_(certificates)
             ),
             certificates,
         ),

@@ -111,6 +111,7 @@ class TranscriptRow:
     amount: Decimal | None
     certificate_id: str | None
     status: str | None
+    learning_path: bool = False  # a completed learning path rather than one course
 
 
 @dataclass(frozen=True)

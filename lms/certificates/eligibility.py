@@ -58,6 +58,22 @@ _ALREADY_CLAIMED: dict[str, str] = {
         "A claim cannot be changed or raised later."
     ),
 }  # type: ignore[dict-item]
+# Credit claimed on an earlier completion of the same version: a retake repeats the activity,
+# which earns its credit once.
+_CLAIMED_ON_EARLIER_COMPLETION: dict[str, str] = {
+    "ama-pra-1": _l(
+        "You already claimed AMA PRA Category 1 Credit™ for this version of the course when you "
+        "completed it before. Credit is given once per version, so a retake cannot claim it again."
+    ),
+    "abp-moc-2": _l(
+        "You already claimed ABP MOC Part 2 points for this version of the course when you "
+        "completed it before. Credit is given once per version, so a retake cannot claim it again."
+    ),
+    "ancc-contact-hours": _l(
+        "You already claimed ANCC contact hours for this version of the course when you "
+        "completed it before. Credit is given once per version, so a retake cannot claim it again."
+    ),
+}  # type: ignore[dict-item]
 
 # A profile can be out of date, so point to the fix rather than imply the learner is wrong.
 _PROFESSION_HINT = _l("If your profession has changed, you can update it in your profile.")
@@ -227,8 +243,13 @@ def claim_problems(
     release_date: date | None,
     expiration_date: date | None,
     completed: bool,
+    claimed_earlier: Collection[str] = (),
 ) -> list[str]:
-    """Return why this claim cannot be accepted; empty when it can."""
+    """Return why this claim cannot be accepted; empty when it can.
+
+    `already_claimed` holds the types claimed for this completion, `claimed_earlier` the
+    credit types claimed for the same version on an earlier completion (before a retake).
+    """
     if release_date is not None and expiration_date is not None and release_date > expiration_date:
         raise ValueError(f"release_date {release_date} is after expiration_date {expiration_date}")
     options = {option.credit_type: option for option in credit_options(offered, profile)}
@@ -245,6 +266,8 @@ def claim_problems(
         blockers.append(option.reason)
     if option is not None and request.credit_type in already_claimed:
         blockers.append(str(_ALREADY_CLAIMED[request.credit_type]))
+    elif option is not None and request.credit_type in claimed_earlier:
+        blockers.append(str(_CLAIMED_ON_EARLIER_COMPLETION[request.credit_type]))
     # Both dates are inclusive: credit opens on the release date and closes after expiration.
     if release_date is not None and today < release_date:
         blockers.append(
@@ -263,6 +286,11 @@ def claim_problems(
     if request.credit_type == "abp-moc-2" and not request.consent_to_report:
         problems.append(str(_MSG_MOC_CONSENT))
     return problems
+
+
+def claimed_earlier_message(credit_type: str) -> str:
+    """Return why credit claimed on an earlier completion of the version cannot be claimed again."""
+    return str(_CLAIMED_ON_EARLIER_COMPLETION[credit_type])
 
 
 def parse_amount(text: str) -> Decimal | None:

@@ -9,11 +9,13 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     ForeignKey,
+    Index,
     Numeric,
     String,
     Text,
     UniqueConstraint,
     false,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -52,16 +54,43 @@ class Completion(db.Model):
     )
 
 
-class CreditClaim(db.Model):
-    """Credit a learner claimed: one per type per course version, or per live webinar; final.
+# A certificate of participation records one completion: a retake of the same version (annual
+# training) earns a new one. Real credit (AMA, ABP MOC, ANCC) is for the activity, which a
+# retake does not repeat: at most once per version per learner.
+PARTICIPATION = "participation"
+_IS_PARTICIPATION = text("credit_type = 'participation'")
+_IS_CREDIT = text("credit_type != 'participation'")
 
-    A course claim has a completion and a version; a live webinar's claim has the webinar
-    instead (its attendance and evaluation stand for the completion), never both.
+
+class CreditClaim(db.Model):
+    """Credit a learner claimed: final, and never claimed twice for the same thing.
+
+    Participation: once per completion. Credit (AMA, MOC, ANCC): once per course version.
+    A live webinar's claims: once per type per webinar. A course claim has a completion and a
+    version; a live webinar's claim has the webinar instead (its attendance and evaluation
+    stand for the completion), never both.
     """
 
     __tablename__ = "credit_claims"
     __table_args__ = (
-        UniqueConstraint("user_id", "version_id", "credit_type"),
+        Index(
+            "uq_credit_claims_participation_per_completion",
+            "user_id",
+            "completion_id",
+            "credit_type",
+            unique=True,
+            postgresql_where=_IS_PARTICIPATION,
+            sqlite_where=_IS_PARTICIPATION,
+        ),
+        Index(
+            "uq_credit_claims_credit_per_version",
+            "user_id",
+            "version_id",
+            "credit_type",
+            unique=True,
+            postgresql_where=_IS_CREDIT,
+            sqlite_where=_IS_CREDIT,
+        ),
         UniqueConstraint("user_id", "webinar_id", "credit_type"),
         CheckConstraint(
             "(webinar_id IS NULL AND completion_id IS NOT NULL AND version_id IS NOT NULL)"

@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from lms.accounts.models import User
 from lms.audit.services import record_event
 from lms.certificates import eligibility
-from lms.certificates.models import Certificate, Completion, CreditClaim
+from lms.certificates.models import PARTICIPATION, Certificate, Completion, CreditClaim
 from lms.certificates.signals import (
     certificate_issued,
     certificate_reissued,
@@ -33,6 +33,7 @@ from lms.courses.editions import edition_for
 from lms.courses.models import CoursePage, CourseVersion
 from lms.database import utcnow
 from lms.extensions import db
+from lms.paths.models import PathCompletion
 from lms.progress.models import Enrolment, PageProgress
 from lms.progress.services import completed_page_ids
 from lms.quizzes.models import EvaluationResponse, QuizAttempt
@@ -188,6 +189,43 @@ def offered_credits(version: CourseVersion) -> list[tuple[str, Decimal]]:
     return [(credit.type, credit.max) for credit in version.credits]
 
 
+@dataclass(frozen=True)
+class ClaimsInForce:
+    """The claims that stop a learner claiming each type again for one completion."""
+
+    # Claimed for this completion: participation, and credit claimed for it.
+    here: dict[str, CreditClaim]
+    # Credit (AMA, MOC, ANCC) claimed for the same version on an earlier completion.
+    earlier: dict[str, CreditClaim]
+
+    def blocked(self) -> set[str]:
+        """Return every credit type that cannot be claimed for this completion."""
+        return set(self.here) | set(self.earlier)
+
+
+def claims_in_force(user_id: int, version_id: int, completion: Completion | None) -> ClaimsInForce:
+    """Return the claims blocking a new one: participation per completion, credit per version."""
+    claims = db.session.scalars(
+        select(CreditClaim)
+        .where(CreditClaim.user_id == user_id, CreditClaim.version_id == version_id)
+        .order_by(CreditClaim.claimed_at, CreditClaim.id)
+    ).all()
+    here: dict[str, CreditClaim] = {}
+    earlier: dict[str, CreditClaim] = {}
+    for claim in claims:
+        if completion is not None and claim.completion_id == completion.id:
+            here[claim.credit_type] = claim
+        elif claim.credit_type != PARTICIPATION:
+            earlier.setdefault(claim.credit_type, claim)
+    return ClaimsInForce(here, earlier)
+
+
+def current_certificate(claim: CreditClaim) -> Certificate | None:
+    """Return the certificate that speaks for a claim now (the newest not superseded)."""
+    current = next((c for c in reversed(claim.certificates) if c.status != "superseded"), None)
+    return current or (claim.certificates[-1] if claim.certificates else None)
+
+
 def claim_credit(
     user: User,
     enrolment: Enrolment,
@@ -200,25 +238,27 @@ def claim_credit(
     """Claim credit for a completed course version and issue its certificate."""
     version = enrolment.version
     completion = record_completion(enrolment)
-    already = set(
-        db.session.scalars(
-            select(CreditClaim.credit_type).where(
-                CreditClaim.user_id == user.id, CreditClaim.version_id == version.id
-            )
+    if completion is not None:
+        # Serialise the claims of one completion (two tabs, a double click): on PostgreSQL the
+        # second waits here for the first to commit, then sees its claim below. SQLite writes
+        # one at a time anyway; the unique indexes stay the last word on both.
+        db.session.execute(
+            select(Completion.id).where(Completion.id == completion.id).with_for_update()
         )
-    )
+    in_force = claims_in_force(user.id, version.id, completion)
     problems = eligibility.claim_problems(
         request,
         offered=offered_credits(version),
         profile=profile_of(user),
-        already_claimed=already,
+        already_claimed=set(in_force.here),
+        claimed_earlier=set(in_force.earlier),
         today=today,
         release_date=version.release_date,
         expiration_date=version.expiration_date,
         completed=completion is not None,
     )
     if problems:
-        raise (AlreadyClaimed if request.credit_type in already else CertificateError)(
+        raise (AlreadyClaimed if request.credit_type in in_force.blocked() else CertificateError)(
             " ".join(problems)
         )
     if completion is None:  # claim_problems already refuses this; kept for type narrowing
@@ -237,7 +277,13 @@ def claim_credit(
         with db.session.begin_nested():
             db.session.add(claim)
     except IntegrityError as error:
-        # A simultaneous claim (double click, two tabs) got there first.
+        # A simultaneous claim (another tab, or a retake's claim racing the first) got there
+        # first: participation once per completion, credit once per version.
+        winner = claims_in_force(user.id, version.id, completion)
+        if request.credit_type in winner.earlier and request.credit_type not in winner.here:
+            raise AlreadyClaimed(
+                eligibility.claimed_earlier_message(request.credit_type)
+            ) from error
         raise AlreadyClaimed(
             _(
                 "You have already claimed this credit for this course. A claim cannot be "
@@ -360,22 +406,57 @@ def find_certificate(public_id: str) -> Certificate | None:
     return db.session.scalar(select(Certificate).where(Certificate.public_id == formatted))
 
 
-def _leave_valid(certificate: Certificate, **values: object) -> bool:
-    """Move a valid certificate to another state; False if it was no longer valid.
+def _leave_valid(record: Certificate | PathCompletion, **values: object) -> bool:
+    """Move a valid certificate (a course's or a path's) to another state; False if it was not.
 
     The guarded UPDATE is the lock: of two admins acting on one certificate at once (or an
     admin and a name change), only one finds it still valid; on PostgreSQL the other waits for
-    the first to commit, then matches nothing. The certificate is reloaded either way, so the
+    the first to commit, then matches nothing. The record is reloaded either way, so the
     caller sees what happened.
     """
+    model = type(record)
     changed = db.session.execute(
-        update(Certificate)
-        .where(Certificate.id == certificate.id, Certificate.status == "valid")
+        update(model)
+        .where(model.id == record.id, model.status == "valid")
         .values(**values)
         .execution_options(synchronize_session=False)
     )
-    db.session.refresh(certificate)
+    db.session.refresh(record)
     return changed.rowcount == 1
+
+
+def revoke_record(
+    record: Certificate | PathCompletion,
+    public_id: str,
+    *,
+    actor: User,
+    reason: str,
+    show_reason: bool,
+    **details: object,
+) -> bool:
+    """Revoke a valid course or path certificate and audit it; False if it was not valid."""
+    reason = reason.strip()
+    if not reason:
+        raise CertificateError(_("Give a reason for revoking the certificate."))
+    revoked = _leave_valid(
+        record,
+        status="revoked",
+        revoked_at=utcnow(),
+        revoked_reason=reason,
+        revoked_reason_shown=show_reason,
+    )
+    if revoked:
+        record_event(
+            actor,
+            "certificate.revoked",
+            "certificate",
+            public_id,
+            reason=reason,
+            shown_to_learner=show_reason,
+            **details,
+        )
+        db.session.flush()
+    return revoked
 
 
 def reissue(certificate: Certificate, *, actor: User | None, reason: str) -> Certificate:
@@ -448,15 +529,12 @@ def revoke(
     certificate: Certificate, *, actor: User, reason: str, show_reason: bool = False
 ) -> None:
     """Revoke a valid certificate with a reason; it stays verifiable, as revoked."""
-    reason = reason.strip()
-    if not reason:
-        raise CertificateError(_("Give a reason for revoking the certificate."))
-    revoked = _leave_valid(
+    revoked = revoke_record(
         certificate,
-        status="revoked",
-        revoked_at=utcnow(),
-        revoked_reason=reason,
-        revoked_reason_shown=show_reason,
+        certificate.public_id,
+        actor=actor,
+        reason=reason,
+        show_reason=show_reason,
     )
     if not revoked:
         if certificate.status == "revoked":
@@ -477,15 +555,6 @@ def revoke(
                 id=current.public_id,
             )
         )
-    record_event(
-        actor,
-        "certificate.revoked",
-        "certificate",
-        certificate.public_id,
-        reason=reason,
-        shown_to_learner=show_reason,
-    )
-    db.session.flush()
     certificate_revoked.send(certificate)
 
 
@@ -503,6 +572,22 @@ class TranscriptLine:
     source_commit: str | None = None
     course_language: str = "en"  # the language `course_title` is written in
     live: bool = False  # a live webinar's claim rather than a course's
+    # A completed learning path (its title in `course_title`), with its certificate if any.
+    path: PathCompletion | None = None
+
+    @property
+    def certificate_id(self) -> str | None:
+        """Return the public id of the line's certificate, a course's or a path's."""
+        if self.path is not None:
+            return self.path.certificate_id
+        return self.certificate.public_id if self.certificate else None
+
+    @property
+    def certificate_status(self) -> str | None:
+        """Return "valid", "revoked" or "superseded" for the line's certificate, or None."""
+        if self.path is not None:
+            return self.path.status if self.path.certificate_id else None
+        return self.certificate.status if self.certificate else None
 
 
 def transcript_lines(user: User, language: str = "en") -> list[TranscriptLine]:
@@ -532,9 +617,6 @@ def transcript_lines(user: User, language: str = "en") -> list[TranscriptLine]:
                 )
             )
         for claim in completion.claims:
-            current = next(
-                (c for c in reversed(claim.certificates) if c.status != "superseded"), None
-            )
             lines.append(
                 TranscriptLine(
                     completion.completed_at,
@@ -542,7 +624,7 @@ def transcript_lines(user: User, language: str = "en") -> list[TranscriptLine]:
                     completion.version.number,
                     claim.credit_type,
                     claim.amount,
-                    current or (claim.certificates[-1] if claim.certificates else None),
+                    current_certificate(claim),
                     completion.version.content_hash,
                     completion.version.source_commit,
                     words.language,
@@ -556,7 +638,6 @@ def transcript_lines(user: User, language: str = "en") -> list[TranscriptLine]:
         webinar = claim.webinar
         if webinar is None:  # the query asks for webinar claims only
             continue
-        current = next((c for c in reversed(claim.certificates) if c.status != "superseded"), None)
         words = webinar_edition(webinar, language)
         lines.append(
             TranscriptLine(
@@ -565,11 +646,32 @@ def transcript_lines(user: User, language: str = "en") -> list[TranscriptLine]:
                 None,
                 claim.credit_type,
                 claim.amount,
-                current or (claim.certificates[-1] if claim.certificates else None),
+                current_certificate(claim),
                 None,
                 None,
                 str(words["language"]),
                 live=True,
+            )
+        )
+    for path_completion in db.session.scalars(
+        select(PathCompletion).where(PathCompletion.user_id == user.id)
+    ):
+        # Withdrawn paths too: the learner completed it, and the record stays theirs.
+        words = path_completion.path.words(language)
+        own = bool(words["certificate_title"]) and words["language"] == language
+        lines.append(
+            TranscriptLine(
+                path_completion.completed_at,
+                (words["certificate_title"] if own else None)
+                or path_completion.certificate_title
+                or (words["title"] if words["language"] == language else None)
+                or path_completion.path_title,
+                None,
+                PARTICIPATION if path_completion.certificate_id else None,
+                path_completion.hours if path_completion.certificate_id else None,
+                None,
+                course_language=words["language"] if own else path_completion.path.language,
+                path=path_completion,
             )
         )
     lines.sort(key=lambda line: line.completed_at)
@@ -580,6 +682,8 @@ def transcript_totals(lines: list[TranscriptLine]) -> list[tuple[str, int, Decim
     """Return the credit claimed per type and calendar year (revoked certificates excluded)."""
     totals: dict[tuple[str, int], Decimal] = defaultdict(Decimal)
     for line in lines:
+        if line.path is not None:
+            continue  # a path's hours are its courses' hours, already counted once
         if line.credit_type and line.amount is not None:
             if line.certificate is not None and line.certificate.status == "revoked":
                 continue

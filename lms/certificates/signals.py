@@ -18,3 +18,5 @@ certificate_issued = _signals.signal("certificate-issued")
 certificate_revoked = _signals.signal("certificate-revoked")
 # Sent with the superseded Certificate and `replacement`.
 certificate_reissued = _signals.signal("certificate-reissued")
+# Sent with the PathCompletion whose path certificate was revoked.
+path_certificate_revoked = _signals.signal("path-certificate-revoked")

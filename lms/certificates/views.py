@@ -48,7 +48,7 @@ from lms.i18n import Language, current_language
 from lms.input_guard import page_arg
 from lms.links import external_url
 from lms.paths.models import PathCompletion
-from lms.paths.services import find_path_certificate
+from lms.paths.services import find_path_certificate, revoke_path_certificate
 from lms.progress.views import load_reading
 from lms.security import personal_data
 
@@ -152,12 +152,15 @@ def claim(slug: str) -> str | Response:
     options = eligibility.credit_options(
         services.offered_credits(version), services.profile_of(current_user)
     )
-    claimed = {c.credit_type: c for c in (completion.claims if completion else [])}
+    # Participation is claimed once per completion (a retake earns a new certificate); credit
+    # once per version, so credit claimed before a retake of the same version stays claimed.
+    in_force = services.claims_in_force(current_user.id, version.id, completion)
+    blocked = in_force.blocked()
     form = ClaimForm()
     form.credit_type.choices = [
         (o.credit_type, CREDIT_LABELS[o.credit_type])
         for o in options
-        if o.available and o.credit_type not in claimed
+        if o.available and o.credit_type not in blocked
     ]
     # Shown, never enforced: AMA leaves the claim to the physician.
     recorded = services.recorded_seconds([enrolment.id])[enrolment.id]
@@ -197,7 +200,12 @@ def claim(slug: str) -> str | Response:
         completion=completion,
         problems=eligibility.completion_problems(state),
         options=options,
-        claimed=claimed,
+        claimed=in_force.here,
+        earlier={
+            credit_type: (claim, services.current_certificate(claim))
+            for credit_type, claim in in_force.earlier.items()
+        },
+        earlier_message=eligibility.claimed_earlier_message,
         form=form,
     )
 
@@ -300,7 +308,7 @@ def _path_record(completion: PathCompletion) -> dict[str, object]:
         credit = credit_line("participation", completion.hours or Decimal(0))
     return {
         "certificate_id": completion.certificate_id,
-        "status": "valid",
+        "status": completion.status,
         "kind": "learning-path",
         "holder_name": completion.holder_name,
         "path_title": completion.certificate_title or completion.path_title,
@@ -310,6 +318,7 @@ def _path_record(completion: PathCompletion) -> dict[str, object]:
         "credit": credit,
         "amount": str(completion.hours),
         "provider": completion.provider_name,
+        "revoked_on": completion.revoked_at.date().isoformat() if completion.revoked_at else None,
         "expired": False,
     }
 
@@ -368,8 +377,9 @@ def _transcript_document(language: str) -> TranscriptDocument:
                 version=line.version,
                 credit_type=line.credit_type,
                 amount=line.amount,
-                certificate_id=line.certificate.public_id if line.certificate else None,
-                status=line.certificate.status if line.certificate else None,
+                certificate_id=line.certificate_id,
+                status=line.certificate_status,
+                learning_path=line.path is not None,
             )
             for line in lines
         ),
@@ -420,8 +430,13 @@ def transcript_pdf() -> Response:
 
 TRANSCRIPT_COLUMNS = [
     "completed_at", "course_title", "course_version", "credit_type", "credits_claimed",
-    "certificate_id", "certificate_status", "content_hash", "source_commit",
+    "certificate_id", "certificate_status", "content_hash", "source_commit", "kind",
 ]  # fmt: skip
+
+
+def _kind(line: services.TranscriptLine) -> str:
+    # Which record a row is, for spreadsheets: a course, a live webinar or a learning path.
+    return "learning-path" if line.path is not None else "live" if line.live else "course"
 
 
 @bp.get("/transcript.csv")
@@ -440,10 +455,11 @@ def transcript_csv() -> Response:
                 line.version,
                 text_cell(line.credit_type),
                 text_cell(line.amount),
-                text_cell(line.certificate.public_id if line.certificate else None),
-                text_cell(line.certificate.status if line.certificate else None),
+                text_cell(line.certificate_id),
+                text_cell(line.certificate_status),
                 text_cell(line.content_hash),
                 text_cell(line.source_commit),
+                _kind(line),
             ]
         )
     return Response(
@@ -475,47 +491,76 @@ def admin_index() -> str:
     return render_template("certificates/admin_index.html", page=page, q=q)
 
 
-@bp.route("/admin/certificates/<public_id>", methods=["GET"])
-@role_required(Role.ADMIN)
-def admin_show(public_id: str) -> str:
-    """Show a certificate's record and history, with revoke and reissue."""
-    certificate = get_certificate_or_404(public_id)
+def _admin_page(
+    public_id: str,
+    *,
+    revoke_form: RevokeForm | None = None,
+    reissue_form: ReissueForm | None = None,
+) -> str:
+    """Render the admin page of a course certificate or a learning path's one.
+
+    :raise 404: when neither has this public id.
+    """
+    certificate = services.find_certificate(public_id)
+    if certificate is None:
+        path_completion = find_path_certificate(public_id)
+        if path_completion is None:
+            abort(404)
+        return render_template(
+            "paths/admin_certificate.html",
+            completion=path_completion,
+            revoke_form=revoke_form or RevokeForm(),
+        )
     return render_template(
         "certificates/admin_show.html",
         certificate=certificate,
         history=certificate_history(certificate),
-        revoke_form=RevokeForm(),
-        reissue_form=ReissueForm(),
+        revoke_form=revoke_form or RevokeForm(),
+        reissue_form=reissue_form or ReissueForm(),
     )
+
+
+@bp.route("/admin/certificates/<public_id>", methods=["GET"])
+@role_required(Role.ADMIN)
+def admin_show(public_id: str) -> str:
+    """Show a certificate's record and history (a course's or a path's), with revoke."""
+    return _admin_page(public_id)
 
 
 @bp.post("/admin/certificates/<public_id>/revoke")
 @role_required(Role.ADMIN)
 def admin_revoke(public_id: str) -> str | Response:
-    """Revoke a certificate, with the reason kept in the audit log."""
-    certificate = get_certificate_or_404(public_id)
+    """Revoke a course or path certificate, with the reason kept in the audit log."""
+    certificate = services.find_certificate(public_id)
+    path_completion = find_path_certificate(public_id) if certificate is None else None
+    if certificate is None and path_completion is None:
+        abort(404)
     form = RevokeForm()
-    if form.validate_on_submit():
-        try:
+    if not form.validate_on_submit():
+        return _admin_page(public_id, revoke_form=form)
+    try:
+        if certificate is not None:
+            public_id = certificate.public_id
             services.revoke(
                 certificate,
                 actor=current_user,
                 reason=form.reason.data,
                 show_reason=form.show_reason.data,
             )
-        except services.CertificateError as error:
-            flash(str(error), "error")
-        else:
-            db.session.commit()
-            flash(_("Certificate %(id)s is revoked.", id=certificate.public_id), "success")
-        return redirect(url_for("certificates.admin_show", public_id=certificate.public_id))
-    return render_template(
-        "certificates/admin_show.html",
-        certificate=certificate,
-        history=certificate_history(certificate),
-        revoke_form=form,
-        reissue_form=ReissueForm(),
-    )
+        elif path_completion is not None:
+            revoke_path_certificate(
+                path_completion,
+                actor=current_user,
+                reason=form.reason.data,
+                show_reason=form.show_reason.data,
+            )
+    except services.CertificateError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash(_("Certificate %(id)s is revoked.", id=public_id), "success")
+    return redirect(url_for("certificates.admin_show", public_id=public_id))
 
 
 @bp.post("/admin/certificates/<public_id>/reissue")
@@ -533,10 +578,4 @@ def admin_reissue(public_id: str) -> str | Response:
         db.session.commit()
         flash(_("Reissued as %(id)s.", id=replacement.public_id), "success")
         return redirect(url_for("certificates.admin_show", public_id=replacement.public_id))
-    return render_template(
-        "certificates/admin_show.html",
-        certificate=certificate,
-        history=certificate_history(certificate),
-        revoke_form=RevokeForm(),
-        reissue_form=form,
-    )
+    return _admin_page(certificate.public_id, reissue_form=form)

@@ -75,3 +75,29 @@ def publish_command(directory: Path | None, courses_dir: Path | None) -> None:
         click.echo(_("%(slug)s: published", slug=slug))
     if errors:
         raise SystemExit(1)
+
+
+@bp.cli.command("withdraw")
+@click.argument("slug")
+def withdraw_command(slug: str) -> None:
+    """Take a path out of the catalog and close it to new assignments; records are kept."""
+    with writing():
+        try:
+            services.withdraw_path(slug, actor=None)
+        except (LookupError, ValueError) as error:
+            raise click.ClickException(str(error)) from error
+        db.session.commit()
+    click.echo(_("%(slug)s: withdrawn from the catalog.", slug=slug))
+
+
+@bp.cli.command("reinstate")
+@click.argument("slug")
+def reinstate_command(slug: str) -> None:
+    """Put a withdrawn path back in the catalog."""
+    with writing():
+        try:
+            services.reinstate_path(slug, actor=None)
+        except (LookupError, ValueError) as error:
+            raise click.ClickException(str(error)) from error
+        db.session.commit()
+    click.echo(_("%(slug)s: back in the catalog.", slug=slug))

@@ -45,6 +45,8 @@ class LearningPath(db.Model):
     editions: Mapped[dict[str, Any]] = mapped_column(JSONType)
     content_hash: Mapped[str] = mapped_column(String(64))
     published_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Out of the catalog and closed to new assignments; completions and certificates stay.
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     def words(self, language: str) -> dict[str, Any]:
         """Return the path's words in `language` when it has that edition, else its own."""
@@ -89,6 +91,12 @@ class PathCompletion(db.Model):
     holder_name: Mapped[str | None] = mapped_column(String(200))
     hours: Mapped[Decimal | None] = mapped_column(Numeric(6, 2))
     provider_name: Mapped[str | None] = mapped_column(String(200))
+    # The certificate's standing, as a course certificate's: "valid" or "revoked" (an admin
+    # withdrew it); it stays verifiable either way.
+    status: Mapped[str] = mapped_column(String(20), default="valid", server_default="valid")
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_reason: Mapped[str | None] = mapped_column(Text)
+    revoked_reason_shown: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     user: Mapped[User] = relationship()
     path: Mapped[LearningPath] = relationship()

@@ -18,7 +18,8 @@ from sqlalchemy.exc import IntegrityError
 from lms.accounts.models import User
 from lms.audit.services import record_event
 from lms.certificates.models import Completion
-from lms.certificates.services import new_public_id
+from lms.certificates.services import CertificateError, new_public_id, revoke_record
+from lms.certificates.signals import path_certificate_revoked
 from lms.courses import editions
 from lms.courses.models import Course, CourseVersion
 from lms.database import utcnow
@@ -159,13 +160,53 @@ def record_path_completions(
 
 
 def published_paths() -> list[LearningPath]:
-    """Return every published path, by title."""
-    return list(db.session.scalars(select(LearningPath).order_by(LearningPath.title)))
+    """Return every path in the catalog (published, not withdrawn), by title."""
+    return list(
+        db.session.scalars(
+            select(LearningPath)
+            .where(LearningPath.withdrawn_at.is_(None))
+            .order_by(LearningPath.title)
+        )
+    )
 
 
 def find_path(slug: str) -> LearningPath | None:
-    """Return the published path with this slug, or None."""
+    """Return the published path with this slug, withdrawn or not, or None."""
     return db.session.scalar(select(LearningPath).where(LearningPath.slug == slug))
+
+
+def withdraw_path(slug: str, *, actor: User | None) -> LearningPath:
+    """Take a path out of the catalog and close it to new assignments; records stay.
+
+    :raise LookupError: if no path has that slug.
+    :raise ValueError: if the path is already withdrawn.
+    """
+    path = find_path(slug)
+    if path is None:
+        raise LookupError(_("no published path is called %(slug)s", slug=repr(slug)))
+    if path.withdrawn_at is not None:
+        raise ValueError(_("%(slug)s is already withdrawn", slug=slug))
+    path.withdrawn_at = utcnow()
+    record_event(actor, "path.withdrawn", "path", path.slug, title=path.title)
+    db.session.flush()
+    return path
+
+
+def reinstate_path(slug: str, *, actor: User | None) -> LearningPath:
+    """Put a withdrawn path back in the catalog.
+
+    :raise LookupError: if no path has that slug.
+    :raise ValueError: if the path is not withdrawn.
+    """
+    path = find_path(slug)
+    if path is None:
+        raise LookupError(_("no published path is called %(slug)s", slug=repr(slug)))
+    if path.withdrawn_at is None:
+        raise ValueError(_("%(slug)s is not withdrawn; it is already in the catalog", slug=slug))
+    path.withdrawn_at = None
+    record_event(actor, "path.reinstated", "path", path.slug, title=path.title)
+    db.session.flush()
+    return path
 
 
 def find_path_certificate(public_id: str) -> PathCompletion | None:
@@ -175,6 +216,25 @@ def find_path_certificate(public_id: str) -> PathCompletion | None:
     return db.session.scalar(
         select(PathCompletion).where(PathCompletion.certificate_id == public_id)
     )
+
+
+def revoke_path_certificate(
+    completion: PathCompletion, *, actor: User, reason: str, show_reason: bool = False
+) -> None:
+    """Revoke a path certificate with a reason; it stays verifiable, as revoked."""
+    if completion.certificate_id is None:
+        raise CertificateError(_("This path completion has no certificate."))
+    revoked = revoke_record(
+        completion,
+        completion.certificate_id,
+        actor=actor,
+        reason=reason,
+        show_reason=show_reason,
+        path=completion.path.slug,
+    )
+    if not revoked:
+        raise CertificateError(_("This certificate is already revoked."))
+    path_certificate_revoked.send(completion)
 
 
 @dataclass(frozen=True)
@@ -271,6 +331,8 @@ def assign_path(
     `recur_months` and `recur_on_date` repeat it as they repeat a course assignment
     (lms.organizations.services.assign_course).
     """
+    if path.withdrawn_at is not None:
+        raise PathError(_("This learning path was withdrawn; it can no longer be assigned."))
     if recur_months is not None and not 1 <= recur_months <= 120:
         raise PathError(_("Choose how often the course comes round again."))
     if (organization is None) == (user is None):

@@ -37,6 +37,9 @@ def detail(slug: str) -> str:
     user_id = current_user.id if current_user.is_authenticated else None
     steps = services.path_steps(path, user_id=user_id, language=language)
     completion = services.find_path_completion(user_id, path.id) if user_id else None
+    if path.withdrawn_at is not None and completion is None:
+        # Out of the catalog, as a withdrawn course: only those who completed it still see it.
+        abort(404)
     return render_template(
         "paths/detail.html",
         path=path,
@@ -68,6 +71,7 @@ def path_document(completion: PathCompletion, language: str) -> CertificateDocum
             "certificates.verify", public_id=completion.certificate_id or ""
         ),
         content_language=words["language"] if title == words["certificate_title"] else "en",
+        status=completion.status,
     )
 
 

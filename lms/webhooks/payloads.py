@@ -8,6 +8,7 @@ from lms.accounts.models import User
 from lms.certificates.models import Certificate, Completion
 from lms.links import external_url
 from lms.organizations.models import Assignment
+from lms.paths.models import PathCompletion
 
 
 def learner(user: User) -> dict[str, Any]:
@@ -44,6 +45,22 @@ def certificate(record: Certificate) -> dict[str, Any]:
         "amount": str(record.amount),
         "valid_until": record.valid_until.isoformat() if record.valid_until else None,
         "verify_url": external_url("certificates.verify", public_id=record.public_id),
+    }
+
+
+def path_certificate(record: PathCompletion) -> dict[str, Any]:
+    """Return a learning path certificate's data, shaped like a course certificate's."""
+    return {
+        "id": record.certificate_id,
+        "status": record.status,
+        "issued_at": record.completed_at.isoformat().replace("+00:00", "Z"),
+        "kind": "learning-path",
+        "path_slug": record.path.slug,
+        "path_title": record.certificate_title or record.path_title,
+        "credit_type": "participation",
+        "amount": str(record.hours),
+        "valid_until": None,
+        "verify_url": external_url("certificates.verify", public_id=record.certificate_id),
     }
 
 

@@ -9,9 +9,11 @@ from lms.certificates.signals import (
     certificate_reissued,
     certificate_revoked,
     completion_recorded,
+    path_certificate_revoked,
 )
 from lms.organizations.models import Assignment, ReminderLog
 from lms.organizations.signals import assignment_overdue
+from lms.paths.models import PathCompletion
 from lms.webhooks import payloads
 from lms.webhooks.services import record_webhook_event
 
@@ -45,6 +47,20 @@ def _revoked(certificate: Certificate, **_: object) -> None:
         {
             "certificate": payloads.certificate(certificate),
             "learner": payloads.learner(certificate.user),
+        },
+    )
+
+
+@path_certificate_revoked.connect
+def _path_revoked(completion: PathCompletion, **_: object) -> None:
+    # The same event as a course certificate's: subscribers care that a certificate stopped
+    # standing; the payload says it was a learning path's.
+    record_webhook_event(
+        "certificate.revoked",
+        f"certificate.revoked.{completion.certificate_id}",
+        {
+            "certificate": payloads.path_certificate(completion),
+            "learner": payloads.learner(completion.user),
         },
     )
 

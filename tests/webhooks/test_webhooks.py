@@ -19,7 +19,7 @@ from lms.extensions import db
 from lms.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from lms.webhooks.services import record_webhook_event
 from tests.test_certificates import claim, complete, pass_quiz, read_lessons
-from tests.test_quizzes import CME
+from tests.test_quizzes import CME, FRONT_DESK
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "integrations.md"
 ALL_EVENTS = [
@@ -384,3 +384,28 @@ def test_two_workers_trying_one_delivery_at_once_send_it_once(app, client, auth,
     assert len(receiver.received) == 1
     db.session.rollback()  # read what the workers committed
     assert db.session.scalar(select(func.count()).select_from(WebhookAttempt)) == 1
+
+
+def test_revoking_a_learning_path_certificate_sends_certificate_revoked(
+    client, auth, make_user, admin, secret, receiver
+):
+    from lms.paths.models import PathCompletion
+    from tests.test_paths import publish_paths
+
+    publish_paths()
+    learner = make_user(name="Pat Path", profession="physician")
+    auth.login_as(learner)
+    complete(client, FRONT_DESK)
+    complete(client)
+    auth.logout()
+    public_id = db.session.scalar(select(PathCompletion.certificate_id))
+    auth.login_as(admin)
+    client.post(f"/admin/certificates/{public_id}/revoke", data={"reason": "Not attended"})
+    (revoked,) = receiver.of_type("certificate.revoked")
+    data = json.loads(revoked.body)["data"]
+    assert data["certificate"]["id"] == public_id
+    assert (data["certificate"]["kind"], data["certificate"]["status"]) == (
+        "learning-path",
+        "revoked",
+    )
+    assert data["learner"]["name"] == "Pat Path"
