@@ -1,7 +1,7 @@
 """Path assignments recur like course assignments, and their reminders are logged once per period
 
 Revision ID: 0032_path_recurrence
-Revises: 0029_assignment_unique
+Revises: 0031_path_certificates
 Create Date: 2026-12-01 02:50:00
 
 """
@@ -13,7 +13,7 @@ import lms.database
 
 # revision identifiers, used by Alembic.
 revision = "0032_path_recurrence"
-down_revision = "0029_assignment_unique"
+down_revision = "0031_path_certificates"
 branch_labels = None
 depends_on = None
 

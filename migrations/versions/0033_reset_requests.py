@@ -4,7 +4,7 @@ A reset job popped by a worker that was then killed was lost with its email: Hue
 storage has no acknowledgement. The request row lets a periodic sweep queue it again.
 
 Revision ID: 0033_reset_requests
-Revises: 0029_assignment_unique
+Revises: 0032_path_recurrence
 Create Date: 2026-12-01 02:50:00
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "0033_reset_requests"
-down_revision = "0029_assignment_unique"
+down_revision = "0032_path_recurrence"
 branch_labels = None
 depends_on = None
 

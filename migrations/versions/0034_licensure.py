@@ -4,7 +4,7 @@ State medical boards match a physician on name, birth month and day, and state o
 with the state license ID (ACCME PARS); both are optional profile fields.
 
 Revision ID: 0034_licensure
-Revises: 0029_assignment_unique
+Revises: 0033_reset_requests
 Create Date: 2026-12-01 02:50:00
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "0034_licensure"
-down_revision = "0029_assignment_unique"
+down_revision = "0033_reset_requests"
 branch_labels = None
 depends_on = None
 
