@@ -12,6 +12,7 @@ accreditation statement) prints as it was stored.
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 from dataclasses import dataclass, replace
@@ -96,12 +97,14 @@ FITS = (
 _STYLESHEETS: dict[tuple[Fit, float], CSS] = {}
 
 
+@functools.lru_cache(maxsize=4096)
 def qr_data_uri(url: str) -> str:
     """Return the URL as a QR code in a PNG `data:` URI of one pixel per module."""
     # Error level M survives a crease or a smudge; the default 4-module quiet zone is what
     # phone scanners need to find the code on a busy page. A one-pixel-per-module PNG drawn
     # with `image-rendering: pixelated` (no smoothing) prints as sharp as the SVG path it
     # replaced, which WeasyPrint parsed and painted at about a tenth of the certificate's time.
+    # Cached: a certificate downloaded again (or reprinted in another language) reuses it.
     return segno.make(url, error="m").png_data_uri(scale=1, border=4)
 
 
