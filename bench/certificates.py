@@ -7,13 +7,16 @@ Run from the repository root:
 Renders N certificates with varied names, courses, credit types and accreditation statements,
 generated from a seeded random.Random(42) so every run prints the same documents, inside an
 app context on an in-memory database (rendering reads no database). Each PDF is read back with
-pypdf, outside the timed part, to check it has one page and the holder's name. Results go to
+pypdf, outside the timed part, to check it has one page and the holder's name. After each
+certificate a bare one-page document (a heading and four paragraphs, WeasyPrint's defaults)
+is rendered and timed too, so the ratio of the medians holds on a busy machine. Results go to
 stdout (a Markdown table, or JSON with --json); progress goes to stderr.
 """
 
 from __future__ import annotations
 
 import argparse
+import html
 import io
 import json
 import os
@@ -179,12 +182,15 @@ class Stages:
 
     seconds: dict[str, float] = field(default_factory=dict)
     calls: dict[str, int] = field(default_factory=dict)
+    paused: bool = False  # while the bare yardstick renders
 
     def wrap(self, name: str, function: Callable[..., Any]) -> Callable[..., Any]:
         """Return `function`, timed under `name`."""
 
         def timed(*args: Any, **kwargs: Any) -> Any:
             start = time.perf_counter()
+            if self.paused:
+                return function(*args, **kwargs)
             try:
                 return function(*args, **kwargs)
             finally:
@@ -200,7 +206,7 @@ def stage_timers() -> Iterator[Stages]:
     stages = Stages()
     patches: list[tuple[Any, str, Any]] = [
         (pdf, "render_template", "1. Jinja template"),
-        (pdf, "qr_data_uri", "2. QR code (segno SVG)"),
+        (pdf, "qr_data_uri", "2. QR code (segno PNG)"),
         (weasyprint.HTML, "__init__", "3. HTML parsing (HTML())"),
         (weasyprint.HTML, "render", "4. WeasyPrint layout (HTML.render)"),
         (Document, "write_pdf", "5. PDF writing (Document.write_pdf)"),
@@ -233,6 +239,20 @@ def current_rss_mib() -> float | None:
     return None
 
 
+# The yardstick: a bare one-page document (a heading and four short paragraphs in the default
+# font, no images, no tags), rendered with WeasyPrint's defaults right after each certificate.
+BARE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Bare</title>
+<style>@page { size: letter landscape; margin: 0.35in } body { text-align: center }</style>
+</head><body><h1>Certificate of Completion</h1><p>This certifies that</p><p><b>%(name)s</b></p>
+<p>completed</p><p>%(course)s</p></body></html>"""
+
+
+def bare_pdf(doc: CertificateDocument) -> bytes:
+    """Render the bare one-page document with the certificate's name and course title."""
+    values = {"name": html.escape(doc.holder_name), "course": html.escape(doc.course_title)}
+    return weasyprint.HTML(string=BARE % values).write_pdf()
+
+
 def _check(data: bytes, doc: CertificateDocument) -> None:
     reader = pypdf.PdfReader(io.BytesIO(data))
     _require(len(reader.pages) == 1, f"{doc.certificate_id}: {len(reader.pages)} pages")
@@ -257,7 +277,9 @@ def run_benchmark(count: int) -> dict[str, Any]:
         rss_warm = current_rss_mib()
 
         durations: list[float] = []
+        bare: list[float] = []
         sizes: list[int] = []
+        bare_pdf(documents[0])  # warm, as the first certificate was
         print(f"... rendering {count} certificates", file=sys.stderr, flush=True)
         with stage_timers() as stages:
             wall_start = time.perf_counter()
@@ -266,6 +288,12 @@ def run_benchmark(count: int) -> dict[str, Any]:
                 data = pdf.render_certificate_pdf(doc)
                 durations.append(time.perf_counter() - start)
                 sizes.append(len(data))
+                # Interleaved, so that other work on the machine slows both alike.
+                stages.paused = True
+                start = time.perf_counter()
+                bare_pdf(doc)
+                bare.append(time.perf_counter() - start)
+                stages.paused = False
                 # Outside the timed call, but inside the wall clock: reported separately.
                 _check(data, doc)
                 if index % 100 == 0:
@@ -281,6 +309,8 @@ def run_benchmark(count: int) -> dict[str, Any]:
         "wall_seconds_with_checks": wall,
         "mean_ms": rendered / count * 1000,
         "median_ms": statistics.median(durations) * 1000,
+        "bare_median_ms": statistics.median(bare) * 1000,
+        "ratio_to_bare": statistics.median(durations) / statistics.median(bare),
         "p95_ms": _percentile(durations, 95) * 1000,
         "max_ms": max(durations) * 1000,
         "per_second": count / rendered,
@@ -313,13 +343,15 @@ def markdown_tables(result: dict[str, Any]) -> str:
     """Format the results as two Markdown tables: per certificate, and per stage."""
     lines = [
         "| Certificates | Total (s) | Mean (ms) | Median (ms) | p95 (ms) | Max (ms) "
-        "| Per second | First, cold (ms) | Denser re-layouts | Median PDF (KiB) | Peak RSS (MiB) |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| Per second | First, cold (ms) | Denser re-layouts | Median PDF (KiB) | Peak RSS (MiB) "
+        "| Bare document, median (ms) | Median x bare |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
         f"| {result['certificates']:,} | {result['render_seconds']:.1f} "
         f"| {result['mean_ms']:.1f} | {result['median_ms']:.1f} | {result['p95_ms']:.1f} "
         f"| {result['max_ms']:.1f} | {result['per_second']:.1f} "
         f"| {result['cold_first_ms']:.0f} | {result['denser_layouts']:,} "
-        f"| {result['median_pdf_kib']:.1f} | {result['peak_rss_mib']:.0f} |",
+        f"| {result['median_pdf_kib']:.1f} | {result['peak_rss_mib']:.0f} "
+        f"| {result['bare_median_ms']:.1f} | {result['ratio_to_bare']:.2f} |",
         "",
         "| Stage | Seconds | ms/certificate | Share |",
         "|---|---:|---:|---:|",

@@ -18,6 +18,7 @@ per learner, none lost, none duplicated. Prints a Markdown table.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import tempfile
@@ -91,6 +92,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--learners", type=int, default=64)
     parser.add_argument("--database-url")
+    parser.add_argument(
+        "--startup-timeout",
+        type=float,
+        default=300,
+        help="seconds to wait for gunicorn's first answer (300: a loaded machine is slow)",
+    )
+    parser.add_argument(
+        "--request-timeout", type=float, default=300, help="seconds before a request gives up"
+    )
     args = parser.parse_args(argv)
     folder = Path(tempfile.mkdtemp(prefix="bench-write-load-"))
     url = args.database_url or f"sqlite:///{folder / 'load.sqlite3'}"
@@ -103,7 +113,15 @@ def main(argv: list[str] | None = None) -> int:
         "SERVER_NAME": None,
     }
     setup = prepare(url, args.learners, config)
-    with serve(config, free_port(), folder / "gunicorn.log") as server:
+    starting = time.perf_counter()
+    with serve(
+        config,
+        free_port(),
+        folder / "gunicorn.log",
+        startup_timeout=args.startup_timeout,
+        request_timeout=args.request_timeout,
+    ) as server:
+        startup = time.perf_counter() - starting
         browsers = []
         for n in range(args.learners):
             browser = server.browser()
@@ -123,12 +141,12 @@ def main(argv: list[str] | None = None) -> int:
             return status, time.perf_counter() - began
 
         calls = []
-        for browser, url in browsers:
+        for browser, attempt_url in browsers:
             tab = browser.tab()  # the double click: same session, its own connection
-            calls.append(lambda b=browser, u=url: submit(b, u))
-            calls.append(lambda b=tab, u=url: submit(b, u))
+            calls.append(lambda b=browser, u=attempt_url: submit(b, u))
+            calls.append(lambda b=tab, u=attempt_url: submit(b, u))
         began = time.perf_counter()
-        results = run_together(calls, timeout=300)
+        results = run_together(calls, timeout=args.request_timeout + 60)
         seconds = time.perf_counter() - began
     learners, attempts, most = count_attempts(config)
     statuses = [status for status, _ in results]
@@ -137,7 +155,8 @@ def main(argv: list[str] | None = None) -> int:
     database = url.split(":", 1)[0]
     print(
         f"\n{args.learners} learners x 2 simultaneous submissions, gunicorn 2 workers x 4 "
-        f"threads, {database}\n"
+        f"threads, {database}; gunicorn answered after {startup:.1f} s; 1-minute load average "
+        f"{os.getloadavg()[0]:.1f}\n"
     )
     print(
         "| Requests | Errors | Statuses | Seconds | Median (ms) | p95 (ms) "

@@ -42,6 +42,8 @@ from lms import create_app
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG_VARIABLE = "LMS_SERVED_TEST_CONFIG"
 TEST_PASSWORD = "correct horse battery"
+# Seconds to wait for gunicorn's first answer; a benchmark on a loaded machine may need more.
+STARTUP_TIMEOUT = 60
 _CSRF = re.compile(r'name="csrf-token" content="([^"]+)"|name="csrf_token"[^>]*value="([^"]+)"')
 
 
@@ -53,8 +55,9 @@ def served_app() -> Any:
 class Browser:
     """One person's browser: a cookie jar, and the CSRF token of their current session."""
 
-    def __init__(self, base_url: str) -> None:
+    def __init__(self, base_url: str, timeout: float = 30) -> None:
         self.base_url = base_url
+        self.timeout = timeout
         self.session = requests.Session()
         # A new connection per request: gunicorn drops idle keep-alive connections after two
         # seconds, and a request sent on one as it closes fails with "connection reset".
@@ -68,7 +71,7 @@ class Browser:
     def get(self, path: str, **kwargs: Any) -> requests.Response:
         """GET a path, without following redirects."""
         kwargs.setdefault("allow_redirects", False)
-        kwargs.setdefault("timeout", 30)
+        kwargs.setdefault("timeout", self.timeout)
         response = self.session.get(self.url(path), **kwargs)
         self._remember_token(response.text)
         return response
@@ -82,12 +85,12 @@ class Browser:
         else:
             fields.append(("csrf_token", token))
         kwargs.setdefault("allow_redirects", False)
-        kwargs.setdefault("timeout", 30)
+        kwargs.setdefault("timeout", self.timeout)
         return self.session.post(self.url(path), data=fields, **kwargs)
 
     def tab(self) -> Browser:
         """Return another tab of this browser: same cookies, its own connection."""
-        other = Browser(self.base_url)
+        other = Browser(self.base_url, self.timeout)
         other.session.cookies.update(self.session.cookies)
         other._token = self._token
         return other
@@ -118,21 +121,30 @@ class Browser:
 class ServedApp:
     """A running gunicorn serving the test app; make a `browser()` per simulated person."""
 
-    def __init__(self, base_url: str) -> None:
+    def __init__(self, base_url: str, request_timeout: float = 30) -> None:
         self.base_url = base_url
+        self.request_timeout = request_timeout
 
     def browser(self) -> Browser:
         """Return a new browser with an empty cookie jar."""
-        return Browser(self.base_url)
+        return Browser(self.base_url, self.request_timeout)
 
 
 @contextmanager
 def serve(
-    config: dict[str, Any], port: int, log: Path, *, workers: int = 2, threads: int = 4
+    config: dict[str, Any],
+    port: int,
+    log: Path,
+    *,
+    workers: int = 2,
+    threads: int = 4,
+    startup_timeout: float = STARTUP_TIMEOUT,
+    request_timeout: float = 30,
 ) -> Iterator[ServedApp]:
     """Run gunicorn with this app configuration on 127.0.0.1:`port` until the block ends.
 
-    Its errors (tracebacks of 500s) go to the file `log`.
+    Its errors (tracebacks of 500s) go to the file `log`. Waits up to `startup_timeout`
+    seconds for the first answer; its browsers give up on a request after `request_timeout`.
     """
     config = {**config, "RATELIMIT_ENABLED": False}
     env = {**os.environ, CONFIG_VARIABLE: json.dumps(config)}
@@ -161,8 +173,8 @@ def serve(
     process = subprocess.Popen(command, env=env, cwd=ROOT)  # noqa: S603 (fixed arguments)
     base_url = f"http://127.0.0.1:{port}"
     try:
-        _wait_until_up(base_url, process)
-        yield ServedApp(base_url)
+        _wait_until_up(base_url, process, startup_timeout)
+        yield ServedApp(base_url, request_timeout)
     finally:
         process.terminate()
         try:
@@ -172,8 +184,8 @@ def serve(
             process.wait()
 
 
-def _wait_until_up(base_url: str, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 60
+def _wait_until_up(base_url: str, process: subprocess.Popen[bytes], timeout: float) -> None:
+    deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"gunicorn exited with status {process.returncode}")
@@ -183,7 +195,7 @@ def _wait_until_up(base_url: str, process: subprocess.Popen[bytes]) -> None:
             time.sleep(0.1)
         else:
             return
-    raise RuntimeError("gunicorn did not answer within 60 seconds")
+    raise RuntimeError(f"gunicorn did not answer within {timeout:g} seconds")
 
 
 def run_together(calls: Sequence[Callable[[], Any]], *, timeout: float = 60) -> list[Any]:

@@ -7,13 +7,20 @@ from flask_babel import ngettext
 from lms.accounts.models import User
 from lms.accounts.signals import name_changed
 from lms.certificates.services import record_completion, reissue_after_name_change
+from lms.courses.models import CoursePage
 from lms.progress.models import Enrolment
 from lms.progress.signals import page_completed
 
 
 @page_completed.connect
-def _complete_when_done(enrolment: Enrolment, **_: object) -> None:
-    record_completion(enrolment)
+def _complete_when_done(
+    enrolment: Enrolment,
+    *,
+    pages: list[CoursePage] | None = None,
+    done: set[int] | None = None,
+    **_: object,
+) -> None:
+    record_completion(enrolment, pages=pages, done=done)
 
 
 @name_changed.connect

@@ -57,16 +57,25 @@ def new_public_id() -> str:
     return "-".join(chars[i : i + 4] for i in range(0, 16, 4))
 
 
-def course_state(enrolment: Enrolment) -> eligibility.CourseState:
-    """Return what the learner has done in their course version, for the completion rules."""
-    pages = list(
-        db.session.scalars(
-            select(CoursePage)
-            .where(CoursePage.version_id == enrolment.version_id)
-            .order_by(CoursePage.position)
+def course_state(
+    enrolment: Enrolment,
+    pages: list[CoursePage] | None = None,
+    done: set[int] | None = None,
+) -> eligibility.CourseState:
+    """Return what the learner has done in their course version, for the completion rules.
+
+    `pages` (the version's, in order) and `done` (completed page ids) are read when not given.
+    """
+    if pages is None:
+        pages = list(
+            db.session.scalars(
+                select(CoursePage)
+                .where(CoursePage.version_id == enrolment.version_id)
+                .order_by(CoursePage.position)
+            )
         )
-    )
-    done = completed_page_ids(enrolment)
+    if done is None:
+        done = completed_page_ids(enrolment)
     lessons = [p for p in pages if p.kind == "lesson" and p.required]
     graded = [p for p in pages if p.kind == "quiz" and p.settings.get("role") != "pretest"]
     passed = set(
@@ -121,12 +130,28 @@ def _post_test_score(enrolment: Enrolment) -> Decimal | None:
     return max(scores) if scores else None
 
 
-def record_completion(enrolment: Enrolment) -> Completion | None:
-    """Record that the learner completed their course version, once; None if not complete."""
+def record_completion(
+    enrolment: Enrolment,
+    *,
+    pages: list[CoursePage] | None = None,
+    done: set[int] | None = None,
+) -> Completion | None:
+    """Record that the learner completed their course version, once; None if not complete.
+
+    `pages` and `done` are as `course_state` takes them, when the caller has just read them.
+    """
     existing = find_completion(enrolment.id)
     if existing is not None:
         return existing
-    if eligibility.completion_problems(course_state(enrolment)):
+    if (
+        pages is not None
+        and done is not None
+        and any(p.kind == "lesson" and p.required and p.id not in done for p in pages)
+    ):
+        # A required lesson left is already a completion problem: most lessons marked
+        # complete are not the last, and need not read quizzes, evaluation and credits.
+        return None
+    if eligibility.completion_problems(course_state(enrolment, pages, done)):
         return None
     completion = Completion(
         user_id=enrolment.user_id,

@@ -182,8 +182,9 @@ def complete_page(enrolment: Enrolment, page: CoursePage, seconds: int = 0) -> N
     if not page.is_lesson:
         raise ProgressError(_("Quizzes and evaluations are completed by submitting them."))
     lock_enrolment(enrolment)
-    add_time(enrolment, page, seconds)
     row = _ensure_progress(enrolment, page)
+    row.seconds_spent += max(0, min(int(seconds), MAX_SECONDS_PER_REPORT))
+    note_place(enrolment, page)
     first = row.completed_at is None
     if first:
         row.completed_at = utcnow()
@@ -210,11 +211,17 @@ def complete_assessment(enrolment: Enrolment, page: CoursePage) -> None:
 
 def _note_if_finished(enrolment: Enrolment) -> None:
     pages = list(
-        db.session.scalars(select(CoursePage).where(CoursePage.version_id == enrolment.version_id))
+        db.session.scalars(
+            select(CoursePage)
+            .where(CoursePage.version_id == enrolment.version_id)
+            .order_by(CoursePage.position)
+        )
     )
-    if measure_progress(pages, completed_page_ids(enrolment)).finished:
+    done = completed_page_ids(enrolment)
+    if measure_progress(pages, done).finished:
         enrolment.pages_completed_at = enrolment.pages_completed_at or utcnow()
-    page_completed.send(enrolment)
+    # The pages and completed ids go along so that the receivers need not read them again.
+    page_completed.send(enrolment, pages=pages, done=done)
 
 
 def completed_page_ids(enrolment: Enrolment) -> set[int]:

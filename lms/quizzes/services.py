@@ -12,7 +12,7 @@ from typing import Any
 from babel.numbers import format_decimal
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
-from sqlalchemy import func, null, select, update
+from sqlalchemy import func, insert, null, select, update
 from sqlalchemy.exc import IntegrityError
 
 from lms.content.model import Question
@@ -261,18 +261,23 @@ def submit_attempt(
     )
     if claimed.rowcount != 1:
         raise AlreadySubmitted(_("This attempt was already submitted."))
-    for position, result in enumerate(grade.results, start=1):
-        response = result.response
-        db.session.add(
-            AttemptAnswer(
-                attempt_id=attempt.id,
-                question_id=result.question_id,
-                position=position,
-                response=list(response) if isinstance(response, tuple) else response,
-                correct=result.correct,
-            )
-        )
-    db.session.flush()
+    # One multi-row INSERT, not one INSERT ... RETURNING per answer: nothing here needs the
+    # answers' ids, and the attempt's answers are read back from the database when used.
+    db.session.execute(
+        insert(AttemptAnswer),
+        [
+            {
+                "attempt_id": attempt.id,
+                "question_id": result.question_id,
+                "position": position,
+                "response": (
+                    list(result.response) if isinstance(result.response, tuple) else result.response
+                ),
+                "correct": result.correct,
+            }
+            for position, result in enumerate(grade.results, start=1)
+        ],
+    )
     db.session.refresh(attempt)
     attempt_submitted.send(attempt)
     # A pre-test measures the starting point: taking it is what completes it, not passing it.

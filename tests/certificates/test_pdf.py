@@ -10,6 +10,7 @@ from decimal import Decimal
 
 import pypdfium2
 import pytest
+import segno
 import zxingcpp
 from flask import Flask
 from pypdf import PdfReader
@@ -222,8 +223,16 @@ def test_the_qr_code_scans_as_the_verification_url(app: Flask) -> None:
     assert codes[0].format == zxingcpp.BarcodeFormat.QRCode
 
 
-def test_the_qr_code_is_a_vector_image() -> None:
-    assert qr_data_uri(URL).startswith("data:image/svg+xml")
+def test_the_qr_code_prints_as_sharp_squares_at_any_size(app: Flask) -> None:
+    page = read(render_certificate_pdf(certificate())).pages[0]
+
+    [image] = [x.get_object() for x in page["/Resources"]["/XObject"].values()]
+    modules = len(segno.make(URL, error="m").matrix) + 2 * 4  # the code and its quiet zone
+    # One pixel per module, drawn without smoothing: a printer or viewer scales each pixel to
+    # a crisp square, as it would the vector path the code used to be.
+    assert (image["/Width"], image["/Height"]) == (modules, modules)
+    assert image["/Interpolate"].value is False
+    assert qr_data_uri(URL).startswith("data:image/png")
 
 
 def test_the_same_certificate_prints_the_same_every_time(app: Flask) -> None:
