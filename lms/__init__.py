@@ -27,6 +27,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         extensions,
         i18n,
         input_guard,
+        layout,
         links,
         mail,
         operations,
@@ -43,6 +44,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     links.init_app(app)
     dates.init_app(app)
     i18n.init_app(app)
+    layout.init_app(app)  # the header and footer, drawn once per kind of page
     mail.init_app(app)
     errors.init_app(app)
     webhooks.init_app(app)  # deliveries and xAPI statements leave through outboxes, like mail
