@@ -11,6 +11,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
@@ -38,6 +39,8 @@ from lms.progress.models import Enrolment, PageProgress
 from lms.progress.services import completed_page_ids
 from lms.quizzes.models import EvaluationResponse, QuizAttempt
 from lms.webinars.emails import edition as webinar_edition
+
+_Record = TypeVar("_Record", Certificate, PathCompletion)
 
 # Crockford's base32 without I, L, O, U: no letters that read as digits or as words.
 ID_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -484,12 +487,41 @@ def revoke_record(
     return revoked
 
 
-def reissue(certificate: Certificate, *, actor: User | None, reason: str) -> Certificate:
-    """Issue a replacement with the holder's current name; the old id stays verifiable."""
-    if not _leave_valid(certificate, status="superseded"):
-        if certificate.status == "revoked":
+def _supersede(record: Certificate | PathCompletion) -> None:
+    """Mark a valid course or path certificate superseded, or say why it cannot be reissued."""
+    if not _leave_valid(record, status="superseded"):
+        if record.status == "revoked":
             raise CertificateError(_("A revoked certificate cannot be reissued."))
         raise CertificateError(_("This certificate was already replaced by a newer one."))
+
+
+def _audit_reissue(
+    actor: User | None,
+    old_id: str,
+    new_id: str,
+    *,
+    reason: str,
+    old_name: str | None,
+    new_name: str | None,
+    **details: object,
+) -> None:
+    record_event(
+        actor,
+        "certificate.reissued",
+        "certificate",
+        old_id,
+        replacement=new_id,
+        reason=reason,
+        # The names each certificate prints: the history a renamed holder's ids keep private.
+        old_name=old_name,
+        new_name=new_name,
+        **details,
+    )
+
+
+def reissue(certificate: Certificate, *, actor: User | None, reason: str) -> Certificate:
+    """Issue a replacement with the holder's current name; the old id stays verifiable."""
+    _supersede(certificate)
     replacement = issue_certificate(
         certificate.claim,
         holder_name=certificate.user.full_name,
@@ -497,14 +529,11 @@ def reissue(certificate: Certificate, *, actor: User | None, reason: str) -> Cer
         provider_address=certificate.provider_address,
     )
     certificate.superseded_by_id = replacement.id
-    record_event(
+    _audit_reissue(
         actor,
-        "certificate.reissued",
-        "certificate",
         certificate.public_id,
-        replacement=replacement.public_id,
+        replacement.public_id,
         reason=reason,
-        # The names each certificate prints: the history a renamed holder's ids keep private.
         old_name=certificate.holder_name,
         new_name=replacement.holder_name,
     )
@@ -513,8 +542,49 @@ def reissue(certificate: Certificate, *, actor: User | None, reason: str) -> Cer
     return replacement
 
 
-def current_of(certificate: Certificate) -> Certificate:
-    """Return the newest certificate in the chain of reissues that starts at `certificate`."""
+def reissue_path_certificate(
+    completion: PathCompletion, *, actor: User | None, reason: str
+) -> PathCompletion:
+    """Reissue a path certificate in the holder's current name; the old id stays verifiable.
+
+    The replacement is a new row for the same completion (same cycle and date), as a course
+    certificate's replacement is a new certificate for the same claim.
+    """
+    if completion.certificate_id is None:
+        raise CertificateError(_("This path completion has no certificate."))
+    _supersede(completion)
+    replacement = PathCompletion(
+        user_id=completion.user_id,
+        path_id=completion.path_id,
+        sequence=completion.sequence,
+        completed_at=completion.completed_at,
+        issued_at=utcnow(),
+        path_title=completion.path_title,
+        course_slugs=list(completion.course_slugs),
+        certificate_id=new_public_id(),
+        certificate_title=completion.certificate_title,
+        holder_name=completion.user.full_name,
+        hours=completion.hours,
+        provider_name=completion.provider_name,
+    )
+    db.session.add(replacement)
+    db.session.flush()
+    completion.superseded_by_id = replacement.id
+    _audit_reissue(
+        actor,
+        completion.certificate_id,
+        replacement.certificate_id or "",
+        reason=reason,
+        old_name=completion.holder_name,
+        new_name=replacement.holder_name,
+        path=completion.path.slug,
+    )
+    db.session.flush()
+    return replacement
+
+
+def current_of(certificate: _Record) -> _Record:
+    """Return the newest certificate (a course's or a path's) in its chain of reissues."""
     seen = {certificate.id}
     while certificate.superseded_by is not None and certificate.superseded_by.id not in seen:
         certificate = certificate.superseded_by
@@ -522,7 +592,7 @@ def current_of(certificate: Certificate) -> Certificate:
     return certificate
 
 
-def names_successor(certificate: Certificate) -> bool:
+def names_successor(certificate: Certificate | PathCompletion) -> bool:
     """Return whether the public record may name this certificate's replacement.
 
     Only when the replacement prints the same name: after a name change, the old id (which
@@ -532,8 +602,8 @@ def names_successor(certificate: Certificate) -> bool:
     return successor is not None and successor.holder_name == certificate.holder_name
 
 
-def reissue_after_name_change(user: User) -> list[Certificate]:
-    """Reissue the user's valid certificates that print an old name."""
+def reissue_after_name_change(user: User) -> list[Certificate | PathCompletion]:
+    """Reissue the user's valid course and path certificates that print an old name."""
     stale = db.session.scalars(
         select(Certificate).where(
             Certificate.user_id == user.id,
@@ -541,12 +611,27 @@ def reissue_after_name_change(user: User) -> list[Certificate]:
             Certificate.holder_name != user.full_name,
         )
     ).all()
-    reissued: list[Certificate] = []
+    reissued: list[Certificate | PathCompletion] = []
     for certificate in stale:
         try:
             reissued.append(reissue(certificate, actor=user, reason="name changed"))
         except CertificateError:
             continue  # revoked or replaced by an admin in the meantime: nothing to reissue
+    stale_paths = db.session.scalars(
+        select(PathCompletion)
+        .where(
+            PathCompletion.user_id == user.id,
+            PathCompletion.status == "valid",
+            PathCompletion.certificate_id.is_not(None),
+            PathCompletion.holder_name != user.full_name,
+        )
+        .order_by(PathCompletion.id)
+    ).all()
+    for completion in stale_paths:
+        try:
+            reissued.append(reissue_path_certificate(completion, actor=user, reason="name changed"))
+        except CertificateError:
+            continue  # as above
     return reissued
 
 
@@ -679,7 +764,11 @@ def transcript_lines(user: User, language: str = "en") -> list[TranscriptLine]:
             )
         )
     for path_completion in db.session.scalars(
-        select(PathCompletion).where(PathCompletion.user_id == user.id)
+        # One line per completion (annual retraining leaves one a year), with its current
+        # certificate: a certificate replaced by a reissue is not a line of its own.
+        select(PathCompletion).where(
+            PathCompletion.user_id == user.id, PathCompletion.status != "superseded"
+        )
     ):
         # Withdrawn paths too: the learner completed it, and the record stays theirs.
         words = path_completion.path.words(language)

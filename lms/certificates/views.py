@@ -306,6 +306,7 @@ def _path_record(completion: PathCompletion) -> dict[str, object]:
     # A path certificate records participation in every course of a path; it never expires.
     with force_locale("en_US"):
         credit = credit_line("participation", completion.hours or Decimal(0))
+    successor = completion.superseded_by
     return {
         "certificate_id": completion.certificate_id,
         "status": completion.status,
@@ -320,6 +321,13 @@ def _path_record(completion: PathCompletion) -> dict[str, object]:
         "provider": completion.provider_name,
         "revoked_on": completion.revoked_at.date().isoformat() if completion.revoked_at else None,
         "expired": False,
+        # A reissue (a new name) is recorded as a course certificate's: the old id says it was
+        # replaced, and names its replacement only when that prints the same name.
+        "superseded_by": successor.certificate_id if services.names_successor(completion) else None,
+        "reissued_on": (successor.issued_at or successor.completed_at).date().isoformat()
+        if successor
+        else None,
+        "current_status": services.current_of(completion).status,
     }
 
 

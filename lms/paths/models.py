@@ -11,12 +11,14 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     ForeignKey,
+    Index,
     Integer,
     Numeric,
     String,
     Text,
     UniqueConstraint,
     false,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -69,20 +71,42 @@ class LearningPath(db.Model):
         }
 
 
-class PathCompletion(db.Model):
-    """A learner completed every course of a path: recorded once, never changed.
+# A reissued path certificate (a new name) is a new row for the same cycle; the old one stays,
+# superseded, so its id still verifies. Only one row per cycle is not superseded.
+_NOT_SUPERSEDED = text("status != 'superseded'")
 
-    With a certificate, its public id is verifiable at /verify like a course certificate's, and
-    what it prints is the snapshot kept here.
+
+class PathCompletion(db.Model):
+    """A learner completed every course of a path, once per cycle; never changed.
+
+    Annual retraining completes a path again: each time every course has a completion later
+    than the learner's latest completion of the path, a new one is recorded with the next
+    `sequence`. With a certificate, its public id is verifiable at /verify like a course
+    certificate's, and what it prints is the snapshot kept here.
     """
 
     __tablename__ = "path_completions"
-    __table_args__ = (UniqueConstraint("user_id", "path_id"),)
+    __table_args__ = (
+        Index(
+            "uq_path_completions_user_id_path_id_sequence",
+            "user_id",
+            "path_id",
+            "sequence",
+            unique=True,
+            postgresql_where=_NOT_SUPERSEDED,
+            sqlite_where=_NOT_SUPERSEDED,
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     path_id: Mapped[int] = mapped_column(ForeignKey("learning_paths.id"), index=True)
+    # 1 for the first completion of the path, 2 for the first retraining, and so on.
+    sequence: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     completed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # When its certificate was issued: at completion, or later for a reissue (None: before
+    # reissues existed, so at completion).
+    issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=utcnow)
     path_title: Mapped[str] = mapped_column(String(300))
     course_slugs: Mapped[list[str]] = mapped_column(JSONType)
     # The certificate of participation, when the path gives one.
@@ -91,15 +115,17 @@ class PathCompletion(db.Model):
     holder_name: Mapped[str | None] = mapped_column(String(200))
     hours: Mapped[Decimal | None] = mapped_column(Numeric(6, 2))
     provider_name: Mapped[str | None] = mapped_column(String(200))
-    # The certificate's standing, as a course certificate's: "valid" or "revoked" (an admin
-    # withdrew it); it stays verifiable either way.
+    # The certificate's standing, as a course certificate's: "valid", "revoked" (an admin
+    # withdrew it) or "superseded" (reissued in a new name); it stays verifiable either way.
     status: Mapped[str] = mapped_column(String(20), default="valid", server_default="valid")
+    superseded_by_id: Mapped[int | None] = mapped_column(ForeignKey("path_completions.id"))
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_reason: Mapped[str | None] = mapped_column(Text)
     revoked_reason_shown: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     user: Mapped[User] = relationship()
     path: Mapped[LearningPath] = relationship()
+    superseded_by: Mapped[PathCompletion | None] = relationship(remote_side=[id])
 
 
 class PathAssignment(db.Model):

@@ -18,7 +18,12 @@ from sqlalchemy.exc import IntegrityError
 from lms.accounts.models import User
 from lms.audit.services import record_event
 from lms.certificates.models import Completion
-from lms.certificates.services import CertificateError, new_public_id, revoke_record
+from lms.certificates.services import (
+    CertificateError,
+    current_of,
+    new_public_id,
+    revoke_record,
+)
 from lms.certificates.signals import path_certificate_revoked
 from lms.courses import editions
 from lms.courses.models import Course, CourseVersion
@@ -95,38 +100,69 @@ def _hours(course_ids: Iterable[int]) -> Decimal:
     return max(hours, Decimal("0.25"))
 
 
+def _live() -> object:
+    # Every path completion but those whose certificate was replaced by a reissue.
+    return PathCompletion.status != "superseded"
+
+
 def find_path_completion(user_id: int, path_id: int) -> PathCompletion | None:
-    """Return a learner's completion of a path, or None."""
+    """Return a learner's latest completion of a path (its current certificate), or None."""
     return db.session.scalar(
-        select(PathCompletion).where(
-            PathCompletion.user_id == user_id, PathCompletion.path_id == path_id
+        select(PathCompletion)
+        .where(PathCompletion.user_id == user_id, PathCompletion.path_id == path_id, _live())
+        .order_by(PathCompletion.sequence.desc())
+        .limit(1)
+    )
+
+
+def path_completions_of(user_id: int, path_id: int) -> list[PathCompletion]:
+    """Return every completion of a path by a learner, first cycle first (reissues replaced)."""
+    return list(
+        db.session.scalars(
+            select(PathCompletion)
+            .where(PathCompletion.user_id == user_id, PathCompletion.path_id == path_id, _live())
+            .order_by(PathCompletion.sequence)
         )
     )
+
+
+def _lock_learner(user_id: int) -> None:
+    # Two requests finishing a path's last courses at once (one course each) must not each
+    # miss the other's uncommitted completion: they take turns here, and the second reads
+    # the first's once it commits. NO KEY UPDATE: the completions' foreign keys to the user
+    # hold KEY SHARE locks on the row, which FOR UPDATE would deadlock against. SQLite
+    # serialises writers anyway and ignores the clause.
+    db.session.execute(
+        select(User.id).where(User.id == user_id).with_for_update(key_share=True)
+    ).all()
 
 
 def record_path_completion(
     path: LearningPath, user_id: int, *, provider_name: str
 ) -> PathCompletion | None:
-    """Record, once, that a learner completed every course of a path; None if they have not."""
-    existing = find_path_completion(user_id, path.id)
-    if existing is not None:
-        return existing
+    """Record that a learner completed a path (again); None if the path is not (re)completed.
+
+    The first completion needs a completion of every course; each later one needs, for every
+    course, a completion later than the learner's latest completion of the path. Anything
+    short of that returns the latest completion unchanged (or None without one).
+    """
+    _lock_learner(user_id)
+    latest = find_path_completion(user_id, path.id)
     ids = _course_ids(path)
     if len(ids) != len(path.course_slugs):
-        return None
-    done = set(
-        db.session.scalars(
-            select(Completion.course_id).where(
-                Completion.user_id == user_id, Completion.course_id.in_(ids.values())
-            )
-        )
+        return latest
+    since = select(Completion.course_id).where(
+        Completion.user_id == user_id, Completion.course_id.in_(ids.values())
     )
-    if done != set(ids.values()):
-        return None
+    if latest is not None:
+        since = since.where(Completion.completed_at > latest.completed_at)
+    if set(db.session.scalars(since)) != set(ids.values()):
+        return latest
     user = db.session.get(User, user_id)
     completion = PathCompletion(
         user_id=user_id,
         path_id=path.id,
+        sequence=latest.sequence + 1 if latest is not None else 1,
         completed_at=utcnow(),
         path_title=path.title,
         course_slugs=list(path.course_slugs),
@@ -141,7 +177,7 @@ def record_path_completion(
         with db.session.begin_nested():
             db.session.add(completion)
     except IntegrityError:
-        # Recorded by a simultaneous request finishing the same path.
+        # Recorded by a simultaneous request finishing the same path (the unique cycle).
         return find_path_completion(user_id, path.id)
     return completion
 
@@ -233,6 +269,15 @@ def revoke_path_certificate(
         path=completion.path.slug,
     )
     if not revoked:
+        if completion.status == "superseded":
+            # Revoking a replaced certificate would leave its valid replacement behind.
+            raise CertificateError(
+                _(
+                    "This certificate was replaced by %(id)s; revoke that one instead if the "
+                    "credit must be withdrawn.",
+                    id=current_of(completion).certificate_id,
+                )
+            )
         raise CertificateError(_("This certificate is already revoked."))
     path_certificate_revoked.send(completion)
 
@@ -442,10 +487,13 @@ def path_statuses_for(
             select(LearningPath).where(LearningPath.id.in_({a.path_id for a in assignments}))
         )
     }
+    # The latest completion of each path counts (a path is completed again each cycle).
     completed = {
         (c.user_id, c.path_id): c
         for c in db.session.scalars(
-            select(PathCompletion).where(PathCompletion.user_id.in_(user_ids))
+            select(PathCompletion)
+            .where(PathCompletion.user_id.in_(user_ids), _live())
+            .order_by(PathCompletion.sequence)
         )
     }
     slugs = sorted({s for p in paths.values() for s in p.course_slugs})

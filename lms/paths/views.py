@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, render_template
+from flask import Blueprint, abort, current_app, render_template, request
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
@@ -36,7 +36,8 @@ def detail(slug: str) -> str:
     language = current_language().code
     user_id = current_user.id if current_user.is_authenticated else None
     steps = services.path_steps(path, user_id=user_id, language=language)
-    completion = services.find_path_completion(user_id, path.id) if user_id else None
+    completions = services.path_completions_of(user_id, path.id) if user_id else []
+    completion = completions[-1] if completions else None
     if path.withdrawn_at is not None and completion is None:
         # Out of the catalog, as a withdrawn course: only those who completed it still see it.
         abort(404)
@@ -47,6 +48,7 @@ def detail(slug: str) -> str:
         steps=steps,
         done=sum(step.status == "completed" for step in steps),
         completion=completion,
+        earlier=completions[:-1],
     )
 
 
@@ -79,9 +81,17 @@ def path_document(completion: PathCompletion, language: str) -> CertificateDocum
 @login_required
 @personal_data
 def certificate(slug: str) -> Response:
-    """Download the learner's certificate of participation in a completed path."""
+    """Download the learner's certificate of participation in a completed path.
+
+    The latest completion's, or an earlier one's named by `?certificate=<id>` (annual
+    retraining leaves one per year).
+    """
     path = get_path_or_404(slug)
-    completion = services.find_path_completion(current_user.id, path.id)
+    wanted = request.args.get("certificate")
+    completions = services.path_completions_of(current_user.id, path.id)
+    if wanted is not None:
+        completions = [c for c in completions if c.certificate_id == wanted]
+    completion = completions[-1] if completions else None
     if completion is None or completion.certificate_id is None:
         abort(404)
     language = current_language()
