@@ -276,3 +276,21 @@ def test_both_courses_finishing_the_path_again_at_once_record_one_new_completion
         recorded = completions_of(user_id)
         assert [c.sequence for c in recorded] == [1, 2], f"learner {user_id}: {recorded}"
         assert recorded[1].certificate_id
+
+
+def test_the_personal_data_export_lists_every_completion_of_the_path(client, path_done, set_clock):
+    from lms.privacy.export import collect_records, path_completion_row
+
+    set_clock(date(2027, 1, 21))
+    retake(client, FRONT_DESK)
+    retake(client, CME)
+    client.post("/account", data={"full_name": "Pat Path-Rivera", "profession": "physician"})
+    db.session.expire_all()
+    rows = [path_completion_row(c) for c in collect_records(path_done).path_completions]
+    assert [(r["cycle"], r["status"], r["holder_name"]) for r in rows] == [
+        (1, "superseded", "Pat Path"),
+        (1, "valid", "Pat Path-Rivera"),
+        (2, "superseded", "Pat Path"),
+        (2, "valid", "Pat Path-Rivera"),
+    ]
+    assert rows[0]["replaced_by"] == rows[1]["certificate_id"]

@@ -28,6 +28,7 @@ from lms.extensions import db
 from lms.invitations.models import Invitation
 from lms.newsletter.models import NoticePreference, Subscriber
 from lms.organizations.models import Assignment, Membership
+from lms.paths.models import PathCompletion
 from lms.progress.models import Enrolment
 from lms.quizzes.models import EvaluationResponse, QuizAttempt
 from lms.webinars.attendance_models import WebinarAttendance, WebinarEvaluation
@@ -52,6 +53,7 @@ class Records:
     completions: list[Completion] = field(default_factory=list)
     claims: list[CreditClaim] = field(default_factory=list)
     certificates: list[Certificate] = field(default_factory=list)
+    path_completions: list[PathCompletion] = field(default_factory=list)
     external_credits: list[ExternalCredit] = field(default_factory=list)
     registrations: list[WebinarRegistration] = field(default_factory=list)
     attendance: list[WebinarAttendance] = field(default_factory=list)
@@ -83,6 +85,7 @@ def collect_records(user: User) -> Records:
     records.completions = mine(Completion, Completion.completed_at)
     records.claims = mine(CreditClaim, CreditClaim.claimed_at, CreditClaim.id)
     records.certificates = mine(Certificate, Certificate.issued_at, Certificate.id)
+    records.path_completions = mine(PathCompletion, PathCompletion.completed_at, PathCompletion.id)
     records.external_credits = mine(ExternalCredit, ExternalCredit.completed_on)
     records.registrations = mine(WebinarRegistration, WebinarRegistration.created_at)
     records.attendance = mine(WebinarAttendance, WebinarAttendance.recorded_at)
@@ -392,6 +395,8 @@ quiz_answers.csv           The same answers, one row each.
 evaluations.json           Your course and webinar evaluations.
 claims.json/.csv           Credit you claimed.
 certificates.json/.csv     Your certificates as they were issued.
+path_completions.json      Learning paths you completed (once per retraining cycle), with
+                           their certificates as issued, replaced ones included.
 certificates/*.pdf         Each certificate, printed as a PDF.
 external_credits.json      Credit you recorded from other providers.
 webinars.json              Webinar registrations and recorded attendance.
@@ -402,6 +407,27 @@ organizations.json         Organizations you belong to and invitations sent to y
 assignments.json/.csv      Courses assigned to you.
 audit_log.json             Entries in the site's audit log about your account or made by you.
 """
+
+
+def path_completion_row(completion: PathCompletion) -> Row:
+    """Return one completion of a learning path, with its certificate as it was issued."""
+    return {
+        "path": completion.path.slug,
+        "path_title": completion.path_title,
+        "cycle": completion.sequence,  # 2 and up: the path completed again (retraining)
+        "courses": list(completion.course_slugs),
+        "completed_at": completion.completed_at,
+        "certificate_id": completion.certificate_id,
+        "status": completion.status,
+        "holder_name": completion.holder_name,
+        "certificate_title": completion.certificate_title,
+        "hours": completion.hours,
+        "issued_at": completion.issued_at or completion.completed_at,
+        "replaced_by": completion.superseded_by.certificate_id
+        if completion.superseded_by
+        else None,
+        "revoked_at": completion.revoked_at,
+    }
 
 
 def write_export(
@@ -466,6 +492,10 @@ def write_export(
         add("certificates.csv", to_csv(certificates, CERTIFICATE_COLUMNS))
         for certificate in records.certificates:
             add(f"certificates/{certificate.public_id}.pdf", render_pdf(certificate))
+        add(
+            "path_completions.json",
+            to_json([path_completion_row(c) for c in records.path_completions]),
+        )
         add(
             "external_credits.json",
             to_json([external_credit_row(c) for c in records.external_credits]),
