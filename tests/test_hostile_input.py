@@ -72,6 +72,8 @@ EXTRA_QUERY = {
     # Downloads are links, not forms: they repeat the report screen's filters.
     "exports.download": DATES,
     "cme.certificates_archive": DATES,
+    # An earlier year's path certificate is a link with its id.
+    "paths.certificate": ("certificate",),
 }
 PAGED = ("page",)
 # Roles whose view of every route is fuzzed through its path (the others add nothing new).
