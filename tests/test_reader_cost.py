@@ -119,7 +119,7 @@ def test_a_small_outline_cache_still_serves_every_course(app, reader, publish):
         ("/courses", 6),  # and what each course requires, and the learning paths
         (f"/courses/{CME}", 9),
         ("/my-learning", 8),  # and the paths assigned: memberships, path assignments
-        ("/transcript", 4),  # the user, course completions, webinar claims, outside credit
+        ("/transcript", 5),  # the user, course completions, webinar claims, outside credit, paths
         (f"/courses/{CME}/learn/post-test", 4),
     ],
 )
