@@ -21,10 +21,10 @@ from sqlalchemy import select
 from lms.extensions import db, queue
 from lms.mail import queue_email
 from lms.mail.models import OutboxEmail
-from tests.conftest import ROOT, Mailbox, free_port
+from tests.conftest import ROOT, Mailbox, free_port, redis_url
 from tests.test_organizations import assign_to_clinic, clinic  # noqa: F401  (fixture)
 
-REDIS_URL = "redis://127.0.0.1:6379/1"
+REDIS_URL = redis_url(1)
 
 
 def redis_is_running() -> bool:
@@ -37,7 +37,7 @@ def redis_is_running() -> bool:
 
 @pytest.fixture(params=["sqlite", "redis"])
 def backend(request, app_config, tmp_path) -> str:
-    """Queue jobs in Huey's SQLite file or in Redis (database 1), for a worker to run."""
+    """Queue jobs in Huey's SQLite file or in Redis (the run's database 1), for a worker to run."""
     if request.param == "redis":
         if not redis_is_running():
             pytest.skip("Redis is not running on 127.0.0.1:6379")

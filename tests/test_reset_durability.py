@@ -17,9 +17,10 @@ from lms.accounts.models import AccountToken, PasswordResetRequest
 from lms.database import utcnow
 from lms.extensions import db, queue
 from lms.privacy.services import delete_account
+from tests.conftest import redis_url
 from tests.test_jobs import mail_server, redis_is_running, wait_for, worker  # noqa: F401
 
-REDIS_URL = "redis://127.0.0.1:6379/3"  # this file's own Redis database, flushed by `worker`
+REDIS_URL = redis_url(3)  # this file's own Redis database, flushed by `worker`
 
 
 def requests() -> list[PasswordResetRequest]:

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 from werkzeug.serving import make_server
 
 CHROMIUM = os.environ.get("LMS_CHROMIUM", "/usr/bin/chromium")
@@ -67,6 +67,11 @@ def page(page: Page) -> Page:
     """Return a Playwright page that fails fast instead of hanging."""
     page.set_default_timeout(10_000)
     return page
+
+
+# expect() waits 5 s by default, apart from the page's timeout: too short for a page that
+# publishes or signs in on a machine running two test suites at once.
+expect.set_options(timeout=10_000)
 
 
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]

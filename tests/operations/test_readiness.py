@@ -10,7 +10,7 @@ from sqlalchemy import text
 from lms import create_app
 from lms.extensions import db
 from lms.operations.readiness import MigrationsBehind
-from tests.conftest import _base_config
+from tests.conftest import _base_config, redis_url
 
 OLDER = "0023_chapter_providers"
 
@@ -113,8 +113,8 @@ def test_ready_with_redis_for_rate_limits_and_the_queue(app_config, tmp_path, ma
     app = made(
         {
             **app_config,
-            "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/13",
-            "QUEUE_URL": "redis://127.0.0.1:6379/13",
+            "RATELIMIT_STORAGE_URI": redis_url(4),
+            "QUEUE_URL": redis_url(4),
         }
     )
     response = app.test_client().get("/readyz")
