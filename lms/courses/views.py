@@ -14,12 +14,13 @@ from werkzeug.wrappers import Response
 from lms import dates
 from lms.courses import catalog, changes, editions, listing, prerequisites
 from lms.courses.forms import CatalogSearchForm, StartForm
-from lms.courses.models import Course, CoursePage, CourseVersion, MediaBlob
+from lms.courses.models import Course, CourseVersion, MediaBlob
 from lms.extensions import db
 from lms.i18n import current_language
 from lms.paths import services as path_services
 from lms.progress import retakes
 from lms.progress import services as progress
+from lms.progress.views import outline_of
 
 bp = Blueprint("courses", __name__, cli_group="courses")
 
@@ -134,18 +135,13 @@ def detail(slug: str) -> str:
     if course.withdrawn_at is not None and enrolment is None:
         abort(404)
     version = enrolment.version if enrolment else course.current_version
-    pages = list(
-        db.session.scalars(
-            select(CoursePage)
-            .where(CoursePage.version_id == version.id)
-            .order_by(CoursePage.position)
-        )
-    )
+    language = current_language().code
+    # The version's pages as shown in this language, compiled once per version (no query).
+    pages = outline_of(course, version, language).pages
     course_progress = None
     completed = offer = carried = None
     titles: dict[str, str] = {}
     titles_language = None
-    language = current_language().code
     if enrolment is not None:
         done = progress.completed_page_ids(enrolment)
         course_progress = progress.measure_progress(pages, done)
@@ -177,8 +173,6 @@ def detail(slug: str) -> str:
         language=language,
     )[current.id]
     shown = editions.version_shown(version, language)
-    if shown is not version:
-        pages = [editions.page_in(page, shown.words, version.language) for page in pages]
     return render_template(
         "courses/detail.html",
         course=course,
