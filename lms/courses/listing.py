@@ -5,7 +5,7 @@ Each costs a fixed number of queries however many courses there are, and none wr
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date
 from typing import Any
 
@@ -44,6 +44,20 @@ def featured_versions(*, today: date, limit: int = FEATURED_LIMIT) -> list[Cours
     return list(
         db.session.scalars(open_now.order_by(Course.created_at.desc(), CourseVersion.title))
     )
+
+
+class OnFirstRead(dict):  # type: ignore[type-arg]
+    """A mapping filled by `fill` when first read: for what only a cache miss draws."""
+
+    def __init__(self, fill: Callable[[], dict[Any, Any]]) -> None:
+        super().__init__()
+        self.fill: Callable[[], dict[Any, Any]] | None = fill
+
+    def __getitem__(self, key: Any) -> Any:
+        if self.fill is not None:
+            self.update(self.fill())
+            self.fill = None
+        return super().__getitem__(key)
 
 
 def credits_by_version(version_ids: Iterable[int]) -> dict[int, list[Credit]]:

@@ -110,12 +110,21 @@ def index() -> str:
         "courses/index.html",
         form=form,
         requires=required,
+        # A kept card shows what it requires: part of its key, since those courses change.
+        card_requires={
+            v.id: tuple((item.language, item.title) for item in required.get(v.id, ()))
+            for v in shown
+        },
         paths=[(p, p.words(interface)) for p in path_services.published_paths()],
         versions=[cards[v.id] for v in shown],
-        credits=listing.credits_by_version(v.id for v in shown),
-        language_names={
-            v.id: [editions.language_name(tag, interface) for tag in languages[v.id]] for v in shown
-        },
+        # Read only when a card is drawn, not when it is kept (lms.layout.kept).
+        credits=listing.OnFirstRead(lambda: listing.credits_by_version(shown_ids)),
+        language_names=listing.OnFirstRead(
+            lambda: {
+                v.id: [editions.language_name(tag, interface) for tag in languages[v.id]]
+                for v in shown
+            }
+        ),
         offered=offered,
         unknown_language=unknown_language,
         hidden=hidden,
