@@ -301,7 +301,14 @@ def my_learning() -> str:
     return render_template(
         "progress/my_learning.html",
         enrolments=shown,
-        progress=services.progress_for_enrolments(enrolments),
+        # The pages that count come from each version's compiled outline (no query once kept).
+        progress=services.progress_for_enrolments(
+            enrolments,
+            totals={
+                e.version_id: len(outline_of(e.course, e.version, language).counted)
+                for e in enrolments
+            },
+        ),
         assigned=statuses_for([current_user], today=dates.today())[current_user.id],
         assigned_paths=[
             (row, path_services.path_steps(row.path, user_id=current_user.id, language=language))
