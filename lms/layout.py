@@ -40,10 +40,10 @@ class PartCache:
 
     def __init__(self, size: int) -> None:
         self.size = size
-        self.parts: OrderedDict[tuple[Any, ...], str] = OrderedDict()
+        self.parts: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
         self.lock = Lock()
 
-    def get(self, key: tuple[Any, ...]) -> str | None:
+    def get(self, key: tuple[Any, ...]) -> Any | None:
         """Return the part drawn for `key`, or None."""
         with self.lock:
             part = self.parts.get(key)
@@ -51,7 +51,7 @@ class PartCache:
                 self.parts.move_to_end(key)
             return part
 
-    def put(self, key: tuple[Any, ...], part: str) -> None:
+    def put(self, key: tuple[Any, ...], part: Any) -> None:
         """Keep `part` for `key`, dropping the least recently used beyond the size."""
         with self.lock:
             self.parts[key] = part
