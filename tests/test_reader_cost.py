@@ -116,9 +116,13 @@ def test_a_small_outline_cache_still_serves_every_course(app, reader, publish):
 @pytest.mark.parametrize(
     ("path", "most"),
     [
-        ("/courses", 6),  # and what each course requires, and the learning paths
-        (f"/courses/{CME}", 9),
-        ("/my-learning", 8),  # and the paths assigned: memberships, path assignments
+        # The user, the open courses and the learning paths (each version's editions and
+        # requirements are read once and kept).
+        ("/courses", 3),
+        # The user, the course, the enrolment, completed pages, completion, compiled data.
+        (f"/courses/{CME}", 6),
+        # The user, enrolments, completed pages, memberships, assignments, path assignments.
+        ("/my-learning", 6),
         ("/transcript", 5),  # the user, course completions, webinar claims, outside credit, paths
         (f"/courses/{CME}/learn/post-test", 4),
     ],
