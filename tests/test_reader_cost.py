@@ -119,8 +119,8 @@ def test_a_small_outline_cache_still_serves_every_course(app, reader, publish):
         # The user, the open courses and the learning paths (each version's editions and
         # requirements are read once and kept).
         ("/courses", 3),
-        # The user, the course, the enrolment, completed pages, completion, compiled data.
-        (f"/courses/{CME}", 6),
+        # The user, the course, the enrolment, its completed pages and its completion.
+        (f"/courses/{CME}", 5),
         # The user, enrolments, completed pages, memberships, assignments, path assignments.
         ("/my-learning", 6),
         ("/transcript", 5),  # the user, course completions, webinar claims, outside credit, paths
