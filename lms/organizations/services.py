@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
 from flask_babel import gettext as _
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, joinedload
 
@@ -291,6 +291,28 @@ def _enrolments(user_ids: list[int]) -> dict[tuple[int, int], Enrolment]:
             .order_by(Enrolment.enrolled_at, Enrolment.id)
         )
     }
+
+
+# Whether anything is assigned to a person, directly or through their organisations: most
+# learners have nothing, and then My learning need not read the assignments at all.
+_MEMBER_OF = select(Membership.organization_id).where(Membership.user_id == bindparam("user_id"))
+_ASSIGNED = select(
+    exists().where(
+        or_(Assignment.user_id == bindparam("user_id"), Assignment.organization_id.in_(_MEMBER_OF))
+    ),
+    exists().where(
+        or_(
+            PathAssignment.user_id == bindparam("user_id"),
+            PathAssignment.organization_id.in_(_MEMBER_OF),
+        )
+    ),
+)
+
+
+def assigned_anything(user_id: int) -> tuple[bool, bool]:
+    """Return whether any course, and any learning path, is assigned to the person, in one query."""
+    courses, paths = db.session.execute(_ASSIGNED, {"user_id": user_id}).one()
+    return bool(courses), bool(paths)
 
 
 def statuses_for(

@@ -284,7 +284,7 @@ _MY_ENROLMENTS = (
 def my_learning() -> str:
     """List every course the learner has started, with progress and a way back in."""
     enrolments = list(db.session.scalars(_MY_ENROLMENTS, {"user_id": current_user.id}))
-    from lms.organizations.services import statuses_for
+    from lms.organizations.services import assigned_anything, statuses_for
     from lms.paths import services as path_services
 
     # Each course's title in the reader's language when it has that edition.
@@ -301,8 +301,15 @@ def my_learning() -> str:
         else e
         for e in enrolments
     ]
-    # Both lists of what is assigned start from the learner's organisations: read them once.
-    orgs_of = path_services.organizations_of([current_user.id])
+    # Most learners have nothing assigned: one query says so. Both lists of what is assigned
+    # start from the learner's organisations: read them once when both are needed.
+    courses_assigned, paths_assigned = assigned_anything(current_user.id)
+    orgs_of = (
+        path_services.organizations_of([current_user.id])
+        if courses_assigned and paths_assigned
+        else None
+    )
+    today = dates.today()
     return render_template(
         "progress/my_learning.html",
         enrolments=shown,
@@ -314,13 +321,15 @@ def my_learning() -> str:
                 for e in enrolments
             },
         ),
-        assigned=statuses_for([current_user], today=dates.today(), orgs_of=orgs_of)[
-            current_user.id
-        ],
+        assigned=statuses_for([current_user], today=today, orgs_of=orgs_of)[current_user.id]
+        if courses_assigned
+        else [],
         assigned_paths=[
             (row, path_services.path_steps(row.path, user_id=current_user.id, language=language))
             for row in path_services.path_statuses_for(
-                [current_user], today=dates.today(), orgs_of=orgs_of
+                [current_user], today=today, orgs_of=orgs_of
             )[current_user.id]
-        ],
+        ]
+        if paths_assigned
+        else [],
     )
