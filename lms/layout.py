@@ -105,14 +105,20 @@ def layout_part(context: Context, name: str) -> Markup:
 
 
 @pass_context
-def kept(context: Context, name: str, *key: Hashable, caller: Callable[[], str]) -> Markup:
+def kept(
+    context: Context, name: str, *key: Hashable, caller: Callable[[], str], keep: bool = True
+) -> Markup:
     """Return the part a `{% call kept(name, *key) %}` block draws, drawn once per key and language.
 
     For what a page draws from immutable things only (a course version's facts, outline and
     statements): `key` must name everything the block shows (the version by `version_key`, and
     any state it depends on), since a kept block is not drawn again while it is in the cache.
     Nothing per visitor or per request (CSRF tokens, the user, progress) may be drawn inside.
+    With `keep` false the block is drawn as usual and not kept (e.g. when it shows what a
+    visitor typed, which must not fill the cache).
     """
+    if not keep:
+        return Markup(caller())  # noqa: S704 (the block's own autoescaped output)
     cache: PartCache = current_app.extensions["lms_kept"]
     full = (name, current_language().code, request.script_root, *key)
     part = cache.get(full)

@@ -17,8 +17,10 @@ from lms.accounts.models import User
 from lms.dates import today
 from lms.extensions import db
 from tests.test_certificates import version_of
+from tests.test_paths import ROOT, publish_paths
 from tests.test_quizzes import CME, FRONT_DESK
 
+PATHS = ROOT / "paths"
 NEW_TITLE = "Trauma-Informed Care for Pediatric Clinicians, Revised"
 
 
@@ -141,3 +143,29 @@ def test_the_kept_parts_are_bounded(app, client, publish):
             assert client.get(f"/courses/{slug}?lang={language}").status_code == 200
         assert client.get(f"/courses?lang={language}").status_code == 200
     assert len(app.extensions["lms_kept"].parts) <= 2
+
+
+def test_a_republished_learning_path_shows_at_once_in_the_catalog(client, publish, tmp_path):
+    publish()
+    publish_paths()
+    assert "Trauma-informed clinic<" in client.get("/courses").text
+    root = tmp_path / "paths"
+    shutil.copytree(PATHS, root)
+    path_md = root / "trauma-informed-clinic.md"
+    lines = path_md.read_text().splitlines(keepends=True)
+    lines = ['title: "A Calmer Clinic"\n' if line.startswith("title:") else line for line in lines]
+    path_md.write_text("".join(lines))
+    publish_paths(root)
+    catalog = client.get("/courses").text
+    assert "A Calmer Clinic" in catalog and "Trauma-informed clinic<" not in catalog
+
+
+def test_what_a_visitor_types_is_shown_but_not_kept(app, client, publish):
+    publish()
+    client.get("/courses")
+    first = client.get("/courses?q=front").text
+    second = client.get("/courses?q=<b>essentials").text
+
+    assert 'value="front"' in first and 'value="&lt;b&gt;essentials"' in second
+    kept = [key for key in app.extensions["lms_kept"].parts if key[0] == "catalog-search"]
+    assert len(kept) == 1  # the blank search only

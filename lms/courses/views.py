@@ -126,7 +126,9 @@ def index() -> str:
             v.id: tuple((item.language, item.title) for item in required.get(v.id, ()))
             for v in shown
         },
-        paths=[(p, p.words(interface)) for p in path_services.published_paths()],
+        # The learning paths' section is kept per path version; drawn, it reads the paths.
+        path_keys=path_services.published_path_keys(),
+        paths=lambda: [(p, p.words(interface)) for p in path_services.published_paths()],
         versions=[cards[v.id] for v in shown],
         # Read only when a card is drawn, not when it is kept (lms.layout.kept).
         credits=listing.OnFirstRead(lambda: listing.credits_by_version(shown_ids)),

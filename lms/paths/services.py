@@ -195,6 +195,21 @@ def record_path_completions(
     return recorded
 
 
+_PUBLISHED_PATH_KEYS = (
+    select(LearningPath.id, LearningPath.content_hash, LearningPath.published_at)
+    .where(LearningPath.withdrawn_at.is_(None))
+    .order_by(LearningPath.title)
+)
+
+
+def published_path_keys() -> tuple[tuple[int, str, str], ...]:
+    """Return what identifies each path in the catalog as published (id, content, time)."""
+    return tuple(
+        (path_id, content_hash, published_at.isoformat())
+        for path_id, content_hash, published_at in db.session.execute(_PUBLISHED_PATH_KEYS)
+    )
+
+
 def published_paths() -> list[LearningPath]:
     """Return every path in the catalog (published, not withdrawn), by title."""
     return list(
