@@ -11,6 +11,7 @@ escaped, on every request. Flash messages and the page's own content are not par
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from threading import Lock
 from typing import Any
 
@@ -21,6 +22,7 @@ from jinja2 import pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup, escape
 
+from lms.courses.outline import version_key
 from lms.i18n import current_language, switch_next
 
 # Placeholders: letters only, so escaping leaves them alone and no real value contains them.
@@ -29,6 +31,8 @@ NEXT = "lmsLayoutNextAddress7q"
 PATH = "lmsLayoutRequestPath7q"
 EMAIL = "lmsLayoutUserEmail7q"
 CACHE_SIZE = 512  # parts x languages x visitor kinds x endpoints actually seen
+# Kept parts of pages (`kept`): course versions x languages x the few states a part shows.
+KEPT_SIZE = 1024
 
 
 class PartCache:
@@ -36,10 +40,10 @@ class PartCache:
 
     def __init__(self, size: int) -> None:
         self.size = size
-        self.parts: OrderedDict[tuple[Any, ...], str] = OrderedDict()
+        self.parts: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
         self.lock = Lock()
 
-    def get(self, key: tuple[Any, ...]) -> str | None:
+    def get(self, key: tuple[Any, ...]) -> Any | None:
         """Return the part drawn for `key`, or None."""
         with self.lock:
             part = self.parts.get(key)
@@ -47,7 +51,7 @@ class PartCache:
                 self.parts.move_to_end(key)
             return part
 
-    def put(self, key: tuple[Any, ...], part: str) -> None:
+    def put(self, key: tuple[Any, ...], part: Any) -> None:
         """Keep `part` for `key`, dropping the least recently used beyond the size."""
         with self.lock:
             self.parts[key] = part
@@ -100,7 +104,33 @@ def layout_part(context: Context, name: str) -> Markup:
     )
 
 
+@pass_context
+def kept(
+    context: Context, name: str, *key: Hashable, caller: Callable[[], str], keep: bool = True
+) -> Markup:
+    """Return the part a `{% call kept(name, *key) %}` block draws, drawn once per key and language.
+
+    For what a page draws from immutable things only (a course version's facts, outline and
+    statements): `key` must name everything the block shows (the version by `version_key`, and
+    any state it depends on), since a kept block is not drawn again while it is in the cache.
+    Nothing per visitor or per request (CSRF tokens, the user, progress) may be drawn inside.
+    With `keep` false the block is drawn as usual and not kept (e.g. when it shows what a
+    visitor typed, which must not fill the cache).
+    """
+    if not keep:
+        return Markup(caller())  # noqa: S704 (the block's own autoescaped output)
+    cache: PartCache = current_app.extensions["lms_kept"]
+    full = (name, current_language().code, request.script_root, *key)
+    part = cache.get(full)
+    if part is None:
+        part = str(caller())
+        cache.put(full, part)
+    # The block's own autoescaped output, kept as it was drawn.
+    return Markup(part)  # noqa: S704
+
+
 def init_app(app: Flask) -> None:
-    """Give templates `layout_part`, with a cache of its own per app."""
+    """Give templates `layout_part` and `kept`, with caches of their own per app."""
     app.extensions["lms_layout"] = PartCache(app.config.get("LAYOUT_CACHE_SIZE", CACHE_SIZE))
-    app.jinja_env.globals["layout_part"] = layout_part
+    app.extensions["lms_kept"] = PartCache(app.config.get("KEPT_CACHE_SIZE", KEPT_SIZE))
+    app.jinja_env.globals.update(layout_part=layout_part, kept=kept, version_key=version_key)

@@ -116,9 +116,13 @@ def test_a_small_outline_cache_still_serves_every_course(app, reader, publish):
 @pytest.mark.parametrize(
     ("path", "most"),
     [
-        ("/courses", 6),  # and what each course requires, and the learning paths
-        (f"/courses/{CME}", 9),
-        ("/my-learning", 8),  # and the paths assigned: memberships, path assignments
+        # The user, the open courses and the learning paths (each version's editions and
+        # requirements are read once and kept).
+        ("/courses", 3),
+        # The user, the course, the enrolment, its completed pages and its completion.
+        (f"/courses/{CME}", 5),
+        # The user, enrolments, completed pages, and whether anything is assigned (nothing is).
+        ("/my-learning", 4),
         ("/transcript", 5),  # the user, course completions, webinar claims, outside credit, paths
         (f"/courses/{CME}/learn/post-test", 4),
     ],

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
 
 from babel import Locale, UnknownLocaleError
@@ -135,6 +135,7 @@ def accreditation_statement(compiled: Compiled, language: str) -> str | None:
     return edition_for(compiled, language).accreditation
 
 
+@lru_cache(maxsize=256)  # tags of the courses' editions x interface languages: a handful
 def language_name(tag: str, in_language: str) -> str:
     """Return a language's name written in another language, capitalised: "Spanish", "Inglés"."""
     try:

@@ -7,19 +7,20 @@ from collections.abc import Callable
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response
 
 from lms import dates
 from lms.courses import catalog, changes, editions, listing, prerequisites
 from lms.courses.forms import CatalogSearchForm, StartForm
-from lms.courses.models import Course, CoursePage, CourseVersion, MediaBlob
+from lms.courses.models import Course, CourseVersion, MediaBlob
 from lms.extensions import db
 from lms.i18n import current_language
 from lms.paths import services as path_services
 from lms.progress import retakes
 from lms.progress import services as progress
+from lms.progress.views import outline_of
 
 bp = Blueprint("courses", __name__, cli_group="courses")
 
@@ -32,14 +33,20 @@ INLINE_TYPES = {
 }  # fmt: skip
 
 
+# Composed once (composing costs more CPU than running it).
+_COURSE = (
+    select(Course)
+    .options(joinedload(Course.current_version))
+    .where(Course.slug == bindparam("slug"))
+)
+
+
 def get_course_or_404(slug: str) -> Course:
     """Return the published course with this slug and its current version.
 
     :raise 404: when no course has the slug or it has never been published.
     """
-    course = db.session.scalar(
-        select(Course).options(joinedload(Course.current_version)).where(Course.slug == slug)
-    )
+    course = db.session.scalar(_COURSE, {"slug": slug})
     if course is None or course.current_version is None:
         abort(404)
     return course
@@ -51,18 +58,23 @@ def amount_filter(value: object) -> str:
     return catalog.format_amount(value)  # type: ignore[arg-type]
 
 
+# The catalog's query, composed once (composing costs more CPU than running it).
+_CATALOG = (
+    select(CourseVersion)
+    .join(Course, Course.current_version_id == CourseVersion.id)
+    .where(Course.withdrawn_at.is_(None))
+    .order_by(CourseVersion.title)
+    .options(joinedload(CourseVersion.course))
+)
+
+
 @bp.get("/courses")
 def index() -> str:
     """List the open courses, for the learner's audience unless they ask for all."""
     form = CatalogSearchForm(request.args)
-    query = (
-        select(CourseVersion)
-        .join(Course, Course.current_version_id == CourseVersion.id)
-        .where(Course.withdrawn_at.is_(None))
-        .order_by(CourseVersion.title)
-    )
-    versions = list(db.session.scalars(query.options(joinedload(CourseVersion.course))))
-    found = listing.editions_by_version(v.id for v in versions)
+    versions = list(db.session.scalars(_CATALOG))
+    facts = listing.version_facts(versions)
+    found = {v.id: facts[v.id].editions for v in versions}
     languages = {v.id: [v.language, *sorted(found.get(v.id, {}))] for v in versions}
     interface = current_language().code
     offered = sorted({tag for tags in languages.values() for tag in tags})
@@ -103,18 +115,29 @@ def index() -> str:
         shown.sort(key=lambda v: cards[v.id].title.casefold())
     shown_ids = [v.id for v in shown]
     required = prerequisites.prerequisites_for(
-        prerequisites.required_slugs(shown_ids), user_id=None, language=interface
+        {v.id: facts[v.id].requires for v in shown}, user_id=None, language=interface
     )
     return render_template(
         "courses/index.html",
         form=form,
         requires=required,
-        paths=[(p, p.words(interface)) for p in path_services.published_paths()],
-        versions=[cards[v.id] for v in shown],
-        credits=listing.credits_by_version(v.id for v in shown),
-        language_names={
-            v.id: [editions.language_name(tag, interface) for tag in languages[v.id]] for v in shown
+        # A kept card shows what it requires: part of its key, since those courses change.
+        card_requires={
+            v.id: tuple((item.language, item.title) for item in required.get(v.id, ()))
+            for v in shown
         },
+        # The learning paths' section is kept per path version; drawn, it reads the paths.
+        path_keys=path_services.published_path_keys(),
+        paths=lambda: [(p, p.words(interface)) for p in path_services.published_paths()],
+        versions=[cards[v.id] for v in shown],
+        # Read only when a card is drawn, not when it is kept (lms.layout.kept).
+        credits=listing.OnFirstRead(lambda: listing.credits_by_version(shown_ids)),
+        language_names=listing.OnFirstRead(
+            lambda: {
+                v.id: [editions.language_name(tag, interface) for tag in languages[v.id]]
+                for v in shown
+            }
+        ),
         offered=offered,
         unknown_language=unknown_language,
         hidden=hidden,
@@ -134,18 +157,13 @@ def detail(slug: str) -> str:
     if course.withdrawn_at is not None and enrolment is None:
         abort(404)
     version = enrolment.version if enrolment else course.current_version
-    pages = list(
-        db.session.scalars(
-            select(CoursePage)
-            .where(CoursePage.version_id == version.id)
-            .order_by(CoursePage.position)
-        )
-    )
+    language = current_language().code
+    # The version's pages as shown in this language, compiled once per version (no query).
+    pages = outline_of(course, version, language).pages
     course_progress = None
     completed = offer = carried = None
     titles: dict[str, str] = {}
     titles_language = None
-    language = current_language().code
     if enrolment is not None:
         done = progress.completed_page_ids(enrolment)
         course_progress = progress.measure_progress(pages, done)
@@ -170,15 +188,13 @@ def detail(slug: str) -> str:
             titles = {**changes.page_titles(current.id), **words.page_titles}
             titles_language = words.language if words.page_titles else current.language
     current = course.current_version
-    # What the current version requires (the page reads its compiled data anyway).
+    # What the current version requires (read once per version and kept).
     required = prerequisites.prerequisites_for(
-        {current.id: list(current.compiled.get("requires", []))},
+        {current.id: list(listing.version_facts([current])[current.id].requires)},
         user_id=current_user.id if current_user.is_authenticated else None,
         language=language,
     )[current.id]
     shown = editions.version_shown(version, language)
-    if shown is not version:
-        pages = [editions.page_in(page, shown.words, version.language) for page in pages]
     return render_template(
         "courses/detail.html",
         course=course,

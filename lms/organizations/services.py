@@ -5,13 +5,12 @@ Every function takes explicit arguments, flushes, and leaves the commit to the c
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
 from flask_babel import gettext as _
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, joinedload
 
@@ -28,7 +27,7 @@ from lms.organizations.recurrence import due_again_on, retraining_status
 from lms.organizations.signals import assignment_overdue
 from lms.organizations.status import Status, assignment_status, needs_reminder, period_start
 from lms.paths.models import PathAssignment, PathReminderLog
-from lms.paths.services import path_statuses_for
+from lms.paths.services import organizations_of, path_statuses_for
 from lms.progress.models import Enrolment
 from lms.progress.services import Progress, progress_for_enrolments
 
@@ -294,22 +293,45 @@ def _enrolments(user_ids: list[int]) -> dict[tuple[int, int], Enrolment]:
     }
 
 
+# Whether anything is assigned to a person, directly or through their organisations: most
+# learners have nothing, and then My learning need not read the assignments at all.
+_MEMBER_OF = select(Membership.organization_id).where(Membership.user_id == bindparam("user_id"))
+_ASSIGNED = select(
+    exists().where(
+        or_(Assignment.user_id == bindparam("user_id"), Assignment.organization_id.in_(_MEMBER_OF))
+    ),
+    exists().where(
+        or_(
+            PathAssignment.user_id == bindparam("user_id"),
+            PathAssignment.organization_id.in_(_MEMBER_OF),
+        )
+    ),
+)
+
+
+def assigned_anything(user_id: int) -> tuple[bool, bool]:
+    """Return whether any course, and any learning path, is assigned to the person, in one query."""
+    courses, paths = db.session.execute(_ASSIGNED, {"user_id": user_id}).one()
+    return bool(courses), bool(paths)
+
+
 def statuses_for(
-    users: list[User], *, today: date, owner: Organization | None = None
+    users: list[User],
+    *,
+    today: date,
+    owner: Organization | None = None,
+    orgs_of: dict[int, set[int]] | None = None,
 ) -> dict[int, list[AssignedCourse]]:
     """Return each person's assigned courses with status and progress, in a fixed query count.
 
-    With `owner`, count only the assignments that organisation made.
+    With `owner`, count only the assignments that organisation made. `orgs_of` (from
+    `organizations_of`) spares the memberships query when the caller has it.
     """
     user_ids = [u.id for u in users]
-    memberships = list(
-        db.session.scalars(select(Membership).where(Membership.user_id.in_(user_ids)))
-    )
-    orgs_of: dict[int, set[int]] = defaultdict(set)
-    for m in memberships:
-        orgs_of[m.user_id].add(m.organization_id)
+    if orgs_of is None:
+        orgs_of = organizations_of(user_ids)
     assignments = _assignments_reaching(
-        user_ids, sorted({m.organization_id for m in memberships}), owner
+        user_ids, sorted({org for orgs in orgs_of.values() for org in orgs}), owner
     )
     if not assignments:
         return {user_id: [] for user_id in user_ids}
@@ -334,7 +356,7 @@ def statuses_for(
     for user_id in user_ids:
         earliest: dict[int, Assignment] = {}
         for a in assignments:
-            if a.user_id == user_id or a.organization_id in orgs_of[user_id]:
+            if a.user_id == user_id or a.organization_id in orgs_of.get(user_id, ()):
                 current = earliest.get(a.course_id)
                 if current is None or a.due_date < current.due_date:
                     earliest[a.course_id] = a
@@ -469,8 +491,9 @@ def due_reminders(
             )
         )
     users = list(db.session.scalars(query))
-    statuses = statuses_for(users, today=today, owner=organization)
-    path_statuses = path_statuses_for(users, today=today, owner=organization)
+    orgs_of = organizations_of([u.id for u in users])
+    statuses = statuses_for(users, today=today, owner=organization, orgs_of=orgs_of)
+    path_statuses = path_statuses_for(users, today=today, owner=organization, orgs_of=orgs_of)
     reminders = []
     for user in users:
         found = [

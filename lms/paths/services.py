@@ -195,6 +195,21 @@ def record_path_completions(
     return recorded
 
 
+_PUBLISHED_PATH_KEYS = (
+    select(LearningPath.id, LearningPath.content_hash, LearningPath.published_at)
+    .where(LearningPath.withdrawn_at.is_(None))
+    .order_by(LearningPath.title)
+)
+
+
+def published_path_keys() -> tuple[tuple[int, str, str], ...]:
+    """Return what identifies each path in the catalog as published (id, content, time)."""
+    return tuple(
+        (path_id, content_hash, published_at.isoformat())
+        for path_id, content_hash, published_at in db.session.execute(_PUBLISHED_PATH_KEYS)
+    )
+
+
 def published_paths() -> list[LearningPath]:
     """Return every path in the catalog (published, not withdrawn), by title."""
     return list(
@@ -456,14 +471,8 @@ def path_due_again_on(
     return min(days) if days else None
 
 
-def path_statuses_for(
-    users: list[User], *, today: date, owner: Organization | None = None
-) -> dict[int, list[AssignedPath]]:
-    """Return each person's assigned paths with their status, in a fixed number of queries."""
-    user_ids = [u.id for u in users]
-    result: dict[int, list[AssignedPath]] = {user_id: [] for user_id in user_ids}
-    if not user_ids:
-        return result
+def organizations_of(user_ids: list[int]) -> dict[int, set[int]]:
+    """Return the ids of the organisations each person belongs to, in one query."""
     orgs_of: dict[int, set[int]] = defaultdict(set)
     for user_id, org_id in db.session.execute(
         select(Membership.user_id, Membership.organization_id).where(
@@ -471,6 +480,26 @@ def path_statuses_for(
         )
     ):
         orgs_of[user_id].add(org_id)
+    return orgs_of
+
+
+def path_statuses_for(
+    users: list[User],
+    *,
+    today: date,
+    owner: Organization | None = None,
+    orgs_of: dict[int, set[int]] | None = None,
+) -> dict[int, list[AssignedPath]]:
+    """Return each person's assigned paths with their status, in a fixed number of queries.
+
+    `orgs_of` (from `organizations_of`) spares the memberships query when the caller has it.
+    """
+    user_ids = [u.id for u in users]
+    result: dict[int, list[AssignedPath]] = {user_id: [] for user_id in user_ids}
+    if not user_ids:
+        return result
+    if orgs_of is None:
+        orgs_of = organizations_of(user_ids)
     conditions = [PathAssignment.user_id.in_(user_ids)]
     all_orgs = sorted({o for orgs in orgs_of.values() for o in orgs})
     if all_orgs:
@@ -527,7 +556,7 @@ def path_statuses_for(
     for user_id in user_ids:
         earliest: dict[int, PathAssignment] = {}
         for a in assignments:
-            if a.user_id == user_id or a.organization_id in orgs_of[user_id]:
+            if a.user_id == user_id or a.organization_id in orgs_of.get(user_id, ()):
                 current = earliest.get(a.path_id)
                 if current is None or a.due_date < current.due_date:
                     earliest[a.path_id] = a

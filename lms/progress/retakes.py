@@ -8,7 +8,7 @@ copies the progress of lessons the new version did not change onto the new enrol
 from __future__ import annotations
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from lms.accounts.models import User
 from lms.certificates.models import Completion
@@ -42,10 +42,12 @@ def lock_open_enrolment(user: User, course: Course) -> Enrolment | None:
     ).first()
 
 
+_COMPLETION = select(Completion.id).where(Completion.enrolment_id == bindparam("enrolment_id"))
+
+
 def is_completed(enrolment: Enrolment) -> bool:
     """Return whether the enrolment has its completion recorded."""
-    found = db.session.scalar(select(Completion.id).where(Completion.enrolment_id == enrolment.id))
-    return found is not None
+    return db.session.scalar(_COMPLETION, {"enrolment_id": enrolment.id}) is not None
 
 
 def _start_over(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
@@ -54,15 +54,20 @@ def measure_progress(pages: list[CoursePage], completed_page_ids: set[int]) -> P
     return Progress(sum(page.id in completed_page_ids for page in counted), len(counted))
 
 
+# Read on many pages: composed once (composing costs more CPU than running them).
+_OPEN_ENROLMENT = select(Enrolment).where(
+    Enrolment.user_id == bindparam("user_id"),
+    Enrolment.course_id == bindparam("course_id"),
+    Enrolment.ended_at.is_(None),
+)
+_COMPLETED_PAGES = select(PageProgress.page_id).where(
+    PageProgress.enrolment_id == bindparam("enrolment_id"), PageProgress.completed_at.is_not(None)
+)
+
+
 def find_enrolment(user: User, course: Course) -> Enrolment | None:
     """Return the user's open enrolment in a course (earlier ones have ended), or None."""
-    return db.session.scalar(
-        select(Enrolment).where(
-            Enrolment.user_id == user.id,
-            Enrolment.course_id == course.id,
-            Enrolment.ended_at.is_(None),
-        )
-    )
+    return db.session.scalar(_OPEN_ENROLMENT, {"user_id": user.id, "course_id": course.id})
 
 
 def enrol(user: User, course: Course, version: CourseVersion) -> Enrolment:
@@ -226,13 +231,7 @@ def _note_if_finished(enrolment: Enrolment) -> None:
 
 def completed_page_ids(enrolment: Enrolment) -> set[int]:
     """Return the ids of the pages the learner has completed."""
-    return set(
-        db.session.scalars(
-            select(PageProgress.page_id).where(
-                PageProgress.enrolment_id == enrolment.id, PageProgress.completed_at.is_not(None)
-            )
-        )
-    )
+    return set(db.session.scalars(_COMPLETED_PAGES, {"enrolment_id": enrolment.id}))
 
 
 def resume_page(enrolment: Enrolment, pages: list[CoursePage], done: set[int]) -> CoursePage:
@@ -249,31 +248,40 @@ def resume_page(enrolment: Enrolment, pages: list[CoursePage], done: set[int]) -
     return remaining[0] if remaining else pages[0]
 
 
-def progress_for_enrolments(enrolments: list[Enrolment]) -> dict[int, Progress]:
-    """Return each enrolment's progress in two queries, whatever the number of enrolments."""
+# The pages that count towards progress (counts_towards_progress, in SQL).
+_COUNTED = (CoursePage.required.is_(True)) | (CoursePage.kind != "lesson")
+_DONE_COUNTS = (
+    select(PageProgress.enrolment_id, func.count())
+    .join(CoursePage, CoursePage.id == PageProgress.page_id)
+    .where(
+        PageProgress.enrolment_id.in_(bindparam("ids", expanding=True)),
+        PageProgress.completed_at.is_not(None),
+        _COUNTED,
+    )
+    .group_by(PageProgress.enrolment_id)
+)
+
+
+def progress_for_enrolments(
+    enrolments: list[Enrolment], *, totals: dict[int, int] | None = None
+) -> dict[int, Progress]:
+    """Return each enrolment's progress in two queries, whatever the number of enrolments.
+
+    `totals` (the pages that count, by version id) spares the first query when the caller
+    has them already, from compiled outlines.
+    """
     if not enrolments:
         return {}
     version_ids = {e.version_id for e in enrolments}
-    counted = (CoursePage.required.is_(True)) | (CoursePage.kind != "lesson")
-    totals = dict(
-        db.session.execute(
-            select(CoursePage.version_id, func.count())
-            .where(CoursePage.version_id.in_(version_ids), counted)
-            .group_by(CoursePage.version_id)
-        ).all()
-    )
-    done = dict(
-        db.session.execute(
-            select(PageProgress.enrolment_id, func.count())
-            .join(CoursePage, CoursePage.id == PageProgress.page_id)
-            .where(
-                PageProgress.enrolment_id.in_([e.id for e in enrolments]),
-                PageProgress.completed_at.is_not(None),
-                counted,
-            )
-            .group_by(PageProgress.enrolment_id)
-        ).all()
-    )
+    if totals is None:
+        totals = dict(
+            db.session.execute(
+                select(CoursePage.version_id, func.count())
+                .where(CoursePage.version_id.in_(version_ids), _COUNTED)
+                .group_by(CoursePage.version_id)
+            ).all()
+        )
+    done = dict(db.session.execute(_DONE_COUNTS, {"ids": [e.id for e in enrolments]}).all())
     return {e.id: Progress(done.get(e.id, 0), totals.get(e.version_id, 0)) for e in enrolments}
 
 
