@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import secrets
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -32,6 +32,7 @@ from lms.certificates.validity import valid_until_for
 from lms.cme.services import ReportingError, give_consent, record_moc_day
 from lms.courses.editions import edition_for
 from lms.courses.models import CoursePage, CourseVersion
+from lms.courses.outline import OutlinePage, version_pages
 from lms.database import utcnow
 from lms.extensions import db
 from lms.paths.models import PathCompletion
@@ -62,21 +63,17 @@ def new_public_id() -> str:
 
 def course_state(
     enrolment: Enrolment,
-    pages: list[CoursePage] | None = None,
+    pages: Sequence[CoursePage | OutlinePage] | None = None,
     done: set[int] | None = None,
 ) -> eligibility.CourseState:
     """Return what the learner has done in their course version, for the completion rules.
 
     `pages` (the version's, in order) and `done` (completed page ids) are read when not given.
     """
+    # The version's pages and credits from memory: versions never change once published.
+    known = version_pages(enrolment.version)
     if pages is None:
-        pages = list(
-            db.session.scalars(
-                select(CoursePage)
-                .where(CoursePage.version_id == enrolment.version_id)
-                .order_by(CoursePage.position)
-            )
-        )
+        pages = known.pages
     if done is None:
         done = completed_page_ids(enrolment)
     lessons = [p for p in pages if p.kind == "lesson" and p.required]
@@ -107,7 +104,7 @@ def course_state(
         quizzes=tuple((p.title, p.id in passed) for p in graded),
         has_evaluation=bool(evaluations),
         evaluation_submitted=submitted,
-        has_credits=bool(enrolment.version.compiled.get("credits")),
+        has_credits=known.has_credits,
     )
 
 
@@ -136,7 +133,7 @@ def _post_test_score(enrolment: Enrolment) -> Decimal | None:
 def record_completion(
     enrolment: Enrolment,
     *,
-    pages: list[CoursePage] | None = None,
+    pages: Sequence[CoursePage | OutlinePage] | None = None,
     done: set[int] | None = None,
 ) -> Completion | None:
     """Record that the learner completed their course version, once; None if not complete.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -11,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from lms.accounts.models import User
+from lms.courses import outline
 from lms.courses.models import Course, CoursePage, CourseVersion
 from lms.database import utcnow
 from lms.extensions import db
@@ -210,13 +212,9 @@ def complete_assessment(enrolment: Enrolment, page: CoursePage) -> None:
 
 
 def _note_if_finished(enrolment: Enrolment) -> None:
-    pages = list(
-        db.session.scalars(
-            select(CoursePage)
-            .where(CoursePage.version_id == enrolment.version_id)
-            .order_by(CoursePage.position)
-        )
-    )
+    # The version's pages from memory (versions never change); the completed pages are read
+    # after the enrolment's lock, so a page completed at the same moment elsewhere counts.
+    pages: list[Any] = outline.version_pages(enrolment.version).pages
     done = completed_page_ids(enrolment)
     if measure_progress(pages, done).finished:
         enrolment.pages_completed_at = enrolment.pages_completed_at or utcnow()

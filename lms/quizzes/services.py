@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from lms.content.model import Question
 from lms.courses.models import CoursePage
+from lms.courses.outline import OutlinePage
 from lms.database import utcnow
 from lms.extensions import db
 from lms.progress.models import Enrolment
@@ -225,14 +226,19 @@ def submit_attempt(
     passing_score: int,
     *,
     language: str | None = None,
+    page: CoursePage | OutlinePage | None = None,
 ) -> grading.AttemptGrade:
     """Grade an attempt and record it, exactly once, with every answer.
 
     Grading reads the primary page's questions: every edition shares their ids, option ids
     and keys, and their short answers accept every edition's. `language` is the language the
-    attempt was submitted in (kept as it was when None).
+    attempt was submitted in (kept as it was when None). `page` is the attempt's page in its
+    primary language when the caller holds it (lms.courses.outline.version_pages), so that
+    its row and questions are not read and compiled again.
     """
-    questions = ordered_questions(attempt, attempt.page.questions)
+    if page is None or page.id != attempt.page_id:
+        page = attempt.page
+    questions = ordered_questions(attempt, page.questions)
     unknown = set(responses) - set(attempt.question_order)
     if unknown:
         raise QuizError(_("Your answers include a question that is not part of this attempt."))
@@ -278,12 +284,18 @@ def submit_attempt(
             for position, result in enumerate(grade.results, start=1)
         ],
     )
-    db.session.refresh(attempt)
+    # What the UPDATE wrote and the answers are read again only if something uses them (the
+    # xAPI statement does, when a store is configured); refreshing read them all, every time.
+    db.session.expire(attempt, [*_SUBMITTED, "answers"])
     attempt_submitted.send(attempt)
     # A pre-test measures the starting point: taking it is what completes it, not passing it.
-    if passed or attempt.page.settings.get("role") == "pretest":
-        complete_assessment(attempt.enrolment, attempt.page)
+    if passed or page.settings.get("role") == "pretest":
+        complete_assessment(attempt.enrolment, page)
     return grade
+
+
+# The attempt's columns that submitting writes.
+_SUBMITTED = ("submitted_at", "score", "passed", "draft_answers", "draft_saved_at", "language")
 
 
 def evaluation_for(enrolment_id: int, page_id: int) -> EvaluationResponse | None:

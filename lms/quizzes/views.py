@@ -18,7 +18,7 @@ from lms.accounts.access import role_required
 from lms.accounts.models import Role, User
 from lms.charts import Bar, horizontal_bar_chart
 from lms.content.model import Question
-from lms.courses import editions
+from lms.courses import editions, outline
 from lms.courses.models import Course, CoursePage, CourseVersion
 from lms.courses.views import get_course_or_404
 from lms.extensions import db
@@ -209,9 +209,15 @@ def attempt(slug: str, page_slug: str, attempt_id: int) -> str | Response | tupl
                 )
                 return redirect(url_for("progress.my_learning"))
         else:
+            # The page in its own language, from memory: grading reads the primary questions.
+            primary = outline.version_pages(reading.enrolment.version).by_id.get(page.id)
             refused = _record(
                 lambda: services.submit_attempt(
-                    attempt, answers, rules.passing_score, language=reading.version.language
+                    attempt,
+                    answers,
+                    rules.passing_score,
+                    language=reading.version.language,
+                    page=primary,
                 )
             )
             return refused if refused is not None else redirect(request.path)
