@@ -106,11 +106,14 @@ _PROGRESS = select(
 ).where(PageProgress.enrolment_id == bindparam("enrolment_id"))
 
 
-def load_reading(slug: str, page_slug: str | None = None) -> Reading | Response:
+def load_reading(
+    slug: str, page_slug: str | None = None, *, progress: bool = True
+) -> Reading | Response:
     """Return the signed-in learner's enrolment and pages, or a redirect to the course page.
 
     With `page_slug`, the page's body comes in the same query as the enrolment. Two queries
-    in all (the enrolment, the learner's progress) once the version's outline is cached.
+    in all (the enrolment, the learner's progress) once the version's outline is cached;
+    one without `progress` (for a view that shows nothing of it: `done` and `rows` empty).
 
     :raise 404: when no course has the slug.
     """
@@ -126,7 +129,7 @@ def load_reading(slug: str, page_slug: str | None = None) -> Reading | Response:
             abort(404)
         flash(_("Start the course first: its overview shows what it involves."), "info")
         return redirect(url_for("courses.detail", slug=slug))
-    found_rows = db.session.execute(_PROGRESS, {"enrolment_id": enrolment.id})
+    found_rows = db.session.execute(_PROGRESS, {"enrolment_id": enrolment.id}) if progress else []
     rows = {row.page_id: row for row in found_rows}
     done = {page_id for page_id, row in rows.items() if row.completed_at is not None}
     version = enrolment.version
@@ -234,7 +237,9 @@ def acknowledge_note(slug: str, page_slug: str) -> Response:
 @login_required
 def complete(slug: str, page_slug: str) -> Response:
     """Mark a lesson complete and go on to the next page."""
-    reading = load_reading(slug)
+    # Completing reads the page's own progress row under the enrolment's lock; the reading's
+    # progress rows would go unused.
+    reading = load_reading(slug, progress=False)
     if isinstance(reading, Response):
         return reading
     page = find_page(reading, page_slug)

@@ -12,7 +12,7 @@ from typing import Any
 from babel.numbers import format_decimal
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
-from sqlalchemy import func, insert, null, select, update
+from sqlalchemy import bindparam, func, insert, null, select, update
 from sqlalchemy.exc import IntegrityError
 
 from lms.content.model import Question
@@ -220,6 +220,27 @@ def draft_of(attempt: QuizAttempt) -> dict[str, grading.Response]:
     }
 
 
+# Composed once, with bound parameters (composing cost more CPU than running them).
+_CLAIM = (
+    update(QuizAttempt)
+    .where(
+        QuizAttempt.id == bindparam("attempt_id"),
+        QuizAttempt.submitted_at.is_(None),
+        QuizAttempt.reset_at.is_(None),
+    )
+    .values(
+        submitted_at=bindparam("submitted_at", type_=QuizAttempt.submitted_at.type),
+        score=bindparam("score", type_=QuizAttempt.score.type),
+        passed=bindparam("passed", type_=QuizAttempt.passed.type),
+        # The submission is the record; the draft was only a convenience.
+        draft_answers=null(),
+        language=bindparam("language", type_=QuizAttempt.language.type),
+    )
+    .execution_options(synchronize_session=False)
+)
+_INSERT_ANSWERS = insert(AttemptAnswer)
+
+
 def submit_attempt(
     attempt: QuizAttempt,
     responses: Mapping[str, grading.Response],
@@ -249,28 +270,21 @@ def submit_attempt(
     passed = grading.passed(grade.score, passing_score)
     # The guarded UPDATE is the lock: of many simultaneous submissions only one matches.
     claimed = db.session.execute(
-        update(QuizAttempt)
-        .where(
-            QuizAttempt.id == attempt.id,
-            QuizAttempt.submitted_at.is_(None),
-            QuizAttempt.reset_at.is_(None),
-        )
-        .values(
-            submitted_at=utcnow(),
-            score=Decimal(str(grade.score)),
-            passed=passed,
-            # The submission is the record; the draft was only a convenience.
-            draft_answers=null(),
-            language=language or attempt.language,
-        )
-        .execution_options(synchronize_session=False)
+        _CLAIM,
+        {
+            "attempt_id": attempt.id,
+            "submitted_at": utcnow(),
+            "score": Decimal(str(grade.score)),
+            "passed": passed,
+            "language": language or attempt.language,
+        },
     )
     if claimed.rowcount != 1:
         raise AlreadySubmitted(_("This attempt was already submitted."))
     # One multi-row INSERT, not one INSERT ... RETURNING per answer: nothing here needs the
     # answers' ids, and the attempt's answers are read back from the database when used.
     db.session.execute(
-        insert(AttemptAnswer),
+        _INSERT_ANSWERS,
         [
             {
                 "attempt_id": attempt.id,
