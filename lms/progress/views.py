@@ -50,10 +50,21 @@ class Reading:
     # The body of the page asked for, read with the enrolment (None: not asked, or no page).
     html: str | None = None
     html_slug: str | None = None
+    # False when load_reading was told to skip the progress rows (`done` and `rows` empty).
+    progress_read: bool = True
 
     def __post_init__(self) -> None:
         if self.version is None:
             self.version = self.enrolment.version
+
+    def read_progress(self) -> None:
+        """Read the learner's progress rows if load_reading skipped them (a page is shown)."""
+        if self.progress_read:
+            return
+        found = db.session.execute(_PROGRESS, {"enrolment_id": self.enrolment.id})
+        self.rows = {row.page_id: row for row in found}
+        self.done = {page_id for page_id, row in self.rows.items() if row.completed_at is not None}
+        self.progress_read = True
 
     @property
     def progress(self) -> services.Progress:
@@ -137,7 +148,15 @@ def load_reading(
     if compiled.words is not None:
         version = editions.version_in(version, compiled.words)
     return Reading(
-        enrolment, compiled.pages, done, rows, version, compiled, html, page_slug if html else None
+        enrolment,
+        compiled.pages,
+        done,
+        rows,
+        version,
+        compiled,
+        html,
+        page_slug if html else None,
+        progress_read=progress,
     )
 
 

@@ -157,7 +157,8 @@ def _load_attempt(reading: Reading, page: CoursePage, attempt_id: int) -> QuizAt
 @login_required
 def attempt(slug: str, page_slug: str, attempt_id: int) -> str | Response | tuple[str, int]:
     """Answer an open attempt, or review a submitted one with its feedback."""
-    reading = load_reading(slug)
+    # A post mostly records and redirects: the progress rows are read only to show a page.
+    reading = load_reading(slug, progress=request.method != "POST")
     if isinstance(reading, Response):
         return reading
     page = find_page(reading, page_slug, "quiz")
@@ -221,6 +222,7 @@ def attempt(slug: str, page_slug: str, attempt_id: int) -> str | Response | tupl
                 )
             )
             return refused if refused is not None else redirect(request.path)
+    reading.read_progress()  # the outline shows what is done
     return render_template(
         "quizzes/take.html",
         draft_url=url_for(
