@@ -74,7 +74,13 @@ def _no_store_when_signed_in(response: Response) -> Response:
     # Pages with personal data must not linger in shared-computer caches (clinic workstations).
     from flask_login import current_user
 
-    if current_user and current_user.is_authenticated and "Cache-Control" not in response.headers:
+    if "Cache-Control" in response.headers or not current_user:
+        return response
+    user = current_user._get_current_object()  # type: ignore[attr-defined]
+    # The user loader read an active user for this request (lms.accounts.access.load_user):
+    # asking `is_authenticated` again after a form post's commit expired the user would read
+    # the whole row again (taking SQLite's write lock once more) only to say the same.
+    if getattr(user, "loaded_flags", None) is not None or user.is_authenticated:
         response.headers["Cache-Control"] = "no-store"
     return response
 

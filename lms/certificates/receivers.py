@@ -6,7 +6,11 @@ from flask_babel import ngettext
 
 from lms.accounts.models import User
 from lms.accounts.signals import name_changed
-from lms.certificates.services import record_completion, reissue_after_name_change
+from lms.certificates.services import (
+    lessons_left,
+    record_completion,
+    reissue_after_name_change,
+)
 from lms.courses.models import CoursePage
 from lms.progress.models import Enrolment
 from lms.progress.signals import page_completed
@@ -20,6 +24,10 @@ def _complete_when_done(
     done: set[int] | None = None,
     **_: object,
 ) -> None:
+    if pages is not None and done is not None and lessons_left(pages, done):
+        # Not complete: record_completion would only look up an existing completion to
+        # return it, and the signal has no use for it (most lessons marked are not the last).
+        return
     record_completion(enrolment, pages=pages, done=done)
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import secrets
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -15,7 +15,7 @@ from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, union_all, update
 from sqlalchemy.exc import IntegrityError
 
 from lms.accounts.models import User
@@ -32,6 +32,7 @@ from lms.certificates.validity import valid_until_for
 from lms.cme.services import ReportingError, give_consent, record_moc_day
 from lms.courses.editions import edition_for
 from lms.courses.models import CoursePage, CourseVersion
+from lms.courses.outline import OutlinePage, version_pages
 from lms.database import utcnow
 from lms.extensions import db
 from lms.paths.models import PathCompletion
@@ -60,46 +61,58 @@ def new_public_id() -> str:
     return "-".join(chars[i : i + 4] for i in range(0, 16, 4))
 
 
+# Composed once, with bound parameters (composing cost more CPU than running them).
+_PASSED_OR_EVALUATED = union_all(
+    select(QuizAttempt.page_id).where(
+        QuizAttempt.enrolment_id == bindparam("enrolment_id"),
+        QuizAttempt.page_id.in_(bindparam("quiz_ids", expanding=True)),
+        QuizAttempt.passed.is_(True),
+    ),
+    select(EvaluationResponse.page_id).where(
+        EvaluationResponse.enrolment_id == bindparam("enrolment_id"),
+        EvaluationResponse.page_id.in_(bindparam("evaluation_ids", expanding=True)),
+    ),
+)
+_COMPLETION = select(Completion).where(Completion.enrolment_id == bindparam("enrolment_id"))
+
+
+def lessons_left(pages: Sequence[CoursePage | OutlinePage], done: set[int]) -> bool:
+    """Return whether a required lesson of `pages` is not in `done` (so not complete yet)."""
+    return any(p.kind == "lesson" and p.required and p.id not in done for p in pages)
+
+
 def course_state(
     enrolment: Enrolment,
-    pages: list[CoursePage] | None = None,
+    pages: Sequence[CoursePage | OutlinePage] | None = None,
     done: set[int] | None = None,
 ) -> eligibility.CourseState:
     """Return what the learner has done in their course version, for the completion rules.
 
     `pages` (the version's, in order) and `done` (completed page ids) are read when not given.
     """
+    # The version's pages and credits from memory: versions never change once published.
+    known = version_pages(enrolment.version)
     if pages is None:
-        pages = list(
-            db.session.scalars(
-                select(CoursePage)
-                .where(CoursePage.version_id == enrolment.version_id)
-                .order_by(CoursePage.position)
-            )
-        )
+        pages = known.pages
     if done is None:
         done = completed_page_ids(enrolment)
     lessons = [p for p in pages if p.kind == "lesson" and p.required]
     graded = [p for p in pages if p.kind == "quiz" and p.settings.get("role") != "pretest"]
-    passed = set(
-        db.session.scalars(
-            select(QuizAttempt.page_id).where(
-                QuizAttempt.enrolment_id == enrolment.id,
-                QuizAttempt.page_id.in_([p.id for p in graded]),
-                QuizAttempt.passed.is_(True),
-            )
-        )
-    )
     evaluations = [p for p in pages if p.kind == "evaluation"]
-    submitted = bool(evaluations) and (
-        db.session.scalar(
-            select(EvaluationResponse.id).where(
-                EvaluationResponse.enrolment_id == enrolment.id,
-                EvaluationResponse.page_id.in_([p.id for p in evaluations]),
-            )
+    # One statement for both: the graded quizzes passed and the evaluation sent (page ids
+    # are unique, so each id found says which).
+    found = set(
+        db.session.scalars(
+            _PASSED_OR_EVALUATED,
+            {
+                "enrolment_id": enrolment.id,
+                "quiz_ids": [p.id for p in graded],
+                "evaluation_ids": [p.id for p in evaluations],
+            },
         )
-        is not None
     )
+    passed = {p.id for p in graded} & found
+    submitted = any(p.id in found for p in evaluations)
     return eligibility.CourseState(
         disclosures_acknowledged=enrolment.disclosures_acknowledged_at is not None,
         lessons_total=len(lessons),
@@ -107,13 +120,13 @@ def course_state(
         quizzes=tuple((p.title, p.id in passed) for p in graded),
         has_evaluation=bool(evaluations),
         evaluation_submitted=submitted,
-        has_credits=bool(enrolment.version.compiled.get("credits")),
+        has_credits=known.has_credits,
     )
 
 
 def find_completion(enrolment_id: int) -> Completion | None:
     """Return the completion recorded for an enrolment (one per enrolment), or None."""
-    return db.session.scalar(select(Completion).where(Completion.enrolment_id == enrolment_id))
+    return db.session.scalar(_COMPLETION, {"enrolment_id": enrolment_id})
 
 
 def _post_test_score(enrolment: Enrolment) -> Decimal | None:
@@ -136,7 +149,7 @@ def _post_test_score(enrolment: Enrolment) -> Decimal | None:
 def record_completion(
     enrolment: Enrolment,
     *,
-    pages: list[CoursePage] | None = None,
+    pages: Sequence[CoursePage | OutlinePage] | None = None,
     done: set[int] | None = None,
 ) -> Completion | None:
     """Record that the learner completed their course version, once; None if not complete.
@@ -146,11 +159,7 @@ def record_completion(
     existing = find_completion(enrolment.id)
     if existing is not None:
         return existing
-    if (
-        pages is not None
-        and done is not None
-        and any(p.kind == "lesson" and p.required and p.id not in done for p in pages)
-    ):
+    if pages is not None and done is not None and lessons_left(pages, done):
         # A required lesson left is already a completion problem: most lessons marked
         # complete are not the last, and need not read quizzes, evaluation and credits.
         return None

@@ -12,7 +12,8 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
-from typing import Any
+from functools import cached_property
+from typing import Any, Generic, TypeVar
 
 from flask import current_app
 from markupsafe import Markup, escape
@@ -22,6 +23,8 @@ from sqlalchemy.orm import undefer
 from lms.content.model import Question
 from lms.courses.models import CoursePage, CourseVersion
 from lms.extensions import db
+
+T = TypeVar("T")
 
 # Versions kept per process; a version's outline is a few KB (its quiz settings included).
 DEFAULT_CACHE_SIZE = 256
@@ -49,7 +52,13 @@ class OutlinePage:
     @property
     def questions(self) -> list[Question]:
         """Return the page's questions, answer keys included."""
-        return [Question.from_dict(item) for item in self.settings.get("questions", [])]
+        return list(self._questions)
+
+    @cached_property
+    def _questions(self) -> tuple[Question, ...]:
+        # Compiled on first use and kept with the page (questions are frozen, the version
+        # never changes): a quiz submission or a quiz page no longer rebuilds them each time.
+        return tuple(Question.from_dict(item) for item in self.settings.get("questions", []))
 
     @property
     def is_lesson(self) -> bool:
@@ -116,16 +125,16 @@ class Outline:
         return Markup("\n".join(parts))  # noqa: S704
 
 
-class OutlineCache:
-    """A bounded, thread-safe least-recently-used map of outlines."""
+class OutlineCache(Generic[T]):
+    """A bounded, thread-safe least-recently-used map of outlines (or other per-version data)."""
 
     def __init__(self, size: int) -> None:
         self.size = size
-        self._items: OrderedDict[Hashable, Outline] = OrderedDict()
+        self._items: OrderedDict[Hashable, T] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: Hashable, build: Callable[[], Outline]) -> Outline:
-        """Return the outline under `key`, building it (outside the lock) if absent."""
+    def get(self, key: Hashable, build: Callable[[], T]) -> T:
+        """Return the value under `key`, building it (outside the lock) if absent."""
         with self._lock:
             found = self._items.get(key)
             if found is not None:
@@ -143,12 +152,46 @@ class OutlineCache:
         return len(self._items)
 
 
-def cache() -> OutlineCache:
+@dataclass(frozen=True)
+class VersionPages:
+    """A version's own pages (its primary language) and what the completion rules need of it."""
+
+    pages: list[OutlinePage]
+    by_id: dict[int, OutlinePage]
+    # Whether the version offers credit (its compiled "credits"), for the completion rules.
+    has_credits: bool
+
+
+def version_pages(version: CourseVersion) -> VersionPages:
+    """Return the version's pages in its own language, read once and then kept in memory.
+
+    Recording progress and grading use these (an outline in another language shows its
+    edition's titles and questions); the rows and the version's credits never change.
+    """
+    found = current_app.extensions.get("lms_version_pages")
+    if found is None:
+        size = int(current_app.config.get("OUTLINE_CACHE_SIZE", DEFAULT_CACHE_SIZE))
+        found = current_app.extensions.setdefault(
+            "lms_version_pages", OutlineCache[VersionPages](size)
+        )
+
+    if version.id is None or version.published_at is None:
+        db.session.flush()  # a version just made in this session (scripts, tests): give it its key
+
+    def build() -> VersionPages:
+        pages = load_pages(version.id)
+        has_credits = bool((version.compiled or {}).get("credits"))
+        return VersionPages(pages, {page.id: page for page in pages}, has_credits)
+
+    return found.get(version_key(version), build)  # type: ignore[no-any-return]
+
+
+def cache() -> OutlineCache[Outline]:
     """Return this app's outline cache (one per app, so tests' databases never share one)."""
     found = current_app.extensions.get("lms_outlines")
     if found is None:
         size = int(current_app.config.get("OUTLINE_CACHE_SIZE", DEFAULT_CACHE_SIZE))
-        found = current_app.extensions.setdefault("lms_outlines", OutlineCache(size))
+        found = current_app.extensions.setdefault("lms_outlines", OutlineCache[Outline](size))
     return found  # type: ignore[no-any-return]
 
 

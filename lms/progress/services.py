@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, func, select
@@ -11,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from lms.accounts.models import User
+from lms.courses import outline
 from lms.courses.models import Course, CoursePage, CourseVersion
 from lms.database import utcnow
 from lms.extensions import db
@@ -96,25 +99,45 @@ def enrol(user: User, course: Course, version: CourseVersion) -> Enrolment:
     return enrolment
 
 
+# Statements composed once, with bound parameters: composing them cost more CPU than running
+# them, and a form post that records progress runs several.
+_PROGRESS_ROW = select(PageProgress).where(
+    PageProgress.enrolment_id == bindparam("enrolment_id"),
+    PageProgress.page_id == bindparam("page_id"),
+)
+_LOCK_ENROLMENT = (
+    select(Enrolment)
+    .where(Enrolment.id == bindparam("enrolment_id"))
+    .with_for_update(key_share=True)
+    .execution_options(populate_existing=True)
+)
+
+
+@lru_cache(maxsize=2)
+def _insert_progress_statement(dialect: str) -> Any:
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return (
+        insert(PageProgress)
+        .values(
+            enrolment_id=bindparam("enrolment_id"),
+            page_id=bindparam("page_id"),
+            first_viewed_at=bindparam("first_viewed_at"),
+        )
+        .on_conflict_do_nothing(index_elements=["enrolment_id", "page_id"])
+    )
+
+
 def page_progress(enrolment: Enrolment, page: CoursePage) -> PageProgress | None:
     """Return the learner's progress row for a page, or None if never opened."""
-    return db.session.scalar(
-        select(PageProgress).where(
-            PageProgress.enrolment_id == enrolment.id, PageProgress.page_id == page.id
-        )
-    )
+    return db.session.scalar(_PROGRESS_ROW, {"enrolment_id": enrolment.id, "page_id": page.id})
 
 
 def _insert_progress(enrolment_id: int, page_id: int) -> None:
     # Two tabs opening a page for the first time both find no row: insert-or-nothing lets the
     # second quietly use the first's, where a plain INSERT broke the unique constraint (a 500).
-    insert = (
-        postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    )
     db.session.execute(
-        insert(PageProgress)
-        .values(enrolment_id=enrolment_id, page_id=page_id, first_viewed_at=utcnow())
-        .on_conflict_do_nothing(index_elements=["enrolment_id", "page_id"])
+        _insert_progress_statement(db.session.get_bind().dialect.name),
+        {"enrolment_id": enrolment_id, "page_id": page_id, "first_viewed_at": utcnow()},
     )
 
 
@@ -124,9 +147,7 @@ def _ensure_progress(enrolment: Enrolment, page: CoursePage) -> PageProgress:
         _insert_progress(enrolment.id, page.id)
         # Inserted now or by a simultaneous request: there either way.
         row = db.session.scalars(
-            select(PageProgress).where(
-                PageProgress.enrolment_id == enrolment.id, PageProgress.page_id == page.id
-            )
+            _PROGRESS_ROW, {"enrolment_id": enrolment.id, "page_id": page.id}
         ).one()
     return row
 
@@ -171,14 +192,12 @@ def lock_enrolment(enrolment: Enrolment) -> None:
     PostgreSQL neither sees the other's uncommitted page: both would judge the course
     unfinished and no completion would be recorded. With the row locked (FOR NO KEY UPDATE,
     which leaves inserts that merely reference the enrolment alone), the second waits for the
-    first to commit and then sees its work. SQLite already runs form posts one at a time.
+    first to commit and then sees its work. SQLite already runs form posts one at a time
+    (they begin with BEGIN IMMEDIATE, lms.database) and has no row locks: nothing to do there.
     """
-    db.session.scalars(
-        select(Enrolment)
-        .where(Enrolment.id == enrolment.id)
-        .with_for_update(key_share=True)
-        .execution_options(populate_existing=True)
-    ).one()
+    if db.session.get_bind().dialect.name == "sqlite":
+        return
+    db.session.scalars(_LOCK_ENROLMENT, {"enrolment_id": enrolment.id}).one()
 
 
 def complete_page(enrolment: Enrolment, page: CoursePage, seconds: int = 0) -> None:
@@ -215,13 +234,9 @@ def complete_assessment(enrolment: Enrolment, page: CoursePage) -> None:
 
 
 def _note_if_finished(enrolment: Enrolment) -> None:
-    pages = list(
-        db.session.scalars(
-            select(CoursePage)
-            .where(CoursePage.version_id == enrolment.version_id)
-            .order_by(CoursePage.position)
-        )
-    )
+    # The version's pages from memory (versions never change); the completed pages are read
+    # after the enrolment's lock, so a page completed at the same moment elsewhere counts.
+    pages: list[Any] = outline.version_pages(enrolment.version).pages
     done = completed_page_ids(enrolment)
     if measure_progress(pages, done).finished:
         enrolment.pages_completed_at = enrolment.pages_completed_at or utcnow()

@@ -50,10 +50,21 @@ class Reading:
     # The body of the page asked for, read with the enrolment (None: not asked, or no page).
     html: str | None = None
     html_slug: str | None = None
+    # False when load_reading was told to skip the progress rows (`done` and `rows` empty).
+    progress_read: bool = True
 
     def __post_init__(self) -> None:
         if self.version is None:
             self.version = self.enrolment.version
+
+    def read_progress(self) -> None:
+        """Read the learner's progress rows if load_reading skipped them (a page is shown)."""
+        if self.progress_read:
+            return
+        found = db.session.execute(_PROGRESS, {"enrolment_id": self.enrolment.id})
+        self.rows = {row.page_id: row for row in found}
+        self.done = {page_id for page_id, row in self.rows.items() if row.completed_at is not None}
+        self.progress_read = True
 
     @property
     def progress(self) -> services.Progress:
@@ -106,11 +117,14 @@ _PROGRESS = select(
 ).where(PageProgress.enrolment_id == bindparam("enrolment_id"))
 
 
-def load_reading(slug: str, page_slug: str | None = None) -> Reading | Response:
+def load_reading(
+    slug: str, page_slug: str | None = None, *, progress: bool = True
+) -> Reading | Response:
     """Return the signed-in learner's enrolment and pages, or a redirect to the course page.
 
     With `page_slug`, the page's body comes in the same query as the enrolment. Two queries
-    in all (the enrolment, the learner's progress) once the version's outline is cached.
+    in all (the enrolment, the learner's progress) once the version's outline is cached;
+    one without `progress` (for a view that shows nothing of it: `done` and `rows` empty).
 
     :raise 404: when no course has the slug.
     """
@@ -126,7 +140,7 @@ def load_reading(slug: str, page_slug: str | None = None) -> Reading | Response:
             abort(404)
         flash(_("Start the course first: its overview shows what it involves."), "info")
         return redirect(url_for("courses.detail", slug=slug))
-    found_rows = db.session.execute(_PROGRESS, {"enrolment_id": enrolment.id})
+    found_rows = db.session.execute(_PROGRESS, {"enrolment_id": enrolment.id}) if progress else []
     rows = {row.page_id: row for row in found_rows}
     done = {page_id for page_id, row in rows.items() if row.completed_at is not None}
     version = enrolment.version
@@ -134,7 +148,15 @@ def load_reading(slug: str, page_slug: str | None = None) -> Reading | Response:
     if compiled.words is not None:
         version = editions.version_in(version, compiled.words)
     return Reading(
-        enrolment, compiled.pages, done, rows, version, compiled, html, page_slug if html else None
+        enrolment,
+        compiled.pages,
+        done,
+        rows,
+        version,
+        compiled,
+        html,
+        page_slug if html else None,
+        progress_read=progress,
     )
 
 
@@ -234,7 +256,9 @@ def acknowledge_note(slug: str, page_slug: str) -> Response:
 @login_required
 def complete(slug: str, page_slug: str) -> Response:
     """Mark a lesson complete and go on to the next page."""
-    reading = load_reading(slug)
+    # Completing reads the page's own progress row under the enrolment's lock; the reading's
+    # progress rows would go unused.
+    reading = load_reading(slug, progress=False)
     if isinstance(reading, Response):
         return reading
     page = find_page(reading, page_slug)

@@ -12,11 +12,12 @@ from typing import Any
 from babel.numbers import format_decimal
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
-from sqlalchemy import func, insert, null, select, update
+from sqlalchemy import bindparam, func, insert, null, select, update
 from sqlalchemy.exc import IntegrityError
 
 from lms.content.model import Question
 from lms.courses.models import CoursePage
+from lms.courses.outline import OutlinePage
 from lms.database import utcnow
 from lms.extensions import db
 from lms.progress.models import Enrolment
@@ -219,20 +220,46 @@ def draft_of(attempt: QuizAttempt) -> dict[str, grading.Response]:
     }
 
 
+# Composed once, with bound parameters (composing cost more CPU than running them).
+_CLAIM = (
+    update(QuizAttempt)
+    .where(
+        QuizAttempt.id == bindparam("attempt_id"),
+        QuizAttempt.submitted_at.is_(None),
+        QuizAttempt.reset_at.is_(None),
+    )
+    .values(
+        submitted_at=bindparam("submitted_at", type_=QuizAttempt.submitted_at.type),
+        score=bindparam("score", type_=QuizAttempt.score.type),
+        passed=bindparam("passed", type_=QuizAttempt.passed.type),
+        # The submission is the record; the draft was only a convenience.
+        draft_answers=null(),
+        language=bindparam("language", type_=QuizAttempt.language.type),
+    )
+    .execution_options(synchronize_session=False)
+)
+_INSERT_ANSWERS = insert(AttemptAnswer)
+
+
 def submit_attempt(
     attempt: QuizAttempt,
     responses: Mapping[str, grading.Response],
     passing_score: int,
     *,
     language: str | None = None,
+    page: CoursePage | OutlinePage | None = None,
 ) -> grading.AttemptGrade:
     """Grade an attempt and record it, exactly once, with every answer.
 
     Grading reads the primary page's questions: every edition shares their ids, option ids
     and keys, and their short answers accept every edition's. `language` is the language the
-    attempt was submitted in (kept as it was when None).
+    attempt was submitted in (kept as it was when None). `page` is the attempt's page in its
+    primary language when the caller holds it (lms.courses.outline.version_pages), so that
+    its row and questions are not read and compiled again.
     """
-    questions = ordered_questions(attempt, attempt.page.questions)
+    if page is None or page.id != attempt.page_id:
+        page = attempt.page
+    questions = ordered_questions(attempt, page.questions)
     unknown = set(responses) - set(attempt.question_order)
     if unknown:
         raise QuizError(_("Your answers include a question that is not part of this attempt."))
@@ -243,28 +270,21 @@ def submit_attempt(
     passed = grading.passed(grade.score, passing_score)
     # The guarded UPDATE is the lock: of many simultaneous submissions only one matches.
     claimed = db.session.execute(
-        update(QuizAttempt)
-        .where(
-            QuizAttempt.id == attempt.id,
-            QuizAttempt.submitted_at.is_(None),
-            QuizAttempt.reset_at.is_(None),
-        )
-        .values(
-            submitted_at=utcnow(),
-            score=Decimal(str(grade.score)),
-            passed=passed,
-            # The submission is the record; the draft was only a convenience.
-            draft_answers=null(),
-            language=language or attempt.language,
-        )
-        .execution_options(synchronize_session=False)
+        _CLAIM,
+        {
+            "attempt_id": attempt.id,
+            "submitted_at": utcnow(),
+            "score": Decimal(str(grade.score)),
+            "passed": passed,
+            "language": language or attempt.language,
+        },
     )
     if claimed.rowcount != 1:
         raise AlreadySubmitted(_("This attempt was already submitted."))
     # One multi-row INSERT, not one INSERT ... RETURNING per answer: nothing here needs the
     # answers' ids, and the attempt's answers are read back from the database when used.
     db.session.execute(
-        insert(AttemptAnswer),
+        _INSERT_ANSWERS,
         [
             {
                 "attempt_id": attempt.id,
@@ -278,12 +298,18 @@ def submit_attempt(
             for position, result in enumerate(grade.results, start=1)
         ],
     )
-    db.session.refresh(attempt)
+    # What the UPDATE wrote and the answers are read again only if something uses them (the
+    # xAPI statement does, when a store is configured); refreshing read them all, every time.
+    db.session.expire(attempt, [*_SUBMITTED, "answers"])
     attempt_submitted.send(attempt)
     # A pre-test measures the starting point: taking it is what completes it, not passing it.
-    if passed or attempt.page.settings.get("role") == "pretest":
-        complete_assessment(attempt.enrolment, attempt.page)
+    if passed or page.settings.get("role") == "pretest":
+        complete_assessment(attempt.enrolment, page)
     return grade
+
+
+# The attempt's columns that submitting writes.
+_SUBMITTED = ("submitted_at", "score", "passed", "draft_answers", "draft_saved_at", "language")
 
 
 def evaluation_for(enrolment_id: int, page_id: int) -> EvaluationResponse | None:

@@ -18,7 +18,7 @@ from lms.accounts.access import role_required
 from lms.accounts.models import Role, User
 from lms.charts import Bar, horizontal_bar_chart
 from lms.content.model import Question
-from lms.courses import editions
+from lms.courses import editions, outline
 from lms.courses.models import Course, CoursePage, CourseVersion
 from lms.courses.views import get_course_or_404
 from lms.extensions import db
@@ -157,7 +157,8 @@ def _load_attempt(reading: Reading, page: CoursePage, attempt_id: int) -> QuizAt
 @login_required
 def attempt(slug: str, page_slug: str, attempt_id: int) -> str | Response | tuple[str, int]:
     """Answer an open attempt, or review a submitted one with its feedback."""
-    reading = load_reading(slug)
+    # A post mostly records and redirects: the progress rows are read only to show a page.
+    reading = load_reading(slug, progress=request.method != "POST")
     if isinstance(reading, Response):
         return reading
     page = find_page(reading, page_slug, "quiz")
@@ -209,12 +210,19 @@ def attempt(slug: str, page_slug: str, attempt_id: int) -> str | Response | tupl
                 )
                 return redirect(url_for("progress.my_learning"))
         else:
+            # The page in its own language, from memory: grading reads the primary questions.
+            primary = outline.version_pages(reading.enrolment.version).by_id.get(page.id)
             refused = _record(
                 lambda: services.submit_attempt(
-                    attempt, answers, rules.passing_score, language=reading.version.language
+                    attempt,
+                    answers,
+                    rules.passing_score,
+                    language=reading.version.language,
+                    page=primary,
                 )
             )
             return refused if refused is not None else redirect(request.path)
+    reading.read_progress()  # the outline shows what is done
     return render_template(
         "quizzes/take.html",
         draft_url=url_for(
